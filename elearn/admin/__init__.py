@@ -1,0 +1,1 @@
+"""Administration pages: users and roles, plugins, course instructors."""

@@ -1,0 +1,84 @@
+"""The application factory: configuration, database, plugins, blueprints."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, send_from_directory, url_for
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+from elearn import db, i18n, security
+from elearn.plugins.manager import PluginRegistry
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app. ``config`` overrides everything else (tests pass theirs here)."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ELEARN_INSTANCE_PATH")
+    app = Flask("elearn", instance_path=instance_path, instance_relative_config=True)
+    from elearn.config import load_config
+
+    load_config(app, config)
+
+    registry = PluginRegistry()
+    registry.load_entry_points(app.config["PLUGINS"])
+    app.extensions["elearn_plugins"] = registry
+
+    db.init_app(app)
+    i18n.init_app(app, registry)
+    security.init_app(app)
+    _register_plugin_resources(app, registry)
+    _register_blueprints(app, registry)
+    app.jinja_env.globals["static_url"] = _versioned_static(app)
+    return app
+
+
+def get_registry(app: Flask) -> PluginRegistry:
+    return app.extensions["elearn_plugins"]
+
+
+def _register_plugin_resources(app: Flask, registry: PluginRegistry) -> None:
+    """Templates as ``<plugin>/<file>``, static files at ``/static/x/<plugin>/<file>``."""
+    plugin_templates = {name: FileSystemLoader(path) for name, path in registry.resource_dirs("templates")}
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(os.path.join(app.root_path, "templates")), PrefixLoader(plugin_templates)]
+    )
+    static_dirs = dict(registry.resource_dirs("static"))
+
+    @app.get("/static/x/<plugin>/<path:filename>")
+    def plugin_static(plugin: str, filename: str):
+        if plugin not in static_dirs:
+            abort(404)
+        return send_from_directory(static_dirs[plugin], filename)
+
+
+def _versioned_static(app: Flask):
+    """``static_url('x.css')`` adds a content hash, so files can be cached for a year."""
+    versions: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        if filename not in versions:
+            data = (Path(app.static_folder) / filename).read_bytes()
+            versions[filename] = hashlib.sha256(data).hexdigest()[:10]
+        return url_for("static", filename=filename, v=versions[filename])
+
+    return static_url
+
+
+def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
+    from elearn.admin.views import bp as admin_bp
+    from elearn.api import bp as api_bp
+    from elearn.auth.views import bp as auth_bp
+    from elearn.learning.views import bp as learning_bp
+
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    for plugin_name, blueprints in registry.call_each("elearn_blueprints"):
+        for blueprint in blueprints or []:
+            try:
+                app.register_blueprint(blueprint, url_prefix=f"/x/{plugin_name}")
+            except Exception as exc:
+                registry.failed[plugin_name] = f"blueprint {blueprint.name!r} refused: {exc!r}"
+                app.logger.exception("plugin %s: blueprint refused", plugin_name)

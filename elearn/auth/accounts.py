@@ -1,0 +1,54 @@
+"""Creating accounts and checking credentials, shared by the web, the API and the CLI."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from elearn.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from elearn.models import Role, User
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(db: Session, email: str, name: str, password: str, role: Role | str = Role.LEARNER) -> User:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(_("This is not a valid email address."))
+    if not name.strip():
+        raise AccountError(_("A name is required."))
+    if len(password) < MIN_LENGTH:
+        raise AccountError(_("The password must have at least %(count)d characters.", count=MIN_LENGTH))
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(_("Unknown role “%(role)s”: use learner, instructor or admin.", role=role)) from None
+    if find_user(db, email) is not None:
+        raise AccountError(_("An account with this email already exists."))
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    """The user whose credentials these are, or None; unknown emails take as long as known ones."""
+    user = find_user(db, email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user

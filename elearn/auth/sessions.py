@@ -1,0 +1,80 @@
+"""Server-side login sessions and API tokens.
+
+The browser's cookie and the API's bearer header carry a random secret; the
+database keeps only its SHA-256. Logging out deletes the row, and a password
+change deletes all of the user's rows, so copied cookies and tokens die with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from elearn.clock import utcnow
+from elearn.models import ApiToken, AuthSession, User
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(db: Session, user: User) -> None:
+    """Log ``user`` in on this browser with a brand-new session (no fixation)."""
+    now = utcnow()
+    db.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at < now))
+    secret = secrets.token_urlsafe(32)
+    days = current_app.config["SESSION_DAYS"]
+    db.add(AuthSession(user_id=user.id, token_hash=_digest(secret), expires_at=now + timedelta(days=days)))
+    session.clear()
+    user.auth_token = secret
+    login_user(user)
+    session.permanent = True
+
+
+def end_session(db: Session, user: User) -> None:
+    """Log out this browser: its row goes, so a copy of the cookie is worthless."""
+    if user.auth_token:
+        db.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(user.auth_token)))
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(db: Session, user: User) -> None:
+    """End every browser session and API token of ``user`` (after a password change)."""
+    db.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def user_for_session(db: Session, secret: str) -> User | None:
+    row = db.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _digest(secret), AuthSession.expires_at > utcnow())
+    )
+    if row is None or not row.user.is_active:
+        return None
+    row.user.auth_token = secret
+    return row.user
+
+
+def issue_token(db: Session, user: User) -> tuple[str, ApiToken]:
+    secret = secrets.token_urlsafe(32)
+    days = current_app.config["API_TOKEN_DAYS"]
+    token = ApiToken(user_id=user.id, token_hash=_digest(secret), expires_at=utcnow() + timedelta(days=days))
+    db.add(token)
+    return secret, token
+
+
+def user_for_token(db: Session, secret: str) -> User | None:
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret), ApiToken.expires_at > utcnow()))
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def revoke_token(db: Session, secret: str) -> None:
+    db.execute(delete(ApiToken).where(ApiToken.token_hash == _digest(secret)))

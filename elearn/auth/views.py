@@ -1,0 +1,92 @@
+"""Register, log in, log out, change password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from elearn.auth.accounts import AccountError, authenticate, create_user
+from elearn.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
+from elearn.auth.passwords import hash_password, verify_password
+from elearn.auth.ratelimit import login_limiter
+from elearn.auth.sessions import end_all_sessions, end_session, start_session
+from elearn.db import db_session
+from elearn.security import fail, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def check_credentials(email: str, password: str):
+    """Authenticate under the login rate limits; the same answer for unknown and known emails."""
+    limiter = login_limiter()
+    if not limiter.allowed(email):
+        fail(429, _("Too many failed attempts. Please wait a few minutes and try again."))
+    user = authenticate(db_session(), email, password)
+    if user is None:
+        limiter.record_failure(email)
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    target = safe_next(request.values.get("next"), url_for("learning.dashboard"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    failed = False
+    if form.validate_on_submit():
+        db = db_session()
+        user = check_credentials(form.email.data, form.password.data)
+        if user is not None:
+            start_session(db, user)
+            db.commit()
+            return redirect(target, code=303)
+        form.form_errors.append(_("The email or password is incorrect."))
+        failed = True
+    return render_template("auth/login.html", form=form, next=target), 401 if failed else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    db = db_session()
+    end_session(db, current_user)
+    db.commit()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("learning.catalogue"), code=303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        db = db_session()
+        try:
+            user = create_user(db, form.email.data, form.name.data, form.password.data)
+        except AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            start_session(db, user)
+            db.commit()
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("learning.catalogue"), code=303)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        db = db_session()
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is incorrect."))
+        else:
+            current_user.password_hash = hash_password(form.password.data)
+            end_all_sessions(db, current_user)
+            start_session(db, current_user)
+            db.commit()
+            flash(_("Your password is changed. You were logged out everywhere else."), "success")
+            return redirect(url_for("learning.dashboard"), code=303)
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,203 @@
+"""The ``elearn`` command: database, users, content packs, serving and the demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from elearn.models import InstalledPack, Role
+
+DEFAULT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
+
+
+class AppContext:
+    """Creates the app on first use, so ``elearn --help`` needs no database."""
+
+    def __init__(self) -> None:
+        self._app = None
+
+    @property
+    def app(self):
+        if self._app is None:
+            from elearn import create_app
+
+            self._app = create_app()
+        return self._app
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def _in_app(ctx: AppContext):
+    """The app, with its context open (and messages in English) until the command ends."""
+    click_ctx = click.get_current_context()
+    click_ctx.with_resource(ctx.app.app_context())
+    click_ctx.with_resource(force_locale("en"))
+    return ctx.app
+
+
+@click.group()
+def main() -> None:
+    """elearn: an e-learning engine for training cooperative managers."""
+
+
+# -- database --------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(ctx: AppContext) -> None:
+    """Bring the database (empty or older) to the current schema, plugins' tables included."""
+    from elearn.db.migrate import upgrade
+
+    upgrade(_in_app(ctx))
+    click.echo("database is up to date")
+
+
+# -- users -----------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value, show_default=True)
+@pass_app
+def user_create(ctx: AppContext, email: str, name: str, role: str) -> None:
+    """Create an account. The password is read from standard input, or asked for."""
+    from elearn.auth.accounts import AccountError, create_user
+    from elearn.db import get_database
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    app = _in_app(ctx)
+    try:
+        with get_database(app).transaction() as session:
+            created = create_user(session, email, name, password, role)
+            click.echo(f"created {created.role.value} {created.email}")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+# -- content packs ---------------------------------------------------------------
+
+
+@main.group()
+def pack() -> None:
+    """Content packs."""
+
+
+def _load(app, path: Path):
+    from elearn.packs.manifest import PackInvalid, load_pack
+
+    try:
+        return load_pack(path, app.extensions["elearn_plugins"].lesson_types)
+    except PackInvalid as exc:
+        for error in exc.errors:
+            click.echo(f"error: {error}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} error(s) in {path}") from None
+
+
+@pack.command("validate")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_app
+def pack_validate(ctx: AppContext, path: Path) -> None:
+    """Check a pack folder without installing anything."""
+    loaded = _load(_in_app(ctx), path)
+    lessons = sum(len(m.lessons) for m in loaded.modules)
+    click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {lessons} lessons)")
+
+
+@pack.command("install")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Install even an older version than the installed one.")
+@pass_app
+def pack_install(ctx: AppContext, path: Path, force: bool) -> None:
+    """Install or upgrade a pack; all of it, or nothing."""
+    app = _in_app(ctx)
+    report = install_pack(app, _load(app, path), force)
+    if report.unchanged:
+        click.echo(f"{report.pack_id} {report.version} is already installed; nothing to do")
+    else:
+        click.echo(
+            f"installed {report.pack_id} {report.version}: {len(report.added)} added, "
+            f"{len(report.changed)} changed, {len(report.retired)} retired"
+        )
+
+
+def install_pack(app, loaded, force: bool = False):
+    from elearn.db import get_database
+    from elearn.packs.installer import PackRefused, install
+
+    try:
+        with get_database(app).transaction() as session:
+            return install(session, loaded, force=force)
+    except PackRefused as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@pack.command("list")
+@pass_app
+def pack_list(ctx: AppContext) -> None:
+    """Installed packs and their versions."""
+    from elearn.db import get_database
+
+    with get_database(_in_app(ctx)).session() as session:
+        rows = list(session.scalars(select(InstalledPack).order_by(InstalledPack.id)))
+    if not rows:
+        click.echo("no packs installed")
+    for row in rows:
+        click.echo(f"{row.id}\t{row.version}\t{row.installed_at:%Y-%m-%d %H:%M}")
+
+
+# -- serving ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@pass_app
+def serve(ctx: AppContext, host: str, port: int, workers: int) -> None:
+    """Serve the site with gunicorn."""
+    from elearn.serving import run
+
+    run(ctx.app, host, port, workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--packs",
+    "packs_dir",
+    default=DEFAULT_PACKS,
+    type=click.Path(file_okay=False, path_type=Path),
+    show_default=True,
+    help="Folder of content packs to install.",
+)
+@click.option("--no-serve", is_flag=True, help="Set up the demo but do not start the server.")
+def demo(host: str, port: int, packs_dir: Path, no_serve: bool) -> None:
+    """Set up a demo instance (shipped packs, demo accounts) and serve it."""
+    from elearn.demo import prepare
+    from elearn.serving import run
+
+    app = prepare(packs_dir, echo=click.echo)
+    if not no_serve:
+        click.echo(f"\nOpen http://{host}:{port}/ in a browser. Stop with Ctrl+C.")
+        run(app, host, port, workers=2)

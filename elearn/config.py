@@ -1,0 +1,82 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``ELEARN_*`` variables.
+
+``ELEARN_DATABASE_URL`` becomes ``DATABASE_URL`` and so on; values that look
+like JSON (``true``, ``5``, ``["page"]``) are parsed as JSON. The secret key,
+when none is given, is generated once and kept in the instance folder so that
+sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ENV_PREFIX = "ELEARN_"
+
+DEFAULTS: dict[str, Any] = {
+    "PLUGINS": None,  # None: every installed plugin; a list: only those; []: safe mode
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LANGUAGES": ["vi", "en"],
+    "SESSION_COOKIE_NAME": "elearn_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_DAYS": 14,
+    "API_TOKEN_DAYS": 30,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_LIMITS_PER_ADDRESS": "20 per minute;200 per hour",
+    # argon2id, RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
+    "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires on its own
+    "SEND_FILE_MAX_AGE_DEFAULT": 31536000,  # static URLs carry a version
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+}
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'elearn.sqlite3'}"
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_from_environment())
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _from_environment() -> dict[str, Any]:
+    found = {}
+    for key, raw in os.environ.items():
+        if key.startswith(ENV_PREFIX) and key != "ELEARN_INSTANCE_PATH":
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+            found[key.removeprefix(ENV_PREFIX)] = value
+    return found
+
+
+def _instance_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written aside, then linked into place: a worker starting at the same
+        # moment sees either no file or the whole key, never half of one.
+        key = secrets.token_hex(32)
+        draft = instance / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

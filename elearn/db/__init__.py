@@ -1,0 +1,111 @@
+"""Database engine and the per-request session.
+
+One SQLAlchemy engine per app. A request gets one session, lazily, and every
+change a request makes is committed once by the view (or rolled back on error),
+so nothing is ever half-written.
+
+On SQLite the engine runs in WAL mode with foreign keys on, and a request that
+writes (POST, PUT, PATCH, DELETE) begins its transaction with ``BEGIN
+IMMEDIATE``: it takes the write lock before its first read, so two concurrent
+writers queue on ``busy_timeout`` instead of failing with "database is locked"
+when the second one upgrades its read lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the core and by plugins' own tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """The engines of one app: ``read`` for safe requests, ``write`` for the others."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        options: dict = {"echo": echo}
+        if self.is_sqlite:
+            options["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            options["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+            self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            self.write_engine = self.engine
+
+    def session(self, write: bool = False) -> Session:
+        return Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session outside a request (CLI, tests): committed on success."""
+        with self.session(write=True) as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Take transaction control away from the driver so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def init_app(app: Flask) -> Database:
+    database = Database(app.config["DATABASE_URL"], echo=app.config.get("SQLALCHEMY_ECHO", False))
+    app.extensions["elearn_db"] = database
+    app.teardown_appcontext(_close_session)
+    return database
+
+
+def get_database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["elearn_db"]
+
+
+def db_session() -> Session:
+    """The session of the current request (or app context), created on first use."""
+    if "db_session" not in g:
+        write = request.method in WRITE_METHODS if has_request_context() else True
+        g.db_session = get_database().session(write=write)
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

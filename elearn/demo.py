@@ -1,0 +1,55 @@
+"""The demo instance: schema, the shipped packs, and accounts to try each role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+
+from elearn.models import Role
+
+DEMO_PASSWORD = "hoctap-2026"
+DEMO_ACCOUNTS = [
+    ("hocvien@example.org", "Nguyễn Văn An", Role.LEARNER),
+    ("giangvien@example.org", "Trần Thị Bình", Role.INSTRUCTOR),
+    ("quantri@example.org", "Lê Minh Châu", Role.ADMIN),
+]
+
+
+def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    from elearn import create_app
+    from elearn.auth.accounts import create_user, find_user
+    from elearn.db import get_database
+    from elearn.db.migrate import upgrade
+    from elearn.models import Course, CourseInstructor
+    from elearn.packs.installer import install
+    from elearn.packs.manifest import load_pack
+
+    # Plain http on the demo: cookies cannot be "Secure" there.
+    app = create_app({"SESSION_COOKIE_SECURE": False})
+    with app.app_context(), force_locale("en"):
+        upgrade(app)
+        database = get_database(app)
+        types = app.extensions["elearn_plugins"].lesson_types
+        for folder in sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file()):
+            pack = load_pack(folder, types)
+            with database.transaction() as session:
+                report = install(session, pack)
+            echo(f"pack {pack.id} {pack.version}: {'already installed' if report.unchanged else 'installed'}")
+        with database.transaction() as session:
+            for email, name, role in DEMO_ACCOUNTS:
+                if find_user(session, email) is None:
+                    create_user(session, email, name, DEMO_PASSWORD, role)
+            instructor = find_user(session, DEMO_ACCOUNTS[1][0])
+            for course in session.scalars(select(Course)):
+                if session.get(CourseInstructor, (course.id, instructor.id)) is None:
+                    session.add(CourseInstructor(course_id=course.id, user_id=instructor.id))
+    echo(f"\nDemo database: {app.config['DATABASE_URL']}")
+    echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+    for email, _name, role in DEMO_ACCOUNTS:
+        echo(f"  {role.value:<11} {email}")
+    return app

@@ -1,0 +1,69 @@
+"""Languages and formats: Vietnamese first, English second.
+
+The locale comes from the user's saved choice, then the language switch
+(kept in the session), then Vietnamese. Numbers, dates and money are formatted
+by Babel for that locale, so a learner reads 1.234.567 ₫ and 25/11/2026.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, session
+from flask_babel import (
+    Babel,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+)
+from flask_login import current_user
+
+from elearn.plugins.manager import PluginRegistry
+
+LOCALE_SESSION_KEY = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get(LOCALE_SESSION_KEY)
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def format_money(amount: float | int) -> str:
+    """Vietnamese đồng in the locale's pattern: 1.234.567 ₫ in Vietnamese."""
+    return format_currency(amount, "VND")
+
+
+def format_percent(fraction: float | None) -> str:
+    return f"{format_decimal(round((fraction or 0) * 100))} %"
+
+
+def format_when(value: datetime | None, date_only: bool = False) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "medium") if date_only else format_datetime(value, "short")
+
+
+def init_app(app: Flask, registry: PluginRegistry) -> None:
+    own = str(app.root_path) + "/translations"
+    plugin_dirs = [str(path) for _name, path in registry.resource_dirs("translations")]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([own, *plugin_dirs])
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(
+        money=format_money,
+        number=format_decimal,
+        percent=format_percent,
+        when=format_when,
+        date=lambda value: format_when(value, date_only=True),
+    )
+    app.jinja_env.globals["current_locale"] = current_locale

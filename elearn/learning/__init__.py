@@ -1,0 +1,1 @@
+"""The learner's path: catalogue, course, enrolment, lessons, progress."""

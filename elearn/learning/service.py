@@ -1,0 +1,251 @@
+"""What learners do, written once for the HTML pages and the JSON API.
+
+Views call these functions and only translate their results into a page or a
+JSON body; permission checks, plugin calls and the progress rules live here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload
+
+from elearn.clock import utcnow
+from elearn.i18n import current_locale
+from elearn.learning.outline import (
+    CourseProgress,
+    LessonRow,
+    course_modules,
+    lesson_rows,
+    remaining_lessons,
+)
+from elearn.models import Course, Enrolment, Lesson, LessonProgress, Status, User
+from elearn.permissions import (
+    CourseAccess,
+    course_access,
+    require_course_view,
+    require_lesson_view,
+    require_submit,
+)
+from elearn.plugins.lesson_type import LessonContext, LessonType, Outcome, SubmissionError
+from elearn.plugins.manager import PluginRegistry
+from elearn.security import fail
+
+log = logging.getLogger("elearn.learning")
+
+
+def registry() -> PluginRegistry:
+    return current_app.extensions["elearn_plugins"]
+
+
+def get_course(db: Session, slug: str) -> Course:
+    course = db.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        fail(404, _("This course does not exist."))
+    return course
+
+
+def get_lesson(db: Session, lesson_id: int) -> Lesson:
+    lesson = db.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
+    if lesson is None:
+        fail(404, _("This lesson does not exist."))
+    return lesson
+
+
+# -- courses -------------------------------------------------------------------
+
+
+@dataclass
+class CoursePage:
+    access: CourseAccess
+    progress: CourseProgress
+    modules: list[tuple[Any, list[LessonRow]]]
+
+
+def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
+    course = get_course(db, slug)
+    access = course_access(db, user, course)
+    require_course_view(access)
+    rows = lesson_rows(db, [course.id], access.user if access.is_enrolled else None)[course.id]
+    by_module: dict[int, list[LessonRow]] = {}
+    for row in rows:
+        by_module.setdefault(row.module_id, []).append(row)
+    modules = [(module, by_module.get(module.id, [])) for module in course_modules(db, course)]
+    return CoursePage(access, CourseProgress(course, access.enrolment, rows), modules)
+
+
+def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
+    """Enrol ``user``; enrolling twice is harmless and returns the first enrolment."""
+    course = get_course(db, slug)
+    access = course_access(db, user, course)
+    require_course_view(access)
+    if access.enrolment is not None:
+        return access.enrolment, False
+    if not access.can_enrol:
+        fail(403, _("This course is not open for enrolment."))
+    enrolment = Enrolment(user_id=user.id, course_id=course.id)
+    db.add(enrolment)
+    db.flush()
+    return enrolment, True
+
+
+# -- lessons -------------------------------------------------------------------
+
+
+@dataclass
+class LessonPage:
+    lesson: Lesson
+    access: CourseAccess
+    progress: LessonProgress
+    lesson_type: LessonType | None
+    view: dict[str, Any] | None
+    error: str | None
+    previous: LessonRow | None
+    next: LessonRow | None
+    outline: list[LessonRow]
+
+
+def lesson_page(db: Session, user: User | None, lesson_id: int) -> LessonPage:
+    lesson = get_lesson(db, lesson_id)
+    access = course_access(db, user, lesson.course)
+    require_lesson_view(access, lesson)
+    progress = _progress(db, access.user, lesson)
+    outline = lesson_rows(db, [lesson.course_id], access.user if access.is_enrolled else None)[lesson.course_id]
+    position = next((i for i, row in enumerate(outline) if row.id == lesson.id), None)
+    previous = outline[position - 1] if position else None
+    following = outline[position + 1] if position is not None and position + 1 < len(outline) else None
+    lesson_type, view, error = _learner_view(db, access, lesson, progress)
+    return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline)
+
+
+def _progress(db: Session, user: User, lesson: Lesson) -> LessonProgress:
+    found = db.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    return found or LessonProgress(
+        user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0, state={}
+    )
+
+
+def lesson_type_of(lesson: Lesson) -> tuple[LessonType | None, str | None]:
+    lesson_type = registry().lesson_types.get(lesson.type_name)
+    if lesson_type is None:
+        return None, _(
+            "This lesson needs the lesson type “%(type)s”, which is not installed on this site.",
+            type=lesson.type_name,
+        )
+    return lesson_type, None
+
+
+def _learner_view(db, access, lesson, progress):
+    lesson_type, error = lesson_type_of(lesson)
+    if lesson_type is None:
+        return None, None, error
+    ctx = LessonContext(lesson=lesson, user=access.user, progress=progress, locale=current_locale(), db=db)
+    try:
+        return lesson_type, lesson_type.learner_view(ctx), None
+    except Exception:
+        log.exception("lesson type %s failed to show lesson %s", lesson.type_name, lesson.id)
+        return lesson_type, None, plugin_failure_message()
+
+
+def plugin_failure_message() -> str:
+    return _(
+        "This lesson cannot be shown right now because its lesson type failed. "
+        "The error has been logged for the site's administrators."
+    )
+
+
+# -- submissions ---------------------------------------------------------------
+
+
+@dataclass
+class SubmitResult:
+    lesson: Lesson
+    progress: LessonProgress
+    outcome: Outcome
+    course_completed: bool
+
+
+def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any = None) -> SubmitResult:
+    """Grade a submission (a JSON body, or an HTML form the type parses) and store its progress.
+
+    Runs in the caller's transaction; the caller commits.
+    """
+    lesson = get_lesson(db, lesson_id)
+    access = course_access(db, user, lesson.course)
+    require_submit(access, lesson)
+    lesson_type, error = lesson_type_of(lesson)
+    if lesson_type is None:
+        fail(409, error)
+    if form is None and not isinstance(data, dict):
+        fail(400, _("The submission must be a JSON object."))
+    progress = _locked_progress(db, user, lesson)
+    ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db)
+    try:
+        outcome = lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
+    except SubmissionError as exc:
+        fail(exc.status, exc.message)
+    except Exception:
+        log.exception("lesson type %s failed to accept a submission to lesson %s", lesson.type_name, lesson.id)
+        fail(500, _("Your work could not be saved because this lesson's type failed. Nothing was changed."))
+    old_status = progress.status
+    _apply(progress, outcome)
+    completed_course = False
+    if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
+        completed_course = _maybe_complete_course(db, user, access.enrolment)
+    if progress.status != old_status or outcome.counts_as_attempt:
+        registry().call_each(
+            "elearn_progress_changed", user=user, lesson=lesson, old_status=str(old_status), progress=progress
+        )
+    return SubmitResult(lesson, progress, outcome, completed_course)
+
+
+def _locked_progress(db: Session, user: User, lesson: Lesson) -> LessonProgress:
+    """The learner's progress row, created if missing and locked until commit."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(
+        insert(LessonProgress)
+        .values(user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0, state={})
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+    )
+    return db.scalars(
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _apply(progress: LessonProgress, outcome: Outcome) -> None:
+    """Store an outcome. A completed lesson stays completed: later tries cannot undo it."""
+    now = utcnow()
+    if outcome.counts_as_attempt:
+        progress.attempts = (progress.attempts or 0) + 1
+    if outcome.score is not None:
+        progress.score = outcome.score
+    if outcome.state is not None:
+        progress.state = outcome.state
+    progress.started_at = progress.started_at or now
+    progress.updated_at = now
+    if progress.status != Status.COMPLETED:
+        progress.status = outcome.status
+        if outcome.status == Status.COMPLETED:
+            progress.completed_at = now
+
+
+def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:
+    if enrolment is None or enrolment.completed_at is not None:
+        return False
+    db.flush()
+    if remaining_lessons(db, user, enrolment.course_id) == 0:
+        enrolment.completed_at = utcnow()
+        return True
+    return False

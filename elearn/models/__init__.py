@@ -1,0 +1,21 @@
+"""The core's tables. Plugins declare theirs on the same ``Base``."""
+
+from elearn.models.courses import Course, CourseInstructor, Lesson, Module
+from elearn.models.packs import InstalledPack
+from elearn.models.progress import Enrolment, LessonProgress, Status
+from elearn.models.users import ApiToken, AuthSession, Role, User
+
+__all__ = [
+    "ApiToken",
+    "AuthSession",
+    "Course",
+    "CourseInstructor",
+    "Enrolment",
+    "InstalledPack",
+    "Lesson",
+    "LessonProgress",
+    "Module",
+    "Role",
+    "Status",
+    "User",
+]

@@ -1,0 +1,94 @@
+"""What is taught: courses made of ordered modules made of ordered lessons.
+
+A lesson names its type (provided by a plugin) and carries that type's content
+as JSON. The core never looks inside ``content``. Lessons and modules have a
+stable ``key`` so a content pack can be upgraded without losing anyone's
+progress; removed ones are retired (``retired_at``), never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from elearn.clock import utcnow
+from elearn.db import Base
+from elearn.db.types import JSONType, UTCDateTime
+
+
+class Titled:
+    """Columns and lookup for text kept in Vietnamese and English."""
+
+    title_vi: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+
+    def title_for(self, locale: str) -> str:
+        if locale == "en" and self.title_en:
+            return self.title_en
+        return self.title_vi
+
+
+class Course(Titled, Base):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    summary_vi: Mapped[str] = mapped_column(Text, default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(default=True)
+    pack_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
+    )
+
+    def summary_for(self, locale: str) -> str:
+        if locale == "en" and self.summary_en:
+            return self.summary_en
+        return self.summary_vi
+
+
+class Module(Titled, Base):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+
+
+class Lesson(Titled, Base):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    type_name: Mapped[str] = mapped_column(String(50))
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+    course: Mapped[Course] = relationship()
+
+
+class CourseInstructor(Base):
+    """An instructor who teaches (and may moderate and grade in) one course."""
+
+    __tablename__ = "course_instructors"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

@@ -1,0 +1,36 @@
+"""The files of a pack folder, read only from inside it."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from elearn.plugins.lesson_type import ContentError, ContentInvalid
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class FolderFiles:
+    """``PackFiles`` over a folder: refuses absolute paths, ``..`` and links leaving the pack."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def resolve(self, path: str) -> Path:
+        pure = PurePosixPath(path)
+        if not path or "\\" in path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+            raise ContentInvalid([ContentError(path, "must be a relative path inside the pack")])
+        full = (self.root / pure).resolve()
+        if not full.is_relative_to(self.root):
+            raise ContentInvalid([ContentError(path, "points outside the pack")])
+        if not full.is_file():
+            raise ContentInvalid([ContentError(path, "file not found in the pack")])
+        if full.stat().st_size > MAX_FILE_BYTES:
+            raise ContentInvalid([ContentError(path, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB")])
+        return full
+
+    def read_text(self, path: str) -> str:
+        full = self.resolve(path)
+        try:
+            return full.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ContentInvalid([ContentError(path, "is not UTF-8 text")]) from None

@@ -1,0 +1,107 @@
+"""Installing a checked pack into the database, in the caller's single transaction.
+
+Modules and lessons are matched by their stable ids (``key``), so installing a
+newer version updates content in place and keeps every learner's progress;
+lessons the new version no longer has are retired, never deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from elearn.clock import utcnow
+from elearn.models import Course, InstalledPack, Lesson, Module
+from elearn.packs.manifest import Pack
+
+
+class PackRefused(Exception):
+    """The pack is valid but cannot be installed here as asked."""
+
+
+@dataclass
+class InstallReport:
+    pack_id: str
+    version: str
+    previous_version: str | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-")[0].split("+")[0].split("."))
+
+
+def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
+    installed = db.get(InstalledPack, pack.id)
+    report = InstallReport(pack.id, pack.version, installed.version if installed else None)
+    if installed is not None:
+        if installed.version == pack.version and not force:
+            report.unchanged = True
+            return report
+        if _version_tuple(pack.version) < _version_tuple(installed.version) and not force:
+            raise PackRefused(f"version {installed.version} is installed; {pack.version} is older (use --force)")
+    course = db.scalar(select(Course).where(Course.pack_id == pack.id))
+    if course is None:
+        clash = db.scalar(select(Course).where(Course.slug == pack.slug))
+        if clash is not None:
+            raise PackRefused(f"a course with the address {pack.slug!r} already exists")
+        course = Course(slug=pack.slug, pack_id=pack.id, title_vi="")
+        db.add(course)
+    course.title_vi, course.title_en = pack.title["vi"], pack.title["en"]
+    course.summary_vi, course.summary_en = pack.description["vi"], pack.description["en"]
+    db.flush()
+    _sync_outline(db, course, pack, report)
+    if installed is None:
+        db.add(InstalledPack(id=pack.id, version=pack.version, manifest=pack.manifest))
+    else:
+        installed.version, installed.manifest, installed.installed_at = pack.version, pack.manifest, utcnow()
+    db.flush()
+    return report
+
+
+def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport) -> None:
+    now = utcnow()
+    modules = {m.key: m for m in db.scalars(select(Module).where(Module.course_id == course.id))}
+    lessons = {item.key: item for item in db.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    seen_modules, seen_lessons = set(), set()
+    for m_position, pack_module in enumerate(pack.modules):
+        module = modules.get(pack_module.key)
+        if module is None:
+            module = Module(course_id=course.id, key=pack_module.key, title_vi="")
+            db.add(module)
+        module.title_vi, module.title_en = pack_module.title["vi"], pack_module.title["en"]
+        module.position, module.retired_at = m_position, None
+        db.flush()
+        seen_modules.add(pack_module.key)
+        for l_position, pack_lesson in enumerate(pack_module.lessons):
+            lesson = lessons.get(pack_lesson.key)
+            values = dict(
+                module_id=module.id,
+                position=l_position,
+                type_name=pack_lesson.type_name,
+                title_vi=pack_lesson.title["vi"],
+                title_en=pack_lesson.title["en"],
+                content=pack_lesson.content,
+                retired_at=None,
+            )
+            if lesson is None:
+                db.add(Lesson(course_id=course.id, key=pack_lesson.key, **values))
+                report.added.append(pack_lesson.key)
+            else:
+                if any(getattr(lesson, name) != value for name, value in values.items()):
+                    report.changed.append(pack_lesson.key)
+                for name, value in values.items():
+                    setattr(lesson, name, value)
+            seen_lessons.add(pack_lesson.key)
+    for key, lesson in lessons.items():
+        if key not in seen_lessons and lesson.retired_at is None:
+            lesson.retired_at = now
+            report.retired.append(key)
+    for key, module in modules.items():
+        if key not in seen_modules and module.retired_at is None:
+            module.retired_at = now

@@ -1,0 +1,1 @@
+"""The plugin system: hook specifications, the lesson-type contract and the loader."""

@@ -1,0 +1,149 @@
+"""The contract of a lesson type: one class, no Flask request inside.
+
+The core does the web work (routing, permissions, CSRF, transactions, JSON
+errors); a lesson type only turns content and learner state into a view, and a
+submission into an ``Outcome``. Because the HTML page and the JSON API call
+the same two methods, they cannot disagree about what the learner may see or
+what a submission is worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from elearn.models.progress import Status
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from werkzeug.datastructures import MultiDict
+
+    from elearn.models import Lesson, LessonProgress, User
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a submission did. The core stores it in the learner's progress row."""
+
+    status: Status
+    score: float | None = None  # 0.0 to 1.0, for types that grade
+    state: dict[str, Any] | None = None  # the new learner state; None keeps the old one
+    message: str = ""  # shown to the learner, already translated
+    counts_as_attempt: bool = True
+
+
+class SubmissionError(Exception):
+    """The learner's input cannot be accepted; ``message`` says why (status 400 or 409)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in a lesson's content: where (a field path or file:line) and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ContentInvalid(Exception):
+    """Raised by ``import_content`` with every problem found, not just the first."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class PackFiles(Protocol):
+    """Read access to the files of the content pack a lesson comes from."""
+
+    def read_text(self, path: str) -> str:
+        """The text of a file inside the pack; raises ``ContentInvalid`` if it is missing or escapes."""
+        ...
+
+
+@dataclass
+class LessonContext:
+    """Everything a lesson type may use while serving one learner."""
+
+    lesson: Lesson
+    user: User
+    progress: LessonProgress
+    locale: str
+    db: Session
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.lesson.content
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return self.progress.state or {}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link a plugin adds to a page. Data, not HTML: the core renders and escapes it."""
+
+    label: str
+    url: str
+
+
+class LessonType:
+    """Base class for lesson types. Override what your type needs.
+
+    ``name`` is stored in every lesson of this type, so never change it once
+    lessons exist. ``template`` names a Jinja template (``"<plugin>/<file>"``)
+    that renders the dict returned by ``learner_view`` as ``view``.
+    """
+
+    name: ClassVar[str]
+    labels: ClassVar[Mapping[str, str]]  # {"vi": ..., "en": ...}
+    template: ClassVar[str]
+    # JSON Schema of a submission body, published in /api/v1/openapi.json.
+    submission_schema: ClassVar[dict[str, Any] | None] = None
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get("vi") or self.name
+
+    def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
+        """Check authored content and return what is stored on the lesson.
+
+        Raise ``ContentInvalid`` with every error found. Do expensive, pure work
+        here (rendering Markdown, parsing question files) so serving stays cheap.
+        """
+        return dict(raw)
+
+    def example_content(self) -> dict[str, Any]:
+        """Authored content for a small working lesson of this type (scaffolds, tests)."""
+        return {}
+
+    def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
+        """The learner's view as JSON-able data: the template's ``view`` and the API's body.
+
+        Never put in it anything the learner must not see yet.
+        """
+        raise NotImplementedError
+
+    def parse_form(self, form: MultiDict[str, str]) -> dict[str, Any]:
+        """Turn an HTML form post into the same dict shape a JSON submission has."""
+        return {key: value for key, value in form.items() if key != "csrf_token"}
+
+    def submit(self, ctx: LessonContext, data: Mapping[str, Any]) -> Outcome:
+        """Accept a learner's submission (from a form or JSON) and say what it is worth.
+
+        Raise ``SubmissionError`` for input that cannot be accepted; nothing is stored then.
+        """
+        raise SubmissionError("This lesson does not take submissions.")
+
+    def instructor_links(self, lesson: Lesson) -> list[NavItem]:
+        """Links shown to the lesson's instructors (grading queues, reports)."""
+        return []

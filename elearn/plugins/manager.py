@@ -1,0 +1,143 @@
+"""Finding, loading and calling plugins, one manager per app.
+
+Plugins come from the ``elearn.plugins`` entry-point group only: the built-in
+lesson types are declared there too, so the core uses the same door as any
+third-party package. A plugin that fails to import, names a hook that does not
+exist, or raises from a hook is recorded in ``failed`` and logged; everything
+else keeps working.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from elearn.plugins import hookspecs
+from elearn.plugins.lesson_type import LessonType
+
+log = logging.getLogger("elearn.plugins")
+
+ENTRY_POINT_GROUP = "elearn.plugins"
+HOOK_PREFIX = "elearn_"
+
+
+@dataclass
+class PluginInfo:
+    """A loaded plugin: where it lives and what it provides."""
+
+    name: str
+    module: ModuleType
+    version: str
+    hooks: list[str]
+    lesson_types: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.module.__file__).parent
+
+    def resource_dir(self, name: str) -> Path | None:
+        path = self.folder / name
+        return path if path.is_dir() else None
+
+
+class PluginRegistry:
+    """The plugins of one app, their lesson types, and the failures met on the way."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager("elearn")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.lesson_types: dict[str, LessonType] = {}
+        self.failed: dict[str, str] = {}
+
+    # -- loading ---------------------------------------------------------------
+
+    def load_entry_points(self, only: Iterable[str] | None = None) -> None:
+        """Load every installed plugin (or only the named ones; ``[]`` is safe mode)."""
+        allowed = None if only is None else set(only)
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if allowed is not None and ep.name not in allowed:
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:
+                self._fail(ep.name, f"could not be imported: {exc!r}")
+                continue
+            self.register(ep.name, module, _version_of(ep))
+        self._collect_lesson_types()
+
+    def register(self, name: str, module: ModuleType, version: str = "") -> None:
+        if name in self.plugins or name in self.failed:
+            self._fail(name, "another plugin is already registered under this name")
+            return
+        unknown = [
+            attr
+            for attr in dir(module)
+            if attr.startswith(HOOK_PREFIX)
+            and hasattr(getattr(module, attr), "elearn_impl")
+            and not hasattr(hookspecs, attr)
+        ]
+        if unknown:
+            self._fail(name, f"implements unknown hooks: {', '.join(sorted(unknown))}")
+            return
+        try:
+            self.pm.register(module, name=name)
+        except pluggy.PluginValidationError as exc:
+            self._fail(name, f"is not a valid plugin: {exc}")
+            return
+        hooks = sorted(c.name for c in self.pm.get_hookcallers(module) or [])
+        self.plugins[name] = PluginInfo(name=name, module=module, version=version, hooks=hooks)
+
+    def _collect_lesson_types(self) -> None:
+        for plugin_name, types in self.call_each("elearn_lesson_types"):
+            for lesson_type in types or []:
+                type_name = getattr(lesson_type, "name", None)
+                if not isinstance(lesson_type, LessonType) or not type_name:
+                    self._fail(plugin_name, f"returned something that is not a LessonType: {lesson_type!r}")
+                elif type_name in self.lesson_types:
+                    self._fail(plugin_name, f"lesson type {type_name!r} is already provided")
+                else:
+                    self.lesson_types[type_name] = lesson_type
+                    self.plugins[plugin_name].lesson_types.append(type_name)
+
+    def _fail(self, name: str, message: str) -> None:
+        self.failed[name] = message
+        log.error("plugin %s %s", name, message)
+
+    # -- calling ---------------------------------------------------------------
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of a hook on its own; a failure is logged and skipped.
+
+        pluggy stops at the first implementation that raises, so the core calls
+        them one by one (pytest-dev/pluggy#419).
+        """
+        results = []
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            try:
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                continue
+            results.append((impl.plugin_name, result))
+        return results
+
+    def resource_dirs(self, name: str) -> list[tuple[str, Path]]:
+        """The ``name`` folders (templates, static, ...) of every loaded plugin."""
+        found = []
+        for info in self.plugins.values():
+            path = info.resource_dir(name)
+            if path is not None:
+                found.append((info.name, path))
+        return found
+
+
+def _version_of(ep: EntryPoint) -> str:
+    return ep.dist.version if ep.dist is not None else ""

@@ -1,0 +1,111 @@
+"""Web security in one place: login manager, CSRF, headers, safe redirects, errors."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin, LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from elearn.auth.ratelimit import LoginLimiter
+from elearn.auth.sessions import user_for_session
+from elearn.db import db_session
+
+# Scripts and styles only from our own origin: no inline script anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+csrf = CSRFProtect()
+
+
+class Anonymous(AnonymousUserMixin):
+    locale = None
+    is_admin = False
+    is_staff = False
+    id = None
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX"]), x_proto=1)
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.anonymous_user = Anonymous
+    login_manager.user_loader(lambda secret: user_for_session(db_session(), secret))
+    csrf.init_app(app)
+    app.extensions["elearn_login_limiter"] = LoginLimiter(app)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Follow ``next=`` only to a path on this site, never to another host."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return fallback
+    if any(ch in target for ch in "\\\r\n\t"):
+        return fallback
+    return target
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype in ("text/html", "application/json"):
+        # Pages and API answers are per user: never kept by a shared cache.
+        headers.setdefault("Cache-Control", "private, no-cache")
+    return response
+
+
+def fail(status: int, message: str) -> NoReturn:
+    """Stop the request with ``status`` and a message the user can act on."""
+    exc = default_exceptions[status]()
+    exc.elearn_message = message
+    raise exc
+
+
+def error_response(status: int, message: str):
+    if is_api_request():
+        response = jsonify(error={"message": message})
+        response.status_code = status
+        return response
+    return render_template("error.html", status=status, message=message), status
+
+
+def _http_error(exc: HTTPException):
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in to continue."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+    }
+    status = exc.code or 500
+    message = getattr(exc, "elearn_message", None) or messages.get(status) or _("Something went wrong.")
+    return error_response(status, message)
+
+
+def _csrf_error(_exc: CSRFError):
+    return error_response(400, _("The form expired. Please go back, reload the page and try again."))

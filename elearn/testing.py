@@ -1,0 +1,309 @@
+"""pytest fixtures for elearn and for plugin authors (registered as the ``elearn`` pytest plugin).
+
+Every test that uses ``app`` runs on SQLite and, when ``ELEARN_TEST_DATABASE_URL``
+names a PostgreSQL database, on PostgreSQL too. The schema is migrated once per
+run; each test starts from empty tables.
+
+    def test_my_type(make_lesson, learner, login, client):
+        lesson = make_lesson("mytype", {"text": "..."})
+        login(client, learner)
+        assert client.get(f"/lessons/{lesson.id}").status_code == 200
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+PG_ENV = "ELEARN_TEST_DATABASE_URL"
+TEST_PASSWORD = "correct horse battery"
+# Hashing at full strength would make each login take 100 ms; tests check the
+# production parameters separately.
+FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "PASSWORD_HASH": FAST_HASH,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **extra,
+    }
+
+
+def _worker_suffix() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"_{worker}" if worker else ""
+
+
+def postgres_test_url() -> str | None:
+    """The PostgreSQL database for this test process, created when missing."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        return None
+    url = make_url(base)
+    url = url.set(database=f"{url.database}{_worker_suffix()}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _migrated_databases(tmp_path_factory) -> dict[str, str]:
+    """Migrate once: a SQLite template file, and the PostgreSQL database if configured."""
+    from elearn import create_app
+    from elearn.db.migrate import upgrade
+
+    found = {}
+    folder = tmp_path_factory.mktemp("template")
+    template = folder / "template.sqlite3"
+    app = create_app(test_config(f"sqlite:///{template}", folder))
+    upgrade(app)
+    app.extensions["elearn_db"].dispose()
+    found["sqlite"] = str(template)
+    pg = postgres_test_url()
+    if pg:
+        app = create_app(test_config(pg, folder))
+        upgrade(app)
+        app.extensions["elearn_db"].dispose()
+        found["postgresql"] = pg
+    return found
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, _migrated_databases, tmp_path) -> str:
+    """A migrated, empty database: a copy of the SQLite template, or emptied PostgreSQL tables."""
+    if request.param == "sqlite":
+        target = tmp_path / "elearn.sqlite3"
+        shutil.copyfile(_migrated_databases["sqlite"], target)
+        return f"sqlite:///{target}"
+    url = _migrated_databases.get("postgresql")
+    if url is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict[str, Any]:
+    """Override in a test module to change the app's configuration."""
+    return test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config) -> Iterator:
+    from elearn import create_app
+
+    application = create_app(app_config)
+    yield application
+    application.extensions["elearn_db"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session for arranging data; each helper commits what it makes."""
+    from elearn.db import get_database
+
+    with app.app_context(), get_database(app).session(write=True) as session:
+        yield session
+
+
+@pytest.fixture
+def make_user(app, db) -> Callable[..., Any]:
+    from elearn.auth.accounts import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "learner", email: str | None = None, name: str | None = None, password: str = TEST_PASSWORD):
+        email = email or f"{role}{next(counter)}@example.org"
+        user = create_user(db, email, name or f"{role.title()} {email.split('@')[0]}", password, role)
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user("learner", "an@example.org", "Nguyễn Văn An")
+
+
+@pytest.fixture
+def instructor(make_user):
+    return make_user("instructor", "binh@example.org", "Trần Thị Bình")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin", "chau@example.org", "Lê Minh Châu")
+
+
+@pytest.fixture
+def make_course(app, db) -> Callable[..., Any]:
+    """A course from lesson specs ``(type, authored content)``, imported by each lesson type."""
+    from elearn.models import Course, Lesson, Module
+
+    counter = iter(range(1, 10_000))
+
+    class NoFiles:
+        def read_text(self, path: str) -> str:
+            from elearn.plugins.lesson_type import ContentError, ContentInvalid
+
+            raise ContentInvalid([ContentError(path, "tests give content inline")])
+
+    def make(
+        lessons: list[tuple[str, dict]] | None = None,
+        modules: int = 1,
+        slug: str | None = None,
+        published: bool = True,
+        title: str | None = None,
+    ):
+        number = next(counter)
+        types = app.extensions["elearn_plugins"].lesson_types
+        specs = lessons if lessons is not None else [("page", {"text": f"Bài {i + 1}"}) for i in range(3)]
+        course = Course(
+            slug=slug or f"khoa-hoc-{number}",
+            title_vi=title or f"Khoá học {number}",
+            title_en=f"Course {number}",
+            summary_vi="Tóm tắt",
+            is_published=published,
+        )
+        db.add(course)
+        db.flush()
+        module_rows = []
+        for m in range(modules):
+            module = Module(
+                course_id=course.id, key=f"m{m + 1}", position=m, title_vi=f"Phần {m + 1}", title_en=f"Part {m + 1}"
+            )
+            db.add(module)
+            module_rows.append(module)
+        db.flush()
+        for index, (type_name, content) in enumerate(specs):
+            module = module_rows[index % modules]
+            stored = types[type_name].import_content(content, NoFiles()) if type_name in types else content
+            db.add(
+                Lesson(
+                    course_id=course.id,
+                    module_id=module.id,
+                    key=f"l{index + 1}",
+                    position=index,
+                    type_name=type_name,
+                    title_vi=f"Bài {index + 1}",
+                    title_en=f"Lesson {index + 1}",
+                    content=stored,
+                )
+            )
+        db.commit()
+        return course
+
+    return make
+
+
+@pytest.fixture
+def make_lesson(make_course):
+    """One lesson of ``type_name`` in a fresh course; returns the lesson."""
+
+    def make(type_name: str, content: dict):
+        course = make_course([(type_name, content)])
+        return course.modules[0].lessons[0]
+
+    return make
+
+
+@pytest.fixture
+def enrol(db):
+    from elearn.models import Enrolment
+
+    def do(user, course):
+        db.add(Enrolment(user_id=user.id, course_id=course.id))
+        db.commit()
+
+    return do
+
+
+@pytest.fixture
+def login() -> Callable[..., Any]:
+    """Log a user in through the real form (CSRF token included)."""
+
+    def do(client, user, password: str = TEST_PASSWORD):
+        response = client.post(
+            "/login", data={"email": user.email, "password": password, "csrf_token": csrf_token(client, "/login")}
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    return do
+
+
+@pytest.fixture
+def api_token(client) -> Callable[..., str]:
+    def get(user, password: str = TEST_PASSWORD) -> str:
+        response = client.post("/api/v1/auth/token", json={"email": user.email, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+
+    return get
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on ``path``, as a browser would submit it."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+@pytest.fixture
+def count_queries(app) -> Callable[..., Any]:
+    """``with count_queries() as counted: ...`` then ``counted.n`` is the SQL statements run."""
+    from contextlib import contextmanager
+    from dataclasses import dataclass, field
+
+    @dataclass
+    class Counted:
+        n: int = 0
+        statements: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def counting():
+        counted = Counted()
+        engine = app.extensions["elearn_db"].engine
+
+        def before(conn, cursor, statement, *args):
+            if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+                counted.n += 1
+                counted.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counted
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,12 @@
+"""The ``page`` lesson type: a Markdown text page, completed when marked read.
+
+Registered through the ``elearn.plugins`` entry point like any other plugin.
+"""
+
+from elearn import hookimpl
+from elearn_page.lesson import PageLesson
+
+
+@hookimpl
+def elearn_lesson_types():
+    return [PageLesson()]

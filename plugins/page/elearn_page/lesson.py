@@ -1,0 +1,73 @@
+"""A page of reading. The Markdown is rendered and sanitised once, when the lesson is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from flask_babel import gettext as _
+
+from elearn.markdown import render_markdown
+from elearn.models.progress import Status
+from elearn.plugins.lesson_type import (
+    ContentError,
+    ContentInvalid,
+    LessonContext,
+    LessonType,
+    Outcome,
+    PackFiles,
+    SubmissionError,
+)
+
+MAX_TEXT = 200_000
+
+
+class PageLesson(LessonType):
+    name = "page"
+    labels: ClassVar = {"vi": "Bài đọc", "en": "Reading"}
+    template = "page/lesson.html"
+    submission_schema: ClassVar = {
+        "type": "object",
+        "title": "page",
+        "required": ["read"],
+        "properties": {"read": {"const": True, "description": "Mark the page as read."}},
+        "additionalProperties": False,
+    }
+
+    def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
+        """Content is ``text`` (Markdown) or ``file`` (a Markdown file in the pack), not both."""
+        text, file = raw.get("text"), raw.get("file")
+        unknown = sorted(set(raw) - {"text", "file"})
+        errors = [ContentError(key, "unknown field") for key in unknown]
+        if (text is None) == (file is None):
+            errors.append(ContentError("", "give either 'text' or 'file'"))
+        elif file is not None:
+            if not isinstance(file, str):
+                errors.append(ContentError("file", "must be a path inside the pack"))
+            else:
+                try:
+                    text = files.read_text(file)
+                except ContentInvalid as exc:
+                    errors.extend(exc.errors)
+        elif not isinstance(text, str):
+            errors.append(ContentError("text", "must be Markdown text"))
+        if not errors and len(text) > MAX_TEXT:
+            errors.append(ContentError(file or "text", f"longer than {MAX_TEXT} characters"))
+        if errors:
+            raise ContentInvalid(errors)
+        return {"markdown": text, "html": render_markdown(text)}
+
+    def example_content(self) -> dict[str, Any]:
+        return {"text": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu."}
+
+    def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
+        return {"html": ctx.content["html"], "read": ctx.progress.status == Status.COMPLETED}
+
+    def parse_form(self, form) -> dict[str, Any]:
+        return {"read": form.get("read") == "1"}
+
+    def submit(self, ctx: LessonContext, data: Mapping[str, Any]) -> Outcome:
+        if data.get("read") is not True or set(data) != {"read"}:
+            raise SubmissionError(_('Send {"read": true} to mark this page as read.'))
+        first_time = ctx.progress.status != Status.COMPLETED
+        return Outcome(status=Status.COMPLETED, message=_("Marked as read."), counts_as_attempt=first_time)
