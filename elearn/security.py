@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -44,8 +44,15 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.extensions["elearn_login_limiter"] = LoginLimiter(app)
     app.after_request(_security_headers)
+    app.teardown_request(_forget_user)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _forget_user(_exc: BaseException | None) -> None:
+    """Who is logged in is per request: drop it even when ``g`` outlives the request."""
+    g.pop("_login_user", None)  # Flask-Login's cache of current_user
+    g.pop("api_user", None)
 
 
 def is_api_request() -> bool:
@@ -87,6 +94,8 @@ def error_response(status: int, message: str):
     if is_api_request():
         response = jsonify(error={"message": message})
         response.status_code = status
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="elearn"'
         return response
     return render_template("error.html", status=status, message=message), status
 

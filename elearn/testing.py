@@ -128,7 +128,8 @@ def db(app):
     """A session for arranging data; each helper commits what it makes."""
     from elearn.db import get_database
 
-    with app.app_context(), get_database(app).session(write=True) as session:
+    # Deferred transactions: a test holding this session open never blocks the app's writers.
+    with app.app_context(), get_database(app).session() as session:
         yield session
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.auth.accounts import AccountError, create_user, find_user
-from elearn.auth.forms import RoleForm, UserForm
+from elearn.auth.forms import ROLE_LABELS, RoleForm, UserForm
 from elearn.db import db_session
 from elearn.models import Course, CourseInstructor, Role, User
 from elearn.permissions import require_admin
@@ -52,7 +52,7 @@ def set_role(user_id: int):
         fail(409, _("You cannot take away your own administrator role."))
     user.role = Role(form.role.data)
     db.commit()
-    flash(_("%(name)s is now: %(role)s.", name=user.name, role=user.role.value), "success")
+    flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]), "success")
     return redirect(url_for("admin.users"), code=303)
 
 

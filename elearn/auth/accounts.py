@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from elearn.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
@@ -37,8 +38,11 @@ def create_user(db: Session, email: str, name: str, password: str, role: Role | 
     if find_user(db, email) is not None:
         raise AccountError(_("An account with this email already exists."))
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
-    db.add(user)
-    db.flush()
+    try:
+        with db.begin_nested():  # two sign-ups with one email at once: the second is told, not crashed
+            db.add(user)
+    except IntegrityError:
+        raise AccountError(_("An account with this email already exists.")) from None
     return user
 
 

@@ -1,4 +1,8 @@
-"""Account forms. Labels are lazy so they follow the request's language."""
+"""Account forms. Labels and messages are lazy so they follow the request's language.
+
+WTForms ships no Vietnamese catalogue, so every validator gets its own message
+from ours instead of WTForms' English default.
+"""
 
 from __future__ import annotations
 
@@ -12,47 +16,72 @@ from elearn.models import Role
 
 MAX_PASSWORD = 1024
 
+REQUIRED = _l("Please fill in this field.")
+TOO_LONG = _l("This is too long: use at most %(max)d characters.")
+NOT_AN_EMAIL = _l("This is not a valid email address.")
+PASSWORD_TOO_SHORT = _l("The password must have at least %(count)d characters.", count=MIN_LENGTH)
+PASSWORDS_DIFFER = _l("The two passwords differ.")
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.ADMIN: _l("Administrator"),
+}
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+def required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def at_most(count: int) -> Length:
+    return Length(max=count, message=TOO_LONG)
+
+
+def new_password() -> list:
+    return [required(), Length(min=MIN_LENGTH, message=PASSWORD_TOO_SHORT), at_most(MAX_PASSWORD)]
+
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    email = EmailField(_l("Email"), validators=[required(), at_most(254)])
+    password = PasswordField(_l("Password"), validators=[required(), at_most(MAX_PASSWORD)])
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[required(), at_most(120)])
+    email = EmailField(_l("Email"), validators=[required(), Email(message=NOT_AN_EMAIL), at_most(254)])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_PASSWORD)],
+        validators=new_password(),
         description=_l("At least %(count)d characters.", count=MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        validators=[required(), EqualTo("password", message=PASSWORDS_DIFFER)],
     )
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    current = PasswordField(_l("Current password"), validators=[required(), at_most(MAX_PASSWORD)])
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_PASSWORD)],
+        validators=new_password(),
         description=_l("At least %(count)d characters.", count=MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        validators=[required(), EqualTo("password", message=PASSWORDS_DIFFER)],
     )
 
 
 class UserForm(FlaskForm):
     """An admin creating an account."""
 
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_PASSWORD)])
+    name = StringField(_l("Full name"), validators=[required(), at_most(120)])
+    email = EmailField(_l("Email"), validators=[required(), Email(message=NOT_AN_EMAIL), at_most(254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    password = PasswordField(_l("Password"), validators=new_password())
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, r.value) for r in Role])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -89,6 +89,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def init_app(app: Flask) -> Database:
     database = Database(app.config["DATABASE_URL"], echo=app.config.get("SQLALCHEMY_ECHO", False))
     app.extensions["elearn_db"] = database
+    # Per request, not only per app context: a request inside an app context that
+    # is already pushed (a CLI task, pytest-flask) shares ``g`` with it.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
     return database
 
@@ -109,3 +112,12 @@ def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def insert_if_missing(db: Session, model: type[Base], conflict: list[str], **values) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: safe when two requests create the same row at once."""
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))

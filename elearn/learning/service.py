@@ -13,11 +13,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from elearn.clock import utcnow
+from elearn.db import insert_if_missing
 from elearn.i18n import current_locale
 from elearn.learning.outline import (
     CourseProgress,
@@ -82,7 +81,7 @@ def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
 
 
 def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
-    """Enrol ``user``; enrolling twice is harmless and returns the first enrolment."""
+    """Enrol ``user``; enrolling twice (or twice at once) is harmless and keeps the first enrolment."""
     course = get_course(db, slug)
     access = course_access(db, user, course)
     require_course_view(access)
@@ -90,9 +89,9 @@ def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
         return access.enrolment, False
     if not access.can_enrol:
         fail(403, _("This course is not open for enrolment."))
-    enrolment = Enrolment(user_id=user.id, course_id=course.id)
-    db.add(enrolment)
-    db.flush()
+    insert_if_missing(db, Enrolment, ["user_id", "course_id"], user_id=user.id, course_id=course.id,
+                      enrolled_at=utcnow())
+    enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
     return enrolment, True
 
 
@@ -210,12 +209,8 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
 
 def _locked_progress(db: Session, user: User, lesson: Lesson) -> LessonProgress:
     """The learner's progress row, created if missing and locked until commit."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.execute(
-        insert(LessonProgress)
-        .values(user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0, state={})
-        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-    )
+    insert_if_missing(db, LessonProgress, ["user_id", "lesson_id"], user_id=user.id, lesson_id=lesson.id,
+                      status=Status.NOT_STARTED, attempts=0, state={})
     return db.scalars(
         select(LessonProgress)
         .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
@@ -242,7 +237,19 @@ def _apply(progress: LessonProgress, outcome: Outcome) -> None:
 
 
 def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:
-    if enrolment is None or enrolment.completed_at is not None:
+    """Mark the course completed when this was the last lesson left.
+
+    The enrolment row is locked first, so two lessons completed at the same
+    moment cannot both count the other as still open (on PostgreSQL's read
+    committed; SQLite's writers are already serialised).
+    """
+    if enrolment is None:
+        return False
+    enrolment = db.scalars(
+        select(Enrolment).where(Enrolment.id == enrolment.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if enrolment.completed_at is not None:
         return False
     db.flush()
     if remaining_lessons(db, user, enrolment.course_id) == 0:

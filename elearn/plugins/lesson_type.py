@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from flask_babel import gettext as _
+
 from elearn.models.progress import Status
 
 if TYPE_CHECKING:
@@ -142,7 +144,7 @@ class LessonType:
 
         Raise ``SubmissionError`` for input that cannot be accepted; nothing is stored then.
         """
-        raise SubmissionError("This lesson does not take submissions.")
+        raise SubmissionError(_("This lesson does not take submissions."))
 
     def instructor_links(self, lesson: Lesson) -> list[NavItem]:
         """Links shown to the lesson's instructors (grading queues, reports)."""
