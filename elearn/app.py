@@ -75,7 +75,7 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
 
     for blueprint in (learning_bp, auth_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
-    for plugin_name, blueprints in registry.call_each("elearn_blueprints"):
+    for plugin_name, blueprints in registry.call_each("elearn_blueprints", at_startup=True):
         for blueprint in blueprints or []:
             try:
                 app.register_blueprint(blueprint, url_prefix=f"/x/{plugin_name}")

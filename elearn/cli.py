@@ -35,6 +35,9 @@ pass_app = click.make_pass_decorator(AppContext, ensure=True)
 def _in_app(ctx: AppContext):
     """The app, with its context open (and messages in English) until the command ends."""
     click_ctx = click.get_current_context()
+    # Close the database connections when the command ends (after the context below is
+    # popped), not whenever they are garbage-collected.
+    click_ctx.call_on_close(ctx.app.extensions["elearn_db"].dispose)
     click_ctx.with_resource(ctx.app.app_context())
     click_ctx.with_resource(force_locale("en"))
     return ctx.app
@@ -92,6 +95,24 @@ def user_create(ctx: AppContext, email: str, name: str, role: str) -> None:
             click.echo(f"created {created.role.value} {created.email}")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@user.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@pass_app
+def user_set_role(ctx: AppContext, email: str, role: str) -> None:
+    """Give an existing account another role."""
+    from elearn.auth.accounts import find_user
+    from elearn.db import get_database
+
+    app = _in_app(ctx)
+    with get_database(app).transaction() as session:
+        found = find_user(session, email)
+        if found is None:
+            raise click.ClickException(f"no account with the email {email}")
+        found.role = Role(role)
+    click.echo(f"{found.email} is now {role}")
 
 
 # -- content packs ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import (
     Babel,
     format_currency,
@@ -18,6 +18,7 @@ from flask_babel import (
     format_decimal,
     get_locale,
 )
+from flask_babel import format_percent as babel_format_percent
 from flask_login import current_user
 
 from elearn.plugins.manager import PluginRegistry
@@ -28,8 +29,13 @@ LOCALE_SESSION_KEY = "lang"
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if request.path.startswith("/api/"):
-        # API clients say what they want per call; browsers' cookies play no part.
-        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        # API clients say what they want per call (Accept-Language), else the token
+        # user's saved choice; browsers' cookies play no part.
+        asked = request.accept_languages.best_match(languages)
+        token_user = g.get("api_user")
+        if asked is None and token_user is not None and token_user.locale in languages:
+            asked = token_user.locale
+        return asked or current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get(LOCALE_SESSION_KEY)
@@ -48,7 +54,8 @@ def format_money(amount: float | int) -> str:
 
 
 def format_percent(fraction: float | None) -> str:
-    return f"{format_decimal(round((fraction or 0) * 100))} %"
+    """A whole percentage in the locale's pattern (25% in Vietnamese)."""
+    return babel_format_percent(round(fraction or 0, 2))
 
 
 def format_when(value: datetime | None, date_only: bool = False) -> str:

@@ -57,11 +57,20 @@ class CourseAccess:
         return self.is_enrolled and lesson.retired_at is None and self.can_view_course
 
 
-def course_access(db: Session, user: User | None, course: Course) -> CourseAccess:
-    """Load what the checks need: the user's enrolment and, for staff, whether they teach."""
+_NOT_LOADED = object()
+
+
+def course_access(db: Session, user: User | None, course: Course, enrolment=_NOT_LOADED) -> CourseAccess:
+    """Load what the checks need: the user's enrolment and, for instructors, whether they teach.
+
+    A caller that already fetched the enrolment (joined into its own query) passes it.
+    """
     if user is None or not user.is_authenticated:
         return CourseAccess(user=None, course=course, enrolment=None, teaches=False)
-    enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+    if enrolment is _NOT_LOADED:
+        enrolment = db.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        )
     teaches = False
     if user.role == Role.INSTRUCTOR:
         teaches = db.get(CourseInstructor, (course.id, user.id)) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -113,7 +113,11 @@ def _http_error(exc: HTTPException):
     }
     status = exc.code or 500
     message = getattr(exc, "elearn_message", None) or messages.get(status) or _("Something went wrong.")
-    return error_response(status, message)
+    response = make_response(error_response(status, message))
+    if status == 405 and getattr(exc, "valid_methods", None):
+        # A 405 must say which methods the URL takes (RFC 9110, 15.5.6).
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def _csrf_error(_exc: CSRFError):

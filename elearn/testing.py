@@ -42,6 +42,9 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
     }
 
 
+test_config.__test__ = False  # a helper, not a test, when imported into a test module
+
+
 def _worker_suffix() -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     return f"_{worker}" if worker else ""
@@ -114,11 +117,36 @@ def app_config(database_url, tmp_path) -> dict[str, Any]:
     return test_config(database_url, tmp_path)
 
 
+def _isolated_client_class():
+    """A test client whose every request gets its own app context, as on a real server.
+
+    The test keeps an app context pushed (``db``, pytest-flask's request context),
+    and Flask reuses a pushed context for a request of the same app: then ``g``
+    (the request's database session, the logged-in user, the CSRF token) would
+    leak from one request to the next and hide bugs. Each request here starts
+    from an empty ``contextvars`` context instead; contexts are not preserved
+    after a request.
+    """
+    import contextvars
+
+    from flask.testing import FlaskClient
+
+    class IsolatedClient(FlaskClient):
+        def __enter__(self):
+            return self
+
+        def open(self, *args, **kwargs):
+            return contextvars.Context().run(super().open, *args, **kwargs)
+
+    return IsolatedClient
+
+
 @pytest.fixture
 def app(app_config) -> Iterator:
     from elearn import create_app
 
     application = create_app(app_config)
+    application.test_client_class = _isolated_client_class()
     yield application
     application.extensions["elearn_db"].dispose()
 

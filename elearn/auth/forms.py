@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from elearn.auth.passwords import MIN_LENGTH
@@ -27,7 +27,7 @@ ROLE_LABELS = {
     Role.INSTRUCTOR: _l("Instructor"),
     Role.ADMIN: _l("Administrator"),
 }
-ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 def required() -> DataRequired:

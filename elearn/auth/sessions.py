@@ -13,10 +13,11 @@ from datetime import timedelta
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
+from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.models import ApiToken, AuthSession, User
 
 
@@ -31,7 +32,7 @@ def start_session(db: Session, user: User) -> None:
     secret = secrets.token_urlsafe(32)
     days = current_app.config["SESSION_DAYS"]
     db.add(AuthSession(user_id=user.id, token_hash=_digest(secret), expires_at=now + timedelta(days=days)))
-    session.clear()
+    _clear_keeping_language()
     user.auth_token = secret
     login_user(user)
     session.permanent = True
@@ -42,7 +43,15 @@ def end_session(db: Session, user: User) -> None:
     if user.auth_token:
         db.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(user.auth_token)))
     logout_user()
+    _clear_keeping_language()
+
+
+def _clear_keeping_language() -> None:
+    """A fresh session, except the language the visitor chose: logging in must not switch it back."""
+    language = session.get(LOCALE_SESSION_KEY)
     session.clear()
+    if language:
+        session[LOCALE_SESSION_KEY] = language
 
 
 def end_all_sessions(db: Session, user: User) -> None:
@@ -51,14 +60,19 @@ def end_all_sessions(db: Session, user: User) -> None:
     db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
+_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.token_hash == bindparam("digest"), AuthSession.expires_at > bindparam("now"), User.is_active)
+)
+
+
 def user_for_session(db: Session, secret: str) -> User | None:
-    row = db.scalar(
-        select(AuthSession).where(AuthSession.token_hash == _digest(secret), AuthSession.expires_at > utcnow())
-    )
-    if row is None or not row.user.is_active:
-        return None
-    row.user.auth_token = secret
-    return row.user
+    """The user of a live browser session (run on every request, so the statement is built once)."""
+    user = db.scalar(_SESSION_USER, {"digest": _digest(secret), "now": utcnow()})
+    if user is not None:
+        user.auth_token = secret
+    return user
 
 
 def issue_token(db: Session, user: User) -> tuple[str, ApiToken]:

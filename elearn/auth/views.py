@@ -80,12 +80,15 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         db = db_session()
-        if not verify_password(current_user.password_hash, form.current.data):
+        # The user object, not the ``current_user`` proxy: ``login_user`` stores what it is
+        # given as the request's user, and a stored proxy would resolve to itself forever.
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, form.current.data):
             form.current.errors.append(_("The current password is incorrect."))
         else:
-            current_user.password_hash = hash_password(form.password.data)
-            end_all_sessions(db, current_user)
-            start_session(db, current_user)
+            user.password_hash = hash_password(form.password.data)
+            end_all_sessions(db, user)
+            start_session(db, user)
             db.commit()
             flash(_("Your password is changed. You were logged out everywhere else."), "success")
             return redirect(url_for("learning.dashboard"), code=303)

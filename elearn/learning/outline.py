@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from elearn.models import Course, Enrolment, Lesson, LessonProgress, Module, Status, User
@@ -78,17 +78,23 @@ def active_lessons() -> Select:
     )
 
 
+# Built once: pages run these on every request with new parameters only.
+_COURSE_LESSONS = active_lessons().where(Lesson.course_id.in_(bindparam("course_ids", expanding=True)))
+_COURSE_LESSONS_WITH_PROGRESS = _COURSE_LESSONS.add_columns(LessonProgress.status, LessonProgress.score).outerjoin(
+    LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id"))
+)
+
+
 def lesson_rows(db: Session, course_ids: list[int], user: User | None) -> dict[int, list[LessonRow]]:
     """Every active lesson of these courses, with this user's status: one query."""
     if not course_ids:
         return {}
-    query = active_lessons().where(Lesson.course_id.in_(course_ids))
-    if user is not None:
-        query = query.add_columns(LessonProgress.status, LessonProgress.score).outerjoin(
-            LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id)
-        )
+    if user is None:
+        result = db.execute(_COURSE_LESSONS, {"course_ids": course_ids})
+    else:
+        result = db.execute(_COURSE_LESSONS_WITH_PROGRESS, {"course_ids": course_ids, "user_id": user.id})
     found: dict[int, list[LessonRow]] = {course_id: [] for course_id in course_ids}
-    for row in db.execute(query):
+    for row in result:
         values = row._mapping
         found[values["course_id"]].append(
             LessonRow(

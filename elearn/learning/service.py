@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
 from elearn.clock import utcnow
@@ -111,11 +111,13 @@ class LessonPage:
     outline: list[LessonRow]
 
 
-def lesson_page(db: Session, user: User | None, lesson_id: int) -> LessonPage:
-    lesson = get_lesson(db, lesson_id)
-    access = course_access(db, user, lesson.course)
+def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
+    lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
+    access = course_access(db, user, lesson.course, enrolment)
     require_lesson_view(access, lesson)
-    progress = _progress(db, access.user, lesson)
+    if progress is None:
+        progress = LessonProgress(user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0,
+                                  state={})
     outline = lesson_rows(db, [lesson.course_id], access.user if access.is_enrolled else None)[lesson.course_id]
     position = next((i for i, row in enumerate(outline) if row.id == lesson.id), None)
     previous = outline[position - 1] if position else None
@@ -124,13 +126,18 @@ def lesson_page(db: Session, user: User | None, lesson_id: int) -> LessonPage:
     return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline)
 
 
-def _progress(db: Session, user: User, lesson: Lesson) -> LessonProgress:
-    found = db.scalar(
-        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
-    return found or LessonProgress(
-        user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0, state={}
-    )
+def _lesson_for_learner(db: Session, lesson_id: int, user: User):
+    """The lesson with its course, the user's enrolment and progress: one query."""
+    row = db.execute(
+        select(Lesson, Enrolment, LessonProgress)
+        .options(joinedload(Lesson.course))
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Lesson.course_id, Enrolment.user_id == user.id))
+        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
+        .where(Lesson.id == lesson_id)
+    ).first()
+    if row is None:
+        fail(404, _("This lesson does not exist."))
+    return row
 
 
 def lesson_type_of(lesson: Lesson) -> tuple[LessonType | None, str | None]:

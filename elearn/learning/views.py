@@ -90,7 +90,8 @@ def submit(lesson_id: int):
         flash(result.outcome.message, "success")
     if result.course_completed:
         flash(_("Congratulations! You have completed the course."), "success")
-    return redirect(url_for("learning.lesson", lesson_id=lesson_id), code=303)
+    # Straight to the next step: on a phone the learner need not scroll back past the lesson.
+    return redirect(url_for("learning.lesson", lesson_id=lesson_id, _anchor="next-step"), code=303)
 
 
 @bp.post("/language")

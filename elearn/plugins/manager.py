@@ -39,10 +39,16 @@ class PluginInfo:
     lesson_types: list[str] = field(default_factory=list)
 
     @property
-    def folder(self) -> Path:
+    def folder(self) -> Path | None:
+        """The package's own folder. A single-module plugin has none: the folder it sits in
+        (site-packages) is shared, and its ``static/`` or ``migrations/`` are not the plugin's."""
+        if getattr(self.module, "__path__", None) is None or not getattr(self.module, "__file__", None):
+            return None
         return Path(self.module.__file__).parent
 
     def resource_dir(self, name: str) -> Path | None:
+        if self.folder is None:
+            return None
         path = self.folder / name
         return path if path.is_dir() else None
 
@@ -62,7 +68,7 @@ class PluginRegistry:
     def load_entry_points(self, only: Iterable[str] | None = None) -> None:
         """Load every installed plugin (or only the named ones; ``[]`` is safe mode)."""
         allowed = None if only is None else set(only)
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
             if allowed is not None and ep.name not in allowed:
                 continue
             try:
@@ -96,7 +102,7 @@ class PluginRegistry:
         self.plugins[name] = PluginInfo(name=name, module=module, version=version, hooks=hooks)
 
     def _collect_lesson_types(self) -> None:
-        for plugin_name, types in self.call_each("elearn_lesson_types"):
+        for plugin_name, types in self.call_each("elearn_lesson_types", at_startup=True):
             for lesson_type in types or []:
                 type_name = getattr(lesson_type, "name", None)
                 if not isinstance(lesson_type, LessonType) or not type_name:
@@ -113,18 +119,21 @@ class PluginRegistry:
 
     # -- calling ---------------------------------------------------------------
 
-    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_each(self, hook_name: str, at_startup: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of a hook on its own; a failure is logged and skipped.
 
         pluggy stops at the first implementation that raises, so the core calls
-        them one by one (pytest-dev/pluggy#419).
+        them one by one (pytest-dev/pluggy#419). ``at_startup``: a failure is also
+        recorded in ``failed``, so /admin/plugins says why the plugin provides nothing.
         """
         results = []
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
             try:
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception:
+            except Exception as exc:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                if at_startup:
+                    self.failed.setdefault(impl.plugin_name, f"failed in {hook_name}: {exc!r}")
                 continue
             results.append((impl.plugin_name, result))
         return results
@@ -137,6 +146,12 @@ class PluginRegistry:
             if path is not None:
                 found.append((info.name, path))
         return found
+
+
+def _load_order(ep: EntryPoint) -> tuple[bool, str]:
+    """elearn's own plugins first, then by name: a third-party type cannot take a built-in name."""
+    own = ep.dist is not None and ep.dist.name == "elearn"
+    return (not own, ep.name)
 
 
 def _version_of(ep: EntryPoint) -> str:

@@ -48,7 +48,8 @@ class PageLesson(LessonType):
                 try:
                     text = files.read_text(file)
                 except ContentInvalid as exc:
-                    errors.extend(exc.errors)
+                    # Reported at the field that names the file, e.g. "content.file: 'x.md' file not found".
+                    errors.extend(ContentError("file", f"{file!r} {error.message}") for error in exc.errors)
         elif not isinstance(text, str):
             errors.append(ContentError("text", "must be Markdown text"))
         if not errors and len(text) > MAX_TEXT:

@@ -1,0 +1,532 @@
+"""Accounts and web security: register, log in and out, sessions, CSRF, redirects, rate limits, headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from elearn import testing
+from elearn.config import DEFAULTS
+from elearn.models import ApiToken, AuthSession, CourseInstructor, Enrolment, LessonProgress, Role, User
+from elearn.testing import TEST_PASSWORD, csrf_token
+
+COOKIE = "elearn_session"
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def fresh(db):
+    """End the arranging session's snapshot so it sees what the requests wrote."""
+    db.commit()
+    db.expire_all()
+    return db
+
+
+def count(db, model) -> int:
+    return fresh(db).scalar(select(func.count()).select_from(model))
+
+
+def user_by_email(db, email: str) -> User | None:
+    return fresh(db).scalar(select(User).where(User.email == email))
+
+
+def is_logged_in(client) -> bool:
+    response = client.get("/me")
+    if response.status_code == 200:
+        return True
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/login")
+    return False
+
+
+def session_cookie(client) -> str:
+    cookie = client.get_cookie(COOKIE)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def browser_with_cookie(app, value: str):
+    other = app.test_client()
+    other.set_cookie(COOKIE, value)
+    return other
+
+
+def post_login(client, email: str, password: str, **extra):
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client, "/login")}
+    return client.post("/login", data={**data, **extra.pop("data", {})}, **extra)
+
+
+def register(client, **fields):
+    data = {
+        "name": "Phạm Thu Hà",
+        "email": "ha@example.org",
+        "password": TEST_PASSWORD,
+        "confirm": TEST_PASSWORD,
+        "csrf_token": csrf_token(client, "/register"),
+    }
+    data.update(fields)
+    return client.post("/register", data=data)
+
+
+def change_password(client, current: str = TEST_PASSWORD, new: str = NEW_PASSWORD, confirm: str | None = None):
+    return client.post(
+        "/account/password",
+        data={
+            "current": current,
+            "password": new,
+            "confirm": new if confirm is None else confirm,
+            "csrf_token": csrf_token(client, "/account/password"),
+        },
+    )
+
+
+# -- registration ----------------------------------------------------------------
+
+
+def test_registering_creates_a_learner_and_logs_in(client, db):
+    assert client.get("/register").status_code == 200
+    response = register(client, email="Ha@Example.org", role="admin")
+    assert response.status_code == 303
+    user = user_by_email(db, "ha@example.org")
+    assert user is not None, "the email is stored normalised"
+    assert user.name == "Phạm Thu Hà"
+    assert user.role == Role.LEARNER, "a role field in the form is ignored"
+    assert user.password_hash.startswith("$argon2id$")
+    assert TEST_PASSWORD not in user.password_hash
+    db.commit()
+    assert is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"name": ""}, id="no-name"),
+        pytest.param({"name": "   "}, id="blank-name"),
+        pytest.param({"email": ""}, id="no-email"),
+        pytest.param({"email": "not-an-email"}, id="bad-email"),
+        pytest.param({"password": "short", "confirm": "short"}, id="short-password"),
+        pytest.param({"confirm": "something else entirely"}, id="confirm-differs"),
+        pytest.param({"name": "x" * 121}, id="long-name"),
+    ],
+)
+def test_registering_with_invalid_fields_shows_the_form_again(client, db, fields):
+    response = register(client, **fields)
+    assert response.status_code in (200, 400, 422)
+    html = response.get_data(as_text=True)
+    assert '<form method="post"' in html
+    assert 'role="alert"' in html, "the error is shown next to the form"
+    assert TEST_PASSWORD not in html, "the password is never echoed back"
+    assert count(db, User) == 0
+    db.commit()
+    assert not is_logged_in(client)
+
+
+def test_registering_an_email_that_is_taken_changes_nothing(client, db, learner):
+    old_hash, old_name = learner.password_hash, learner.name
+    response = register(client, email=learner.email.upper(), name="Kẻ mạo danh", password="x" * 12, confirm="x" * 12)
+    assert response.status_code in (200, 400, 409, 422)
+    assert 'role="alert"' in response.get_data(as_text=True)
+    assert count(db, User) == 1
+    user = user_by_email(db, learner.email)
+    assert (user.name, user.password_hash) == (old_name, old_hash)
+    db.commit()
+    assert not is_logged_in(client)
+
+
+# -- logging in and out ----------------------------------------------------------
+
+
+def test_logging_in_and_out(client, db, learner):
+    assert client.get("/login").status_code == 200
+    response = post_login(client, learner.email, TEST_PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/me"
+    assert is_logged_in(client)
+    assert count(db, AuthSession) == 1
+    db.commit()
+
+    # Logging out is a POST with a CSRF token; a GET does nothing.
+    assert client.get("/logout").status_code == 405
+    assert is_logged_in(client)
+    out = client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
+    assert out.status_code == 303
+    assert not is_logged_in(client)
+    assert count(db, AuthSession) == 0
+    db.commit()
+
+
+def test_a_wrong_password_is_refused(client, db, learner):
+    response = post_login(client, learner.email, "wrong password!")
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html
+    assert "wrong password!" not in html
+    assert not is_logged_in(client)
+    assert count(db, AuthSession) == 0
+    db.commit()
+
+
+def test_a_deactivated_account_cannot_log_in(client, db, learner):
+    fresh(db).get(User, learner.id).is_active = False
+    db.commit()
+    assert post_login(client, learner.email, TEST_PASSWORD).status_code == 401
+    assert not is_logged_in(client)
+
+
+def test_logged_in_visitors_of_the_login_page_go_on(client, learner, login):
+    login(client, learner)
+    response = client.get("/login?next=/courses/abc")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"] == "/courses/abc"
+
+
+# -- next= -----------------------------------------------------------------------
+
+UNSAFE_TARGETS = [
+    "https://evil.example",
+    "https://evil.example/me",
+    "http:evil.example",
+    "//evil.example",
+    "//evil.example/me",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "data:text/html,<script>alert(1)</script>",
+    " //evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "evil.example",
+]
+
+
+@pytest.mark.parametrize("target", UNSAFE_TARGETS)
+def test_login_never_redirects_off_site(client, learner, target):
+    response = post_login(client, learner.email, TEST_PASSWORD, data={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/me"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:evil()"])
+def test_the_login_form_does_not_carry_an_unsafe_target(client, target):
+    html = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    form = re.search(r'<form method="post" class="stack.*?</form>', html, re.S).group(0)
+    assert re.findall(r'name="next" value="([^"]*)"', form) == ["/me"]
+
+
+@pytest.mark.parametrize("target", ["/courses/ke-toan", "/lessons/3?tab=notes", "/me"])
+def test_login_follows_a_local_next(client, learner, target):
+    page = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next"' in page
+    response = post_login(client, learner.email, TEST_PASSWORD, data={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:x"])
+def test_the_language_switch_never_redirects_off_site(client, target):
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+# -- sessions --------------------------------------------------------------------
+
+
+def test_logging_in_starts_a_new_session(app, client, learner):
+    client.get("/login")
+    before = session_cookie(client)
+    post_login(client, learner.email, TEST_PASSWORD)
+    after = session_cookie(client)
+    assert after != before
+    assert is_logged_in(client)
+    # Someone who planted or copied the cookie from before the login is not logged in.
+    assert not is_logged_in(browser_with_cookie(app, before))
+    # A copy of the new cookie is (which is why logout must end it on the server).
+    assert is_logged_in(browser_with_cookie(app, after))
+
+
+def test_logging_out_ends_the_session_on_the_server(app, client, db, learner, login):
+    login(client, learner)
+    copied = browser_with_cookie(app, session_cookie(client))
+    assert is_logged_in(copied)
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/me")}).status_code == 303
+    assert not is_logged_in(client)
+    assert not is_logged_in(copied), "a cookie copied before logout is worthless after it"
+    assert count(db, AuthSession) == 0
+    db.commit()
+
+
+def test_logging_out_leaves_other_browsers_logged_in(app, client, learner, login):
+    login(client, learner)
+    laptop = app.test_client()
+    login(laptop, learner)
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/me")}).status_code == 303
+    assert is_logged_in(laptop)
+
+
+def test_changing_the_password_ends_every_other_session_and_token(app, client, db, learner, login, api_token):
+    login(client, learner)
+    copied = browser_with_cookie(app, session_cookie(client))
+    phone = app.test_client()
+    login(phone, learner)
+    token = api_token(learner)
+    assert is_logged_in(copied)
+    assert is_logged_in(phone)
+
+    response = change_password(client)
+    assert response.status_code == 303
+    assert is_logged_in(client), "the browser that changed the password stays logged in"
+    assert not is_logged_in(copied)
+    assert not is_logged_in(phone)
+    assert client.get("/api/v1/me/progress", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert count(db, ApiToken) == 0
+    assert count(db, AuthSession) == 1
+    db.commit()
+
+    assert post_login(app.test_client(), learner.email, TEST_PASSWORD).status_code == 401
+    assert post_login(app.test_client(), learner.email, NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm"),
+    [
+        pytest.param("not my password", NEW_PASSWORD, None, id="wrong-current"),
+        pytest.param(TEST_PASSWORD, "short", None, id="too-short"),
+        pytest.param(TEST_PASSWORD, NEW_PASSWORD, "does not match", id="confirm-differs"),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(app, client, db, learner, login, api_token, current, new, confirm):
+    login(client, learner)
+    phone = app.test_client()
+    login(phone, learner)
+    token = api_token(learner)
+    old_hash = learner.password_hash
+    response = change_password(client, current, new, confirm)
+    assert response.status_code in (200, 400, 422)
+    assert 'role="alert"' in response.get_data(as_text=True)
+    assert fresh(db).get(User, learner.id).password_hash == old_hash
+    db.commit()
+    assert is_logged_in(client)
+    assert is_logged_in(phone)
+    assert client.get("/api/v1/me/progress", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_changing_the_password_needs_a_login(client):
+    response = client.get("/account/password")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/login")
+
+
+# -- CSRF ------------------------------------------------------------------------
+
+
+def _snapshot(db) -> dict:
+    fresh(db)
+    users = db.execute(select(User.id, User.email, User.role, User.password_hash, User.locale).order_by(User.id))
+    return {
+        "users": [tuple(row) for row in users],
+        **{model.__name__: count(db, model) for model in (AuthSession, ApiToken, Enrolment, LessonProgress)},
+        "instructors": count(db, CourseInstructor),
+    }
+
+
+def _form_data(rule: str, learner, instructor, course) -> dict:
+    """What a real submission of the form at ``rule`` would send, minus the CSRF token."""
+    samples = {
+        "/login": {"email": learner.email, "password": TEST_PASSWORD},
+        "/register": {"name": "Mới", "email": "moi@example.org", "password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
+        "/account/password": {"current": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        "/language": {"lang": "en", "next": "/"},
+        "/lessons/<int:lesson_id>/submit": {"read": "1"},
+        "/admin/users": {"name": "Mới", "email": "moi2@example.org", "role": "admin", "password": TEST_PASSWORD},
+        "/admin/users/<int:user_id>/role": {"role": "admin"},
+        "/admin/courses": {"course_id": str(course.id), "email": instructor.email},
+    }
+    return samples.get(rule, {})
+
+
+def _url(rule, learner, course, lesson_id) -> str:
+    values = {"slug": course.slug, "lesson_id": lesson_id, "user_id": learner.id}
+    args = {arg: values.get(arg, 1) for arg in rule.arguments}
+    return rule.build(args, append_unknown=False)[1]
+
+
+def test_every_html_form_post_needs_the_csrf_token(app, client, db, admin, learner, instructor, login, make_course):
+    course = make_course()
+    lesson_id = course.modules[0].lessons[0].id
+    db.commit()
+    # The learner enrols on their own browser so that a submission would count.
+    learner_browser = app.test_client()
+    login(learner_browser, learner)
+    learner_browser.post(
+        f"/courses/{course.slug}/enrol", data={"csrf_token": csrf_token(learner_browser, f"/courses/{course.slug}")}
+    )
+    login(client, admin)
+    anonymous = app.test_client()
+    before = _snapshot(db)
+    db.commit()
+
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and not rule.rule.startswith("/api/")]
+    assert {"/login", "/logout", "/register", "/account/password", "/courses/<slug>/enrol"} <= {r.rule for r in posts}
+    for rule in posts:
+        url = _url(rule, learner, course, lesson_id)
+        data = _form_data(rule.rule, learner, instructor, course)
+        browser = learner_browser if rule.rule.startswith(("/lessons/", "/courses/")) else client
+        for who, sender, payload in (
+            ("missing", browser, data),
+            ("forged", browser, {**data, "csrf_token": "forged-token"}),
+            ("anonymous", anonymous, data),
+        ):
+            response = sender.post(url, data=payload)
+            assert response.status_code == 400, f"{rule.rule} ({who} token): {response.status_code}"
+    assert _snapshot(db) == before, "a POST without a valid CSRF token changed something"
+    db.commit()
+    assert is_logged_in(client), "logout without a token did not log out"
+    assert is_logged_in(learner_browser)
+
+
+def test_a_token_from_another_session_is_refused(app, client, db, learner, login, make_course):
+    course = make_course()
+    login(client, learner)
+    other = app.test_client()
+    stolen = csrf_token(other, "/login")
+    response = client.post(f"/courses/{course.slug}/enrol", data={"csrf_token": stolen})
+    assert response.status_code == 400
+    assert count(db, Enrolment) == 0
+    db.commit()
+
+
+# -- rate limits -----------------------------------------------------------------
+
+
+class TestLoginRateLimits:
+    @pytest.fixture
+    def app_config(self, database_url, tmp_path):
+        return testing.test_config(
+            database_url,
+            tmp_path,
+            LOGIN_LIMITS_PER_ACCOUNT="3 per minute",
+            LOGIN_LIMITS_PER_ADDRESS="5 per minute",
+        )
+
+    @staticmethod
+    def attempt(client, email, password, address):
+        return post_login(client, email, password, environ_base={"REMOTE_ADDR": address})
+
+    def test_failures_on_one_account_lock_that_account(self, app, client, learner, make_user):
+        for _ in range(3):
+            assert self.attempt(client, learner.email, "wrong password!", "10.0.0.1").status_code == 401
+        assert self.attempt(client, learner.email, TEST_PASSWORD, "10.0.0.1").status_code == 429
+        # The limit is on the account, whichever address the next try comes from.
+        assert self.attempt(app.test_client(), learner.email, TEST_PASSWORD, "10.0.0.7").status_code == 429
+        api = client.post(
+            "/api/v1/auth/token",
+            json={"email": learner.email, "password": TEST_PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.8"},
+        )
+        assert api.status_code == 429
+        assert api.get_json()["error"]["message"]
+        # Someone else, from another address, is not affected.
+        other = make_user()
+        browser = app.test_client()
+        assert self.attempt(browser, other.email, TEST_PASSWORD, "10.0.0.2").status_code == 303
+        assert is_logged_in(browser)
+
+    def test_failures_from_one_address_lock_that_address(self, app, client, learner):
+        for n in range(5):
+            response = self.attempt(client, f"guess{n}@example.org", "wrong password!", "10.0.0.3")
+            assert response.status_code == 401
+        assert self.attempt(client, learner.email, TEST_PASSWORD, "10.0.0.3").status_code == 429
+        browser = app.test_client()
+        assert self.attempt(browser, learner.email, TEST_PASSWORD, "10.0.0.4").status_code == 303
+        assert is_logged_in(browser)
+
+    def test_successful_logins_do_not_count(self, app, learner):
+        for _ in range(6):
+            assert self.attempt(app.test_client(), learner.email, TEST_PASSWORD, "10.0.0.5").status_code == 303
+
+    def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(self, client, learner):
+        def answer(email):
+            response = self.attempt(client, email, "wrong password!", "10.0.0.6")
+            html = response.get_data(as_text=True)
+            html = re.sub(r'name="csrf_token"[^>]*value="[^"]*"', "", html).replace(email, "EMAIL")
+            return response.status_code, html
+
+        known, unknown = answer(learner.email), answer("nobody@example.org")
+        assert known[0] == unknown[0] == 401
+        assert known[1] == unknown[1]
+
+        def api_answer(email):
+            response = client.post("/api/v1/auth/token", json={"email": email, "password": "wrong password!"})
+            return response.status_code, response.get_json()
+
+        assert api_answer(learner.email) == api_answer("nobody@example.org")
+
+
+# -- production settings ---------------------------------------------------------
+
+
+def test_production_password_hashing_is_argon2id_with_enough_memory(database_url, tmp_path):
+    from elearn import create_app
+    from elearn.auth.passwords import hash_password, verify_password
+
+    parameters = DEFAULTS["PASSWORD_HASH"]
+    assert parameters["memory_cost"] >= 19 * 1024, "OWASP's minimum for argon2id is 19 MiB"
+    assert parameters["time_cost"] >= 2
+
+    config = testing.test_config(database_url, tmp_path)
+    del config["PASSWORD_HASH"]  # what a site runs with
+    app = create_app(config)
+    try:
+        with app.app_context():
+            hashed = hash_password(TEST_PASSWORD)
+            assert verify_password(hashed, TEST_PASSWORD)
+    finally:
+        app.extensions["elearn_db"].dispose()
+    assert hashed.startswith("$argon2id$")
+    found = dict(re.findall(r"([mtp])=(\d+)", hashed))
+    assert int(found["m"]) >= 65536
+    assert int(found["m"]) == parameters["memory_cost"]
+    assert int(found["t"]) == parameters["time_cost"]
+
+
+def test_production_cookie_settings():
+    assert DEFAULTS["SESSION_COOKIE_SECURE"] is True
+    assert DEFAULTS["SESSION_COOKIE_HTTPONLY"] is True
+    assert DEFAULTS["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client, learner):
+    response = post_login(client, learner.email, TEST_PASSWORD)
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{COOKIE}=")]
+    assert cookies
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookies[-1].split(";")[1:]}
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "samesite=lax"
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page", "/api/v1/courses", "/api/v1/nothing"])
+def test_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-eval'" not in csp
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_contain_no_inline_script(client, learner, login):
+    login(client, learner)
+    for path in ("/", "/me", "/login", "/account/password"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"\son[a-z]+\s*=", html), f"inline event handler on {path}"

@@ -1,0 +1,713 @@
+"""Plugins: a third-party lesson type installed the way pip installs it, and plugins that misbehave.
+
+``tests/fixtures/flashcards`` is a complete plugin package that is not installed
+in the venv. The ``site`` fixture "installs" it by writing the
+``elearn_flashcards-1.0.dist-info`` pip would write (METADATA and an
+``elearn.plugins`` entry point) into a folder put on ``sys.path``. Nothing in
+``elearn/`` names the plugin: everything below works through the entry point.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from elearn import create_app
+from elearn.db import get_database
+from elearn.db.migrate import upgrade
+from elearn.models import CourseInstructor, LessonProgress, Status
+from elearn.testing import PG_ENV, csrf_token, empty_postgres
+from elearn.testing import test_config as config_for
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
+CARDS = [["Đại hội thành viên", "Cơ quan quyền lực cao nhất"], ["Quỹ đầu tư phát triển", "Quỹ chung"]]
+BACKS = [back for _front, back in CARDS]
+FRONTS = [front for front, _back in CARDS]
+
+
+# -- installing, the way pip does ---------------------------------------------------
+
+
+def install_dist(site: Path, dist: str, version: str, entry_points: dict[str, str]) -> None:
+    """Write the ``.dist-info`` folder pip writes: importlib.metadata finds entry points there."""
+    info = site / f"{dist}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[elearn.plugins]\n{lines}")
+
+
+def install_flashcards(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_dist(site, "elearn_flashcards", "1.0", {"flashcards": "elearn_flashcards"})
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    monkeypatch.syspath_prepend(str(site))
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    install_flashcards(folder, monkeypatch)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _forget_throwaway_modules():
+    """Plugins written by a test are imported from its tmp folder; the next test writes its own."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name.startswith("fcx_"):
+            del sys.modules[name]
+
+
+# -- databases with the plugin's migration applied ------------------------------------
+
+
+def fresh_postgres(suffix: str) -> str | None:
+    """A new, empty PostgreSQL database next to the test database (dropped first if left over)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        return None
+    url = make_url(base)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = url.set(database=f"{url.database}_{suffix}{'_' + worker if worker else ''}")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def _flashcards_databases(tmp_path_factory) -> dict[str, str]:
+    """Migrated once per module with the plugin installed; kept apart from the shared test databases."""
+    found = {}
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("flashcards-template")
+        install_flashcards(tmp_path_factory.mktemp("site"), mp)
+        template = folder / "template.sqlite3"
+        app = create_app(config_for(f"sqlite:///{template}", folder))
+        upgrade(app)
+        get_database(app).dispose()
+        found["sqlite"] = str(template)
+        pg = fresh_postgres("flashcards")
+        if pg:
+            app = create_app(config_for(pg, folder))
+            upgrade(app)
+            get_database(app).dispose()
+            found["postgresql"] = pg
+    return found
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, _flashcards_databases, tmp_path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "elearn.sqlite3"
+        shutil.copyfile(_flashcards_databases["sqlite"], target)
+        return f"sqlite:///{target}"
+    url = _flashcards_databases.get("postgresql")
+    if url is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path, site):
+    return config_for(database_url, tmp_path)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def scalar(app, statement):
+    """Read from a short session of its own, so the test's ``db`` session never holds a snapshot."""
+    with get_database(app).session() as session:
+        return session.scalar(statement)
+
+
+def reviews(app, lesson_id: int) -> list[tuple[int, int, bool]]:
+    from elearn_flashcards.models import FlashcardReview
+
+    with get_database(app).session() as session:
+        rows = session.execute(
+            select(FlashcardReview.user_id, FlashcardReview.card, FlashcardReview.known)
+            .where(FlashcardReview.lesson_id == lesson_id)
+            .order_by(FlashcardReview.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def progress_of(app, user, lesson) -> LessonProgress | None:
+    return scalar(
+        app, select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+
+
+def english(db, *users):
+    """Users who chose English, so pages are compared with the plugin's own (English) text."""
+    for user in users:
+        user.locale = "en"
+    db.commit()
+    return users[0]
+
+
+def browser(app, login, user):
+    """A browser of its own, logged in as ``user``."""
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
+def in_app_locale(app, make, locale: str = "en"):
+    """What the API says in ``locale``: the token user's saved language when no Accept-Language is sent."""
+    with app.test_request_context("/api/v1/", headers={"Accept-Language": locale}):
+        return make()
+
+
+@pytest.fixture
+def deck(make_course, learner, enrol, db):
+    """A course with a flashcards lesson and a page lesson; the learner is enrolled and English-speaking."""
+    english(db, learner)
+    course = make_course([("flashcards", {"cards": CARDS}), ("page", {"text": "# Điều lệ\n\nNội dung điều lệ."})])
+    enrol(learner, course)
+    lessons = course.modules[0].lessons
+    return course, lessons[0], lessons[1]
+
+
+# -- the third-party type works, through the entry point only --------------------------
+
+
+def test_the_plugin_is_loaded_from_its_entry_point_with_its_version(app):
+    registry = app.extensions["elearn_plugins"]
+    info = registry.plugins["flashcards"]
+    assert info.version == "1.0"
+    assert info.lesson_types == ["flashcards"]
+    assert {"elearn_lesson_types", "elearn_blueprints"} <= set(info.hooks)
+    assert info.folder == FIXTURES / "elearn_flashcards"
+    assert registry.failed == {}
+    assert set(registry.lesson_types) == {"page", "flashcards"}
+
+
+def test_a_learner_sees_fronts_only_then_reports_through_the_html_form(app, client, login, learner, deck):
+    _course, lesson, _page = deck
+    login(client, learner)
+
+    page = client.get(f"/lessons/{lesson.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert all(front in html for front in FRONTS)
+    assert not any(back in html for back in BACKS), "the backs must stay hidden until the learner reports"
+    assert 'type="checkbox" name="known" value="1"' in html
+
+    for forged in (["7"], ["²"], ["one"]):
+        refused = client.post(
+            f"/lessons/{lesson.id}/submit",
+            data={"known": forged, "csrf_token": csrf_token(client, f"/lessons/{lesson.id}")},
+        )
+        assert refused.status_code == 400, forged
+        assert "from 0 to 1" in refused.get_data(as_text=True)
+    assert reviews(app, lesson.id) == []
+
+    sent = client.post(
+        f"/lessons/{lesson.id}/submit", data={"known": ["1"], "csrf_token": csrf_token(client, f"/lessons/{lesson.id}")}
+    )
+    assert sent.status_code == 303
+    after = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "You knew 1 of 2 cards." in after
+    assert all(back in after for back in BACKS)
+    progress = progress_of(app, learner, lesson)
+    assert (progress.status, progress.score, progress.state) == (Status.IN_PROGRESS, 0.5, {"known": [1]})
+
+    client.post(
+        f"/lessons/{lesson.id}/submit",
+        data={"known": ["0", "1"], "csrf_token": csrf_token(client, f"/lessons/{lesson.id}")},
+    )
+    progress = progress_of(app, learner, lesson)
+    assert (progress.status, progress.score, progress.attempts) == (Status.COMPLETED, 1.0, 2)
+    # The plugin's own table holds one row per card and answer.
+    assert reviews(app, lesson.id) == [
+        (learner.id, 0, False),
+        (learner.id, 1, True),
+        (learner.id, 0, True),
+        (learner.id, 1, True),
+    ]
+
+
+def test_the_api_shows_the_same_view_and_grades_a_submission(app, client, api_token, learner, deck):
+    _course, lesson, _page = deck
+    auth = {"Authorization": f"Bearer {api_token(learner)}"}
+
+    before = client.get(f"/api/v1/lessons/{lesson.id}", headers=auth)
+    assert before.status_code == 200
+    body = before.get_json()
+    assert body["type"] == "flashcards"
+    assert body["view"] == {
+        "reported": False,
+        "total": 2,
+        "cards": [{"index": 0, "front": FRONTS[0]}, {"index": 1, "front": FRONTS[1]}],
+    }
+    assert not any(back in before.get_data(as_text=True) for back in BACKS)
+
+    for bad in ({"known": [2]}, {"known": "all"}, {"known": [0, 0]}, {"known": [True]}, {"seen": [0]}):
+        refused = client.post(f"/api/v1/lessons/{lesson.id}/submissions", json=bad, headers=auth)
+        assert refused.status_code == 400, bad
+        assert "from 0 to 1" in refused.get_json()["error"]["message"]
+    assert reviews(app, lesson.id) == []
+    assert progress_of(app, learner, lesson) is None
+
+    sent = client.post(f"/api/v1/lessons/{lesson.id}/submissions", json={"known": [1, 0]}, headers=auth)
+    assert sent.status_code == 201
+    assert sent.get_json()["progress"]["status"] == "completed"
+    assert sent.get_json()["progress"]["score"] == 1.0
+    assert sent.get_json()["message"] == "You knew 2 of 2 cards."
+    assert reviews(app, lesson.id) == [(learner.id, 0, True), (learner.id, 1, True)]
+
+    view = client.get(f"/api/v1/lessons/{lesson.id}", headers=auth).get_json()["view"]
+    assert view["reported"] is True and view["known"] == 2
+    assert [card["back"] for card in view["cards"]] == BACKS
+
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["Submission_flashcards"]["required"] == ["known"]
+
+
+def test_the_plugin_static_file_is_served_under_its_name(client):
+    with client.get("/static/x/flashcards/flashcards.css") as served:
+        assert served.status_code == 200
+        assert served.mimetype == "text/css"
+        assert served.data == (FIXTURES / "elearn_flashcards" / "static" / "flashcards.css").read_bytes()
+    assert client.get("/static/x/flashcards/missing.css").status_code == 404
+    assert client.get("/static/x/flashcards/../__init__.py").status_code == 404
+    assert client.get("/static/x/flashcards/%2e%2e/__init__.py").status_code == 404
+    assert client.get("/static/x/nobody/flashcards.css").status_code == 404
+
+
+def test_the_instructor_report_is_mounted_under_x_and_checks_permissions(
+    app, client, db, login, make_user, learner, instructor, admin, deck, api_token
+):
+    course, lesson, page_lesson = deck
+    url = f"/x/flashcards/lessons/{lesson.id}/report"
+    english(db, instructor, admin)
+    client.post(
+        f"/api/v1/lessons/{lesson.id}/submissions",
+        json={"known": [0]},
+        headers={"Authorization": f"Bearer {api_token(learner)}"},
+    )
+
+    assert client.get(url).status_code == 401
+
+    refused = browser(app, login, learner).get(url)
+    assert refused.status_code == 403
+    assert "Only the instructors of this course" in refused.get_data(as_text=True)
+
+    teacher = browser(app, login, instructor)  # an instructor, but not of this course yet
+    assert teacher.get(url).status_code == 403
+    db.add(CourseInstructor(course_id=course.id, user_id=instructor.id))
+    db.commit()
+    shown = teacher.get(url)
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert "Nguyễn Văn An" in html
+    assert "<td>2</td><td>1</td>" in html  # two cards reviewed, one known
+    assert "/static/x/flashcards/flashcards.css" in html
+    # The lesson page links the instructor to the report (LessonType.instructor_links).
+    assert f'href="{url}"' in teacher.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert teacher.get(f"/x/flashcards/lessons/{page_lesson.id}/report").status_code == 404
+
+    assert browser(app, login, admin).get(url).status_code == 200
+
+
+def test_admin_plugins_lists_the_plugin(app, db, login, admin, learner):
+    english(db, admin)
+    assert browser(app, login, learner).get("/admin/plugins").status_code == 403
+    html = browser(app, login, admin).get("/admin/plugins").get_data(as_text=True)
+    assert "<td>flashcards</td><td>1.0</td><td>flashcards</td>" in html
+    assert "elearn_blueprints" in html
+    assert "Plugins that failed" not in html
+
+
+def test_flashcards_content_is_checked_with_field_paths_in_a_pack(site, tmp_path):
+    from elearn_flashcards.lesson import FlashcardsLesson
+
+    from elearn.packs.manifest import PackInvalid, load_pack
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        dedent(
+            """\
+            id: the-deck
+            version: 1.0.0
+            title: {vi: Thẻ}
+            course:
+              modules:
+                - id: m1
+                  title: {vi: Phần 1}
+                  lessons:
+                    - id: cards
+                      type: flashcards
+                      title: {vi: Thẻ}
+                      content:
+                        shuffle: true
+                        cards:
+                          - [Đại hội, Cơ quan quyền lực]
+                          - [only a front]
+                          - [Quỹ, ""]
+                          - "not a pair"
+            """
+        )
+    )
+    with pytest.raises(PackInvalid) as caught:
+        load_pack(pack, {"flashcards": FlashcardsLesson()})
+    where = "pack.yaml: course.modules[0].lessons[0].content"
+    assert [str(e) for e in caught.value.errors] == [
+        f"{where}.shuffle: unknown field",
+        f"{where}.cards[1]: must be a pair [front, back]",
+        f"{where}.cards[2][1]: the back must be non-empty text",
+        f"{where}.cards[3]: must be a pair [front, back]",
+    ]
+    manifest = (pack / "pack.yaml").read_text()
+    (pack / "pack.yaml").write_text(manifest[: manifest.index("shuffle")] + "cards: [[a, b]]\n")
+    loaded = load_pack(pack, {"flashcards": FlashcardsLesson()})
+    assert loaded.modules[0].lessons[0].content == {"cards": [{"front": "a", "back": "b"}]}
+
+
+# -- one app, one set of plugins -------------------------------------------------------
+
+
+def test_entry_points_are_loaded_per_app(
+    app, database_url, tmp_path, monkeypatch, site, make_lesson, learner, enrol, login, client, db
+):
+    lesson = make_lesson("flashcards", {"cards": CARDS})
+    enrol(learner, lesson.course)
+    english(db, learner)
+    only_page = create_app(config_for(database_url, tmp_path / "b", PLUGINS=["page"]))
+    # Uninstalled (its dist-info gone from sys.path), as after ``pip uninstall``: a new app no longer has it.
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in (str(site), str(FIXTURES))])
+    importlib.invalidate_caches()
+    uninstalled = create_app(config_for(database_url, tmp_path / "c"))
+    try:
+        registries = [a.extensions["elearn_plugins"] for a in (app, only_page, uninstalled)]
+        assert len({id(r) for r in registries}) == 3 and len({id(r.pm) for r in registries}) == 3
+        assert [sorted(r.lesson_types) for r in registries] == [["flashcards", "page"], ["page"], ["page"]]
+
+        login(client, learner)
+        assert FRONTS[0] in client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+        with client.get("/static/x/flashcards/flashcards.css") as served:
+            assert served.status_code == 200
+        for other in (only_page, uninstalled):
+            other_client = other.test_client()
+            login(other_client, learner)
+            html = other_client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+            assert "which is not installed on this site" in html
+            assert FRONTS[0] not in html
+            assert other_client.get("/static/x/flashcards/flashcards.css").status_code == 404
+            assert other_client.get(f"/x/flashcards/lessons/{lesson.id}/report").status_code == 404
+        # ...and the first app still has it.
+        assert FRONTS[0] in client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    finally:
+        for other in (only_page, uninstalled):
+            get_database(other).dispose()
+
+
+def test_safe_mode_loads_no_plugin_and_the_site_still_answers(
+    database_url, tmp_path, make_course, learner, enrol, login, db
+):
+    course = make_course([("page", {"text": "Nội dung"}), ("flashcards", {"cards": CARDS})])
+    enrol(learner, course)
+    english(db, learner)
+    safe = create_app(config_for(database_url, tmp_path / "safe", PLUGINS=[]))
+    try:
+        registry = safe.extensions["elearn_plugins"]
+        assert (registry.plugins, registry.lesson_types, registry.failed) == ({}, {}, {})
+        client = safe.test_client()
+        assert course.title_vi in client.get("/").get_data(as_text=True)
+        login(client, learner)
+        for lesson in course.modules[0].lessons:
+            shown = client.get(f"/lessons/{lesson.id}")
+            assert shown.status_code == 200
+            assert f"needs the lesson type “{lesson.type_name}”" in shown.get_data(as_text=True)
+        first = course.modules[0].lessons[0]
+        refused = client.post(
+            f"/lessons/{first.id}/submit", data={"read": "1", "csrf_token": csrf_token(client, f"/lessons/{first.id}")}
+        )
+        assert refused.status_code == 409
+        assert client.get("/static/x/flashcards/flashcards.css").status_code == 404
+    finally:
+        get_database(safe).dispose()
+
+
+# -- plugins that misbehave ------------------------------------------------------------
+
+BROKEN_PLUGINS = {
+    "fcx_broken_import.py": """
+        raise RuntimeError("licence server unreachable")
+    """,
+    "fcx_typo.py": """
+        from elearn import hookimpl
+
+        @hookimpl
+        def elearn_lesson_typo():
+            return []
+    """,
+    # Sorted after "page", so "page" is taken by the time it asks for it.
+    "fcx_zz_copycat.py": """
+        from elearn import hookimpl
+        from elearn.plugins.lesson_type import LessonType
+
+        class Impostor(LessonType):
+            name = "page"
+            labels = {"en": "Impostor"}
+            template = "page/lesson.html"
+
+            def learner_view(self, ctx):
+                return {"html": "<p>IMPOSTOR</p>", "read": False}
+
+        @hookimpl
+        def elearn_lesson_types():
+            return [Impostor()]
+    """,
+    "fcx_bad_view.py": """
+        from elearn import hookimpl
+        from elearn.plugins.lesson_type import LessonType
+
+        class BadView(LessonType):
+            name = "bad_view"
+            labels = {"en": "Bad view"}
+            template = "page/lesson.html"
+
+            def learner_view(self, ctx):
+                return {"html": ctx.content["no such field"]}
+
+        @hookimpl
+        def elearn_lesson_types():
+            return [BadView()]
+    """,
+    "fcx_bad_submit.py": """
+        from elearn import hookimpl
+        from elearn.plugins.lesson_type import LessonType
+
+        class BadSubmit(LessonType):
+            name = "bad_submit"
+            labels = {"en": "Bad submit"}
+            template = "page/lesson.html"
+
+            def learner_view(self, ctx):
+                return {"html": "<p>Press the button.</p>", "read": False}
+
+            def submit(self, ctx, data):
+                # Half-way through its work, then it fails: none of it may be kept.
+                ctx.progress.state = {"half": "written"}
+                ctx.progress.attempts = 41
+                ctx.db.flush()
+                return 1 / 0
+
+        @hookimpl
+        def elearn_lesson_types():
+            return [BadSubmit()]
+    """,
+    "fcx_bad_template/__init__.py": """
+        from elearn import hookimpl
+        from elearn.plugins.lesson_type import LessonType
+
+        class BadTemplate(LessonType):
+            name = "bad_template"
+            labels = {"en": "Bad template"}
+            template = "bad_template/lesson.html"
+
+            def learner_view(self, ctx):
+                return {"text": "fine so far"}
+
+        @hookimpl
+        def elearn_lesson_types():
+            return [BadTemplate()]
+    """,
+    "fcx_bad_template/templates/lesson.html": """
+        <p>{{ view.text }} {{ view.explode() }}</p>
+    """,
+    "fcx_starts_badly.py": """
+        from elearn import hookimpl
+
+        @hookimpl
+        def elearn_lesson_types():
+            raise ValueError("no settings for the lesson types")
+    """,
+    "fcx_bad_blueprint.py": """
+        from elearn import hookimpl
+
+        @hookimpl
+        def elearn_blueprints():
+            raise ValueError("no settings for the pages")
+    """,
+    # Not a plugin: a folder that happens to sit in site-packages next to single-module plugins.
+    "static/leak.txt": "site-packages is not a plugin's folder",
+}
+ENTRY_POINTS = {
+    "broken_import": "fcx_broken_import",
+    "typo": "fcx_typo",
+    "zz_copycat": "fcx_zz_copycat",
+    "bad_view": "fcx_bad_view",
+    "bad_submit": "fcx_bad_submit",
+    "bad_template": "fcx_bad_template",
+    "starts_badly": "fcx_starts_badly",
+    "bad_blueprint": "fcx_bad_blueprint",
+}
+
+
+class TestPluginsThatMisbehave:
+    @pytest.fixture
+    def app_config(self, database_url, tmp_path, site):
+        for name, source in BROKEN_PLUGINS.items():
+            path = site / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dedent(source).lstrip())
+        install_dist(site, "elearn_misbehaving", "0.1", ENTRY_POINTS)
+        importlib.invalidate_caches()
+        return config_for(database_url, tmp_path)
+
+    @pytest.fixture
+    def course(self, make_course, learner, enrol, db):
+        english(db, learner)
+        course = make_course(
+            [
+                ("page", {"text": "Nội dung thật của bài đọc."}),
+                ("flashcards", {"cards": CARDS}),
+                ("bad_view", {}),
+                ("bad_submit", {}),
+                ("bad_template", {}),
+            ]
+        )
+        enrol(learner, course)
+        return course
+
+    def lesson(self, course, type_name):
+        return next(lesson for lesson in course.modules[0].lessons if lesson.type_name == type_name)
+
+    def test_each_failure_is_recorded_logged_and_shown_to_the_admin(self, app, caplog, client, db, login, admin):
+        registry = app.extensions["elearn_plugins"]
+        assert set(registry.failed) == {"broken_import", "typo", "zz_copycat", "starts_badly", "bad_blueprint"}
+        assert "could not be imported" in registry.failed["broken_import"]
+        assert "licence server unreachable" in registry.failed["broken_import"]
+        assert registry.failed["typo"] == "implements unknown hooks: elearn_lesson_typo"
+        assert registry.failed["zz_copycat"] == "lesson type 'page' is already provided"
+        assert registry.failed["starts_badly"] == (
+            "failed in elearn_lesson_types: ValueError('no settings for the lesson types')"
+        )
+        assert (
+            registry.failed["bad_blueprint"] == "failed in elearn_blueprints: ValueError('no settings for the pages')"
+        )
+        assert type(registry.lesson_types["page"]).__module__ == "elearn_page.lesson"
+        assert set(registry.lesson_types) == {"page", "flashcards", "bad_view", "bad_submit", "bad_template"}
+        logged = {r.getMessage() for r in caplog.get_records("setup") if r.levelno >= logging.ERROR}
+        assert all(any(message.startswith(f"plugin {name} ") for message in logged) for name in registry.failed)
+        assert "plugin typo implements unknown hooks: elearn_lesson_typo" in logged
+
+        english(db, admin)
+        login(client, admin)
+        html = client.get("/admin/plugins").get_data(as_text=True)
+        assert "Plugins that failed" in html
+        assert "<strong>typo</strong>: implements unknown hooks: elearn_lesson_typo" in html
+
+    def test_a_single_module_plugin_does_not_serve_the_folder_it_sits_in(self, app, client):
+        assert "bad_view" in app.extensions["elearn_plugins"].plugins
+        assert client.get("/static/x/bad_view/leak.txt").status_code == 404
+
+    def test_the_rest_of_the_site_keeps_working(self, app, client, login, learner, course):
+        assert client.get("/").status_code == 200
+        login(client, learner)
+        assert client.get(f"/courses/{course.slug}").status_code == 200
+        page = client.get(f"/lessons/{self.lesson(course, 'page').id}").get_data(as_text=True)
+        assert "Nội dung thật của bài đọc." in page and "IMPOSTOR" not in page
+        cards = client.get(f"/lessons/{self.lesson(course, 'flashcards').id}").get_data(as_text=True)
+        assert FRONTS[0] in cards
+        assert client.get("/me").status_code == 200
+
+    def test_a_view_that_raises_breaks_only_its_lesson(self, app, client, login, learner, course, caplog, api_token):
+        lesson = self.lesson(course, "bad_view")
+        login(client, learner)
+        shown = client.get(f"/lessons/{lesson.id}")
+        html = shown.get_data(as_text=True)
+        assert shown.status_code == 200
+        assert "This lesson cannot be shown right now because its lesson type failed." in html
+        assert 'role="alert"' in html
+        assert "no such field" not in html  # the details go to the log, not to the learner
+        assert client.get(f"/lessons/{self.lesson(course, 'page').id}").status_code == 200
+
+        body = (
+            app.test_client()
+            .get(f"/api/v1/lessons/{lesson.id}", headers={"Authorization": f"Bearer {api_token(learner)}"})
+            .get_json()
+        )
+        assert "view" not in body
+        from elearn.learning.service import plugin_failure_message
+
+        assert body["error"]["message"] == in_app_locale(app, plugin_failure_message)
+        failures = [r for r in caplog.records if r.getMessage().startswith("lesson type bad_view failed")]
+        assert failures and all(r.exc_info and r.exc_info[0] is KeyError for r in failures)
+
+    def test_a_submit_that_raises_answers_500_and_writes_nothing(
+        self, app, client, login, learner, course, caplog, api_token
+    ):
+        lesson = self.lesson(course, "bad_submit")
+        auth = {"Authorization": f"Bearer {api_token(learner)}"}
+
+        answer = app.test_client().post(f"/api/v1/lessons/{lesson.id}/submissions", json={"anything": 1}, headers=auth)
+        assert answer.status_code == 500
+        expected = in_app_locale(app, _submit_failure)
+        assert answer.get_json() == {"error": {"message": expected}}
+
+        login(client, learner)
+        form = client.post(
+            f"/lessons/{lesson.id}/submit",
+            data={"read": "1", "csrf_token": csrf_token(client, f"/lessons/{lesson.id}")},
+        )
+        assert form.status_code == 500
+        assert "Your work could not be saved because this lesson&#39;s type failed." in form.get_data(as_text=True)
+
+        assert progress_of(app, learner, lesson) is None
+        assert scalar(app, select(func.count()).select_from(LessonProgress)) == 0
+        failures = [r for r in caplog.records if "failed to accept a submission" in r.getMessage()]
+        assert len(failures) == 2 and failures[0].exc_info[0] is ZeroDivisionError
+        # The learner carries on elsewhere.
+        page = self.lesson(course, "page")
+        done = client.post(
+            f"/lessons/{page.id}/submit", data={"read": "1", "csrf_token": csrf_token(client, f"/lessons/{page.id}")}
+        )
+        assert done.status_code == 303
+        assert progress_of(app, learner, page).status == Status.COMPLETED
+
+    def test_a_template_that_raises_breaks_only_its_lesson_page(
+        self, app, client, login, learner, course, caplog, api_token
+    ):
+        lesson = self.lesson(course, "bad_template")
+        login(client, learner)
+        shown = client.get(f"/lessons/{lesson.id}")
+        html = shown.get_data(as_text=True)
+        assert shown.status_code == 200
+        assert "This lesson cannot be shown right now because its lesson type failed." in html
+        assert "fine so far" not in html
+        assert any("template of lesson type bad_template failed" in r.getMessage() for r in caplog.records)
+        # The API does not render templates: its view is intact.
+        body = client.get(
+            f"/api/v1/lessons/{lesson.id}", headers={"Authorization": f"Bearer {api_token(learner)}"}
+        ).get_json()
+        assert body["view"] == {"text": "fine so far"}
+        assert client.get(f"/lessons/{self.lesson(course, 'page').id}").status_code == 200
+
+
+def _submit_failure():
+    """The message the core gives when a type's submit raises, in the current locale."""
+    from flask_babel import gettext
+
+    return gettext("Your work could not be saved because this lesson's type failed. Nothing was changed.")
