@@ -249,6 +249,19 @@ def test_logging_in_starts_a_new_session(app, client, learner):
     assert is_logged_in(browser_with_cookie(app, after))
 
 
+def test_logging_in_again_ends_the_browsers_previous_session(app, client, db, learner, make_user):
+    post_login(client, learner.email, TEST_PASSWORD)
+    first = session_cookie(client)
+    other = make_user()
+    # Logging in as someone else from the same browser, without logging out first
+    # (the login page redirects a logged-in visitor, so the form is posted directly).
+    data = {"email": other.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client, "/me")}
+    assert client.post("/login", data=data).status_code == 303
+    assert not is_logged_in(browser_with_cookie(app, first)), "the first session's cookie must be dead"
+    assert fresh(db).scalar(select(func.count()).select_from(AuthSession).where(AuthSession.user_id == learner.id)) == 0
+    db.commit()
+
+
 def test_logging_out_ends_the_session_on_the_server(app, client, db, learner, login):
     login(client, learner)
     copied = browser_with_cookie(app, session_cookie(client))
@@ -448,6 +461,15 @@ class TestLoginRateLimits:
     def test_successful_logins_do_not_count(self, app, learner):
         for _ in range(6):
             assert self.attempt(app.test_client(), learner.email, TEST_PASSWORD, "10.0.0.5").status_code == 303
+
+    def test_guessing_the_current_password_on_the_change_form_is_limited(self, app, client, db, learner, login):
+        login(client, learner)
+        for _ in range(3):
+            response = change_password(client, current="not my password")
+            assert response.status_code == 200
+        assert change_password(client, current=TEST_PASSWORD).status_code == 429
+        assert user_by_email(db, learner.email).password_hash == learner.password_hash
+        db.commit()
 
     def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(self, client, learner):
         def answer(email):

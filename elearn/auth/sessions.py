@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,15 @@ def _digest(secret: str) -> str:
 
 
 def start_session(db: Session, user: User) -> None:
-    """Log ``user`` in on this browser with a brand-new session (no fixation)."""
+    """Log ``user`` in on this browser with a brand-new session (no fixation).
+
+    The session this browser had before (logging in again, or as someone else)
+    ends here too, so its old cookie cannot be replayed.
+    """
     now = utcnow()
+    previous = getattr(current_user, "auth_token", None)
+    if previous:
+        db.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(previous)))
     db.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at < now))
     secret = secrets.token_urlsafe(32)
     days = current_app.config["SESSION_DAYS"]

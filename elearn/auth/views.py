@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,18 +17,25 @@ from elearn.auth.sessions import end_all_sessions, end_session, start_session
 from elearn.db import db_session
 from elearn.security import fail, safe_next
 
+T = TypeVar("T")
+
 bp = Blueprint("auth", __name__)
+
+
+def rate_limited(email: str, attempt: Callable[[], T]) -> T:
+    """Run a password check under the per-account and per-address limits; failures count."""
+    limiter = login_limiter()
+    if not limiter.allowed(email):
+        fail(429, _("Too many failed attempts. Please wait a few minutes and try again."))
+    result = attempt()
+    if not result:
+        limiter.record_failure(email)
+    return result
 
 
 def check_credentials(email: str, password: str):
     """Authenticate under the login rate limits; the same answer for unknown and known emails."""
-    limiter = login_limiter()
-    if not limiter.allowed(email):
-        fail(429, _("Too many failed attempts. Please wait a few minutes and try again."))
-    user = authenticate(db_session(), email, password)
-    if user is None:
-        limiter.record_failure(email)
-    return user
+    return rate_limited(email, lambda: authenticate(db_session(), email, password))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +93,8 @@ def change_password():
         # The user object, not the ``current_user`` proxy: ``login_user`` stores what it is
         # given as the request's user, and a stored proxy would resolve to itself forever.
         user = current_user._get_current_object()
-        if not verify_password(user.password_hash, form.current.data):
+        # Guessing the current password from a borrowed session is limited like logging in.
+        if not rate_limited(user.email, lambda: verify_password(user.password_hash, form.current.data)):
             form.current.errors.append(_("The current password is incorrect."))
         else:
             user.password_hash = hash_password(form.password.data)
