@@ -1,8 +1,10 @@
 """The baseline: a bare Flask + SQLAlchemy + SQLite app, no elearn code at all.
 
-``GET /items/<id>`` reads one row by primary key and renders a tiny page;
-``POST /items`` inserts one row. The database runs in WAL mode with the same
-pragmas elearn uses, so the difference to elearn is the engine's own work.
+``GET /items/<id>`` reads one row by primary key (SQLAlchemy Core, one pooled
+connection) and renders a tiny page; ``GET /orm/items/<id>`` does the same
+through an ORM ``Session``, as elearn's views do; ``POST /items`` inserts one
+row. The database runs in WAL mode with the same pragmas elearn uses, so the
+difference to elearn is the engine's own work.
 
     BENCH_DB=/tmp/b.sqlite3 python baseline_app.py init    # create and fill the table
     BENCH_DB=/tmp/b.sqlite3 gunicorn -w 4 baseline_app:app
@@ -15,7 +17,7 @@ import sys
 
 from flask import Flask, abort
 from markupsafe import escape
-from sqlalchemy import String, create_engine, event
+from sqlalchemy import String, create_engine, event, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -45,19 +47,29 @@ def _pragmas(dbapi_connection, _record):
 app = Flask(__name__)
 
 
+def page(title: str | None) -> str:
+    if title is None:
+        abort(404)
+    return f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+
+
 @app.get("/items/<int:item_id>")
 def show(item_id: int):
+    with engine.connect() as conn:
+        return page(conn.execute(select(Item.title).where(Item.id == item_id)).scalar())
+
+
+@app.get("/orm/items/<int:item_id>")
+def show_orm(item_id: int):
     with Session(engine) as session:
         item = session.get(Item, item_id)
-        if item is None:
-            abort(404)
-        return f"<!doctype html><title>{escape(item.title)}</title><h1>{escape(item.title)}</h1>"
+        return page(item.title if item else None)
 
 
 @app.post("/items")
 def add():
-    with Session(engine) as session, session.begin():
-        session.add(Item(title="Phương án sản xuất kinh doanh"))
+    with engine.begin() as conn:
+        conn.execute(insert(Item).values(title="Phương án sản xuất kinh doanh"))
     return "", 201
 
 

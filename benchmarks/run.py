@@ -177,6 +177,7 @@ def main() -> None:
         env["PYTHONPATH"] = str(HERE)
         with gunicorn("baseline_app:app", env, folder) as base:
             rows.append(("(a) baseline: Flask + SQLAlchemy, 1 primary-key read", wrk(f"{base}/items/42", **load)))
+            rows.append(("(a') the same read through an ORM Session", wrk(f"{base}/orm/items/42", **load)))
             insert = wrk(f"{base}/items", **load, script=HERE / "insert.lua")
             rows.append(("(d) baseline: Flask + SQLAlchemy, 1 insert (WAL)", insert))
 

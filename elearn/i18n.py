@@ -77,3 +77,5 @@ def init_app(app: Flask, registry: PluginRegistry) -> None:
         date=lambda value: format_when(value, date_only=True),
     )
     app.jinja_env.globals["current_locale"] = current_locale
+    # Looked up once per rendered template, not at every use in it.
+    app.context_processor(lambda: {"locale": current_locale()})

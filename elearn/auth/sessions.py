@@ -90,11 +90,16 @@ def issue_token(db: Session, user: User) -> tuple[str, ApiToken]:
     return secret, token
 
 
+_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.expires_at > bindparam("now"), User.is_active)
+)
+
+
 def user_for_token(db: Session, secret: str) -> User | None:
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret), ApiToken.expires_at > utcnow()))
-    if row is None or not row.user.is_active:
-        return None
-    return row.user
+    """The user of a live API token (every API call, so the statement is built once)."""
+    return db.scalar(_TOKEN_USER, {"digest": _digest(secret), "now": utcnow()})
 
 
 def revoke_token(db: Session, secret: str) -> None:

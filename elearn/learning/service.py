@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from elearn.clock import utcnow
@@ -52,6 +52,7 @@ def get_course(db: Session, slug: str) -> Course:
 
 
 def get_lesson(db: Session, lesson_id: int) -> Lesson:
+    """A lesson with its course, or a 404: for plugins' own pages (instructor views, reports)."""
     lesson = db.scalar(select(Lesson).options(joinedload(Lesson.course)).where(Lesson.id == lesson_id))
     if lesson is None:
         fail(404, _("This lesson does not exist."))
@@ -126,15 +127,20 @@ def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
     return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline)
 
 
+_LESSON_FOR_LEARNER = (
+    select(Lesson, Enrolment, LessonProgress)
+    .options(joinedload(Lesson.course))
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Lesson.course_id, Enrolment.user_id == bindparam("user_id")))
+    .outerjoin(
+        LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id"))
+    )
+    .where(Lesson.id == bindparam("lesson_id"))
+)
+
+
 def _lesson_for_learner(db: Session, lesson_id: int, user: User):
-    """The lesson with its course, the user's enrolment and progress: one query."""
-    row = db.execute(
-        select(Lesson, Enrolment, LessonProgress)
-        .options(joinedload(Lesson.course))
-        .outerjoin(Enrolment, and_(Enrolment.course_id == Lesson.course_id, Enrolment.user_id == user.id))
-        .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user.id))
-        .where(Lesson.id == lesson_id)
-    ).first()
+    """The lesson with its course, the user's enrolment and progress: one query, built once."""
+    row = db.execute(_LESSON_FOR_LEARNER, {"lesson_id": lesson_id, "user_id": user.id}).first()
     if row is None:
         fail(404, _("This lesson does not exist."))
     return row
@@ -185,15 +191,15 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
 
     Runs in the caller's transaction; the caller commits.
     """
-    lesson = get_lesson(db, lesson_id)
-    access = course_access(db, user, lesson.course)
+    lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
+    access = course_access(db, user, lesson.course, enrolment)
     require_submit(access, lesson)
     lesson_type, error = lesson_type_of(lesson)
     if lesson_type is None:
         fail(409, error)
     if form is None and not isinstance(data, dict):
         fail(400, _("The submission must be a JSON object."))
-    progress = _locked_progress(db, user, lesson)
+    progress = _locked_progress(db, user, lesson, progress)
     ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db)
     try:
         outcome = lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
@@ -214,8 +220,15 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     return SubmitResult(lesson, progress, outcome, completed_course)
 
 
-def _locked_progress(db: Session, user: User, lesson: Lesson) -> LessonProgress:
-    """The learner's progress row, created if missing and locked until commit."""
+def _locked_progress(db: Session, user: User, lesson: Lesson, found: LessonProgress | None) -> LessonProgress:
+    """The learner's progress row, created if missing and locked until commit.
+
+    On SQLite a writing request began with BEGIN IMMEDIATE, so the row read in
+    this transaction is current and no other writer can change it: nothing more
+    to do. On PostgreSQL the row is read again with FOR UPDATE.
+    """
+    if found is not None and db.get_bind().dialect.name == "sqlite":
+        return found
     insert_if_missing(db, LessonProgress, ["user_id", "lesson_id"], user_id=user.id, lesson_id=lesson.id,
                       status=Status.NOT_STARTED, attempts=0, state={})
     return db.scalars(
