@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     _register_plugin_resources(app, registry)
     _register_blueprints(app, registry)
-    app.jinja_env.globals["static_url"] = _versioned_static(app)
+    app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     return app
 
 
@@ -54,15 +54,19 @@ def _register_plugin_resources(app: Flask, registry: PluginRegistry) -> None:
         return send_from_directory(static_dirs[plugin], filename)
 
 
-def _versioned_static(app: Flask):
-    """``static_url('x.css')`` adds a content hash, so files can be cached for a year."""
-    versions: dict[str, str] = {}
+def _versioned_static(app: Flask, plugin_dirs: dict[str, Path]):
+    """``static_url('x.css')`` (or ``static_url('x.css', plugin='quiz')``) adds a content
+    hash to the URL, so the file can be cached for a year and still change with a release."""
+    versions: dict[tuple[str | None, str], str] = {}
 
-    def static_url(filename: str) -> str:
-        if filename not in versions:
-            data = (Path(app.static_folder) / filename).read_bytes()
-            versions[filename] = hashlib.sha256(data).hexdigest()[:10]
-        return url_for("static", filename=filename, v=versions[filename])
+    def static_url(filename: str, plugin: str | None = None) -> str:
+        key = (plugin, filename)
+        if key not in versions:
+            folder = Path(app.static_folder) if plugin is None else plugin_dirs[plugin]
+            versions[key] = hashlib.sha256((folder / filename).read_bytes()).hexdigest()[:10]
+        if plugin is None:
+            return url_for("static", filename=filename, v=versions[key])
+        return url_for("plugin_static", plugin=plugin, filename=filename, v=versions[key])
 
     return static_url
 

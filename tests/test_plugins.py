@@ -506,6 +506,9 @@ BROKEN_PLUGINS = {
             def learner_view(self, ctx):
                 return {"html": "<p>Press the button.</p>", "read": False}
 
+            def instructor_links(self, lesson):
+                raise RuntimeError("links exploded")
+
             def submit(self, ctx, data):
                 # Half-way through its work, then it fails: none of it may be kept.
                 ctx.progress.state = {"half": "written"}
@@ -618,6 +621,16 @@ class TestPluginsThatMisbehave:
         html = client.get("/admin/plugins").get_data(as_text=True)
         assert "Plugins that failed" in html
         assert "<strong>typo</strong>: implements unknown hooks: elearn_lesson_typo" in html
+
+    def test_instructor_links_that_raise_leave_the_page_to_staff(self, client, db, login, admin, course, caplog):
+        english(db, admin)
+        login(client, admin)
+        shown = client.get(f"/lessons/{self.lesson(course, 'bad_submit').id}")
+        assert shown.status_code == 200
+        assert "Press the button." in shown.get_data(as_text=True)
+        assert any(
+            r.getMessage().startswith("lesson type bad_submit failed to list instructor links") for r in caplog.records
+        )
 
     def test_a_single_module_plugin_does_not_serve_the_folder_it_sits_in(self, app, client):
         assert "bad_view" in app.extensions["elearn_plugins"].plugins

@@ -33,7 +33,7 @@ from elearn.permissions import (
     require_lesson_view,
     require_submit,
 )
-from elearn.plugins.lesson_type import LessonContext, LessonType, Outcome, SubmissionError
+from elearn.plugins.lesson_type import LessonContext, LessonType, NavItem, Outcome, SubmissionError
 from elearn.plugins.manager import PluginRegistry
 from elearn.security import fail
 
@@ -110,6 +110,7 @@ class LessonPage:
     previous: LessonRow | None
     next: LessonRow | None
     outline: list[LessonRow]
+    staff_links: list[NavItem]
 
 
 def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
@@ -124,7 +125,8 @@ def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
     previous = outline[position - 1] if position else None
     following = outline[position + 1] if position is not None and position + 1 < len(outline) else None
     lesson_type, view, error = _learner_view(db, access, lesson, progress)
-    return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline)
+    staff_links = _staff_links(lesson_type, lesson) if access.can_teach else []
+    return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline, staff_links)
 
 
 _LESSON_FOR_LEARNER = (
@@ -166,6 +168,16 @@ def _learner_view(db, access, lesson, progress):
     except Exception:
         log.exception("lesson type %s failed to show lesson %s", lesson.type_name, lesson.id)
         return lesson_type, None, plugin_failure_message()
+
+
+def _staff_links(lesson_type: LessonType | None, lesson: Lesson) -> list[NavItem]:
+    if lesson_type is None:
+        return []
+    try:
+        return list(lesson_type.instructor_links(lesson))
+    except Exception:
+        log.exception("lesson type %s failed to list instructor links for lesson %s", lesson.type_name, lesson.id)
+        return []
 
 
 def plugin_failure_message() -> str:
