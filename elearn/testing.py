@@ -50,20 +50,51 @@ def _worker_suffix() -> str:
     return f"_{worker}" if worker else ""
 
 
-def postgres_test_url() -> str | None:
-    """The PostgreSQL database for this test process, created when missing."""
+def postgres_test_url(suffix: str = "", empty: bool = False) -> str | None:
+    """A PostgreSQL database of this test process, created when missing; None without PostgreSQL.
+
+    ``suffix`` names a database of its own next to the shared test database (for
+    tests that need their own schema); ``empty`` drops it first.
+    """
     base = os.environ.get(PG_ENV)
     if not base:
         return None
     url = make_url(base)
-    url = url.set(database=f"{url.database}{_worker_suffix()}")
+    url = url.set(database=f"{url.database}{'_' + suffix if suffix else ''}{_worker_suffix()}")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        if empty:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     return url.render_as_string(hide_password=False)
+
+
+def fresh(db):
+    """End the arranging session's snapshot so it sees what the requests wrote."""
+    db.commit()
+    db.expire_all()
+    return db
+
+
+def lesson_ids(db, course) -> list[int]:
+    """The course's lessons in course order (module position, then lesson position)."""
+    from sqlalchemy import select
+
+    from elearn.models import Lesson, Module
+
+    ids = list(
+        db.scalars(
+            select(Lesson.id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Lesson.course_id == course.id)
+            .order_by(Module.position, Lesson.position)
+        )
+    )
+    db.commit()
+    return ids
 
 
 @pytest.fixture(scope="session")
@@ -200,6 +231,11 @@ def make_course(app, db) -> Callable[..., Any]:
 
     class NoFiles:
         def read_text(self, path: str) -> str:
+            from elearn.plugins.lesson_type import ContentError, ContentInvalid
+
+            raise ContentInvalid([ContentError(path, "tests give content inline")])
+
+        def media_url(self, path: str) -> str:
             from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
             raise ContentInvalid([ContentError(path, "tests give content inline")])

@@ -8,16 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from elearn.models import CourseInstructor, Enrolment, LessonProgress, Role, User
-from elearn.testing import TEST_PASSWORD, csrf_token
+from elearn.testing import TEST_PASSWORD, csrf_token, fresh
 
 ADMIN_PAGES = ["/admin/users", "/admin/courses", "/admin/plugins"]
-
-
-def fresh(db):
-    """End the arranging session's snapshot so it sees what the requests wrote."""
-    db.commit()
-    db.expire_all()
-    return db
 
 
 def role_of(db, user_id: int) -> Role:

@@ -8,28 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from elearn.clock import utcnow
-from elearn.models import ApiToken, Enrolment, Lesson, LessonProgress, Module, Status
-from elearn.testing import TEST_PASSWORD
-
-
-def fresh(db):
-    """End the arranging session's snapshot so it sees what the requests wrote."""
-    db.commit()
-    db.expire_all()
-    return db
-
-
-def lesson_ids(db, course) -> list[int]:
-    ids = list(
-        db.scalars(
-            select(Lesson.id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.course_id == course.id)
-            .order_by(Module.position, Lesson.position)
-        )
-    )
-    db.commit()
-    return ids
+from elearn.models import ApiToken, Enrolment, Lesson, LessonProgress, Status
+from elearn.testing import TEST_PASSWORD, fresh, lesson_ids
 
 
 def bearer(token: str) -> dict[str, str]:

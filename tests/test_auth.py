@@ -10,17 +10,10 @@ from sqlalchemy import func, select
 from elearn import testing
 from elearn.config import DEFAULTS
 from elearn.models import ApiToken, AuthSession, CourseInstructor, Enrolment, LessonProgress, Role, User
-from elearn.testing import TEST_PASSWORD, csrf_token
+from elearn.testing import TEST_PASSWORD, csrf_token, fresh
 
 COOKIE = "elearn_session"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def fresh(db):
-    """End the arranging session's snapshot so it sees what the requests wrote."""
-    db.commit()
-    db.expire_all()
-    return db
 
 
 def count(db, model) -> int:

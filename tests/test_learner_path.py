@@ -8,29 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from elearn.clock import utcnow
-from elearn.models import Enrolment, Lesson, LessonProgress, Module, Status
-from elearn.testing import csrf_token
-
-
-def fresh(db):
-    """End the arranging session's snapshot so it sees what the requests wrote."""
-    db.commit()
-    db.expire_all()
-    return db
-
-
-def lesson_ids(db, course) -> list[int]:
-    """The course's lessons in course order (module position, then lesson position)."""
-    ids = list(
-        db.scalars(
-            select(Lesson.id)
-            .join(Module, Module.id == Lesson.module_id)
-            .where(Lesson.course_id == course.id)
-            .order_by(Module.position, Lesson.position)
-        )
-    )
-    db.commit()
-    return ids
+from elearn.models import Enrolment, Lesson, LessonProgress, Status
+from elearn.testing import csrf_token, fresh, lesson_ids
 
 
 def enrol_through_page(client, slug: str):

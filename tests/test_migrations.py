@@ -6,21 +6,19 @@ database created for it), never the shared test databases.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, Integer, MetaData, create_engine, inspect
 
 from elearn import create_app
 from elearn.cli import main
 from elearn.db import Base
 from elearn.db.migrate import current_heads
-from elearn.testing import FAST_HASH, PG_ENV
+from elearn.testing import FAST_HASH, PG_ENV, postgres_test_url
 from elearn.testing import test_config as config_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
@@ -42,18 +40,10 @@ def empty_database(request, tmp_path) -> str:
     """The URL of a database with no table at all."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    base = os.environ.get(PG_ENV)
-    if not base:
+    url = postgres_test_url("migrations", empty=True)
+    if url is None:
         pytest.skip(f"{PG_ENV} is not set")
-    url = make_url(base)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    url = url.set(database=f"{url.database}_migrations{'_' + worker if worker else ''}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
+    return url
 
 
 def run_upgrade(database_url: str, instance: Path):

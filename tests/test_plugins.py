@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import shutil
 import sys
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from elearn import create_app
 from elearn.db import get_database
 from elearn.db.migrate import upgrade
 from elearn.models import CourseInstructor, LessonProgress, Status
-from elearn.testing import PG_ENV, csrf_token, empty_postgres
+from elearn.testing import PG_ENV, csrf_token, empty_postgres, postgres_test_url
 from elearn.testing import test_config as config_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
@@ -73,22 +71,6 @@ def _forget_throwaway_modules():
 # -- databases with the plugin's migration applied ------------------------------------
 
 
-def fresh_postgres(suffix: str) -> str | None:
-    """A new, empty PostgreSQL database next to the test database (dropped first if left over)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        return None
-    url = make_url(base)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    url = url.set(database=f"{url.database}_{suffix}{'_' + worker if worker else ''}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def _flashcards_databases(tmp_path_factory) -> dict[str, str]:
     """Migrated once per module with the plugin installed; kept apart from the shared test databases."""
@@ -101,7 +83,7 @@ def _flashcards_databases(tmp_path_factory) -> dict[str, str]:
         upgrade(app)
         get_database(app).dispose()
         found["sqlite"] = str(template)
-        pg = fresh_postgres("flashcards")
+        pg = postgres_test_url("flashcards", empty=True)
         if pg:
             app = create_app(config_for(pg, folder))
             upgrade(app)
