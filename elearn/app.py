@@ -76,8 +76,9 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.api import bp as api_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.learning.views import bp as learning_bp
+    from elearn.media import bp as media_bp
 
-    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp):
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp):
         app.register_blueprint(blueprint)
     for plugin_name, blueprints in registry.call_each("elearn_blueprints", at_startup=True):
         for blueprint in blueprints or []:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from elearn.models import InstalledPack, Role
+from elearn.models import Role
 
 DEFAULT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
 
@@ -123,35 +124,46 @@ def pack() -> None:
     """Content packs."""
 
 
-def _load(app, path: Path):
-    from elearn.packs.manifest import PackInvalid, load_pack
+PACK_PATH = click.Path(exists=True, path_type=Path)
+
+
+@contextmanager
+def _pack_errors(path: Path | None = None) -> Iterator[None]:
+    """Print every error of an invalid pack (``error: <where>: <message>``) and a refusal; exit 1."""
+    from elearn.packs.service import PackInvalid, PackRefused
 
     try:
-        return load_pack(path, app.extensions["elearn_plugins"].lesson_types)
+        yield
     except PackInvalid as exc:
         for error in exc.errors:
             click.echo(f"error: {error}", err=True)
         raise click.ClickException(f"{len(exc.errors)} error(s) in {path}") from None
+    except PackRefused as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @pack.command("validate")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=PACK_PATH)
 @pass_app
 def pack_validate(ctx: AppContext, path: Path) -> None:
-    """Check a pack folder without installing anything."""
-    loaded = _load(_in_app(ctx), path)
-    lessons = sum(len(m.lessons) for m in loaded.modules)
-    click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {lessons} lessons)")
+    """Check a pack (folder or .zip) without installing anything."""
+    from elearn.packs.service import validate_path
+
+    with _pack_errors(path):
+        loaded = validate_path(_in_app(ctx), path)
+    click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {len(loaded.lessons)} lessons)")
 
 
 @pack.command("install")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=PACK_PATH)
 @click.option("--force", is_flag=True, help="Install even an older version than the installed one.")
 @pass_app
 def pack_install(ctx: AppContext, path: Path, force: bool) -> None:
-    """Install or upgrade a pack; all of it, or nothing."""
-    app = _in_app(ctx)
-    report = install_pack(app, _load(app, path), force)
+    """Install or upgrade a pack (folder or .zip); all of it, or nothing."""
+    from elearn.packs.service import install_path
+
+    with _pack_errors(path):
+        report = install_path(_in_app(ctx), path, force=force)
     if report.unchanged:
         click.echo(f"{report.pack_id} {report.version} is already installed; nothing to do")
     else:
@@ -161,29 +173,78 @@ def pack_install(ctx: AppContext, path: Path, force: bool) -> None:
         )
 
 
-def install_pack(app, loaded, force: bool = False):
-    from elearn.db import get_database
-    from elearn.packs.installer import PackRefused, install
+@pack.command("diff")
+@click.argument("path", type=PACK_PATH)
+@pass_app
+def pack_diff(ctx: AppContext, path: Path) -> None:
+    """What installing a pack would add, change and retire; writes nothing."""
+    from elearn.packs.service import diff_path
 
-    try:
-        with get_database(app).transaction() as session:
-            return install(session, loaded, force=force)
-    except PackRefused as exc:
-        raise click.ClickException(str(exc)) from None
+    with _pack_errors(path):
+        report = diff_path(_in_app(ctx), path)
+    installed = report.previous_version or "not installed"
+    click.echo(f"{report.pack_id}: {installed} -> {report.version}")
+    for label, keys in (("added", report.added), ("changed", report.changed), ("retired", report.retired)):
+        click.echo(f"{label}: {', '.join(keys) if keys else '-'}")
 
 
 @pack.command("list")
 @pass_app
 def pack_list(ctx: AppContext) -> None:
     """Installed packs and their versions."""
-    from elearn.db import get_database
+    from elearn.packs.service import installed_packs
 
-    with get_database(_in_app(ctx)).session() as session:
-        rows = list(session.scalars(select(InstalledPack).order_by(InstalledPack.id)))
+    rows = installed_packs(_in_app(ctx))
     if not rows:
         click.echo("no packs installed")
     for row in rows:
         click.echo(f"{row.id}\t{row.version}\t{row.installed_at:%Y-%m-%d %H:%M}")
+
+
+@pack.command("remove")
+@click.argument("pack_id")
+@click.option("--purge", is_flag=True, help="Also delete learners' enrolments and progress in the course.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def pack_remove(ctx: AppContext, pack_id: str, purge: bool, yes: bool) -> None:
+    """Remove a pack: its course, lessons and stored files. Refused while learners have records."""
+    from elearn.packs.service import learners_with_records, remove_pack
+
+    app = _in_app(ctx)
+    if purge and not yes:
+        learners = learners_with_records(app, pack_id)
+        click.confirm(
+            f"Delete {pack_id}, its course and the records of {learners} learner(s)? This cannot be undone.",
+            abort=True,
+        )
+    with _pack_errors():
+        remove_pack(app, pack_id, purge=purge)
+    click.echo(f"removed {pack_id}")
+
+
+@pack.command("export")
+@click.argument("pack_id")
+@click.argument("target", type=click.Path(path_type=Path))
+@pass_app
+def pack_export(ctx: AppContext, pack_id: str, target: Path) -> None:
+    """Write an installed pack, as installed, to a new folder TARGET (or TARGET.zip)."""
+    from elearn.packs.service import export_pack
+
+    with _pack_errors():
+        written = export_pack(_in_app(ctx), pack_id, target)
+    click.echo(f"exported {pack_id} to {written}")
+
+
+@pack.command("new")
+@click.argument("target", type=click.Path(path_type=Path))
+@pass_app
+def pack_new(ctx: AppContext, target: Path) -> None:
+    """Start a new pack in TARGET: one example lesson of each installed lesson type."""
+    from elearn.packs.service import scaffold_pack
+
+    with _pack_errors():
+        written = scaffold_pack(_in_app(ctx), target)
+    click.echo(f"created {written / 'pack.yaml'}; check it with: elearn pack validate {written}")
 
 
 # -- serving ---------------------------------------------------------------------

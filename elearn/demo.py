@@ -26,20 +26,16 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
     from elearn.db import get_database
     from elearn.db.migrate import upgrade
     from elearn.models import Course, CourseInstructor
-    from elearn.packs.installer import install
-    from elearn.packs.manifest import load_pack
+    from elearn.packs.service import install_path
 
     # Plain http on the demo: cookies cannot be "Secure" there.
     app = create_app({"SESSION_COOKIE_SECURE": False})
     with app.app_context(), force_locale("en"):
         upgrade(app)
         database = get_database(app)
-        types = app.extensions["elearn_plugins"].lesson_types
         for folder in sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file()):
-            pack = load_pack(folder, types)
-            with database.transaction() as session:
-                report = install(session, pack)
-            echo(f"pack {pack.id} {pack.version}: {'already installed' if report.unchanged else 'installed'}")
+            report = install_path(app, folder)
+            echo(f"pack {report.pack_id} {report.version}: {'already installed' if report.unchanged else 'installed'}")
         with database.transaction() as session:
             for email, name, role in DEMO_ACCOUNTS:
                 if find_user(session, email) is None:

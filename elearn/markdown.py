@@ -8,8 +8,14 @@ authors: a pack can come from anyone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"]
@@ -64,6 +70,48 @@ def sanitise_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
-    """Sanitised HTML for ``text``; safe to mark as Markup in a template."""
-    return sanitise_html(_parser.render(text))
+def render_markdown(text: str, resolve_url: Callable[[str], str] | None = None) -> str:
+    """Sanitised HTML for ``text``; safe to mark as Markup in a template.
+
+    ``resolve_url`` (e.g. a pack's ``files.media_url``) turns the relative ``src`` of an image
+    and ``href`` of a link into the URL that serves that file; absolute URLs (``https:``,
+    ``mailto:``, ``/path``, ``//host``) and ``#anchors`` are left alone. It raises
+    ``ContentInvalid``; every failing address is collected and raised together, each error's
+    ``where`` saying the Markdown line (``line 12``).
+    """
+    tokens = _parser.parse(text)
+    if resolve_url is not None:
+        _resolve_relative_urls(tokens, resolve_url)
+    return sanitise_html(_parser.renderer.render(tokens, _parser.options, {}))
+
+
+def is_relative_url(url: str) -> bool:
+    """A path relative to the document: no scheme, no host, not ``/...``, ``#...`` or ``?...``."""
+    if not url or url.startswith(("/", "#", "?", "\\")):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and bool(parts.path)
+
+
+def _resolve_relative_urls(tokens: list[Token], resolve_url: Callable[[str], str]) -> None:
+    errors: list[ContentError] = []
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = f"line {block.map[0] + 1}" if block.map else ""
+        for token in block.children:
+            attribute = {"image": "src", "link_open": "href"}.get(token.type)
+            url = token.attrGet(attribute) if attribute else None
+            if not isinstance(url, str) or not is_relative_url(url):
+                continue
+            parts = urlsplit(url)
+            # markdown-it percent-encodes addresses (accents, spaces); the file has the plain name.
+            path = unquote(parts.path)
+            try:
+                resolved = resolve_url(path)
+            except ContentInvalid as exc:
+                errors.extend(ContentError(line, f"{path!r} {error.message}") for error in exc.errors)
+                continue
+            token.attrSet(attribute, resolved + (f"#{parts.fragment}" if parts.fragment else ""))
+    if errors:
+        raise ContentInvalid(errors)

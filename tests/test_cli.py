@@ -282,3 +282,113 @@ def test_the_output_is_in_english_for_operators(migrated):
     result = migrated("user", "create", "not-an-email", "--name", "X", input=PASSWORD)
     assert result.exit_code == 1
     assert "This is not a valid email address." in result.output
+
+
+# -- packs: diff, remove, export, new, zip -----------------------------------------------
+
+
+def test_pack_diff_prints_what_an_upgrade_would_do_and_writes_nothing(migrated, tmp_path):
+    assert migrated("pack", "install", DEMO_PACK).exit_code == 0
+    newer = copy_of_demo_pack(tmp_path, "1.1.0", title_vi="HTX là gì?")
+    manifest = newer / "pack.yaml"
+    source = manifest.read_text()
+    start = source.index("        - id: cong-khai-tai-chinh")
+    manifest.write_text(source[:start].replace("id: bay-nguyen-tac", "id: bay-nguyen-tac-2023"))
+    before = migrated.rows("SELECT id, key, title_vi, retired_at FROM lessons ORDER BY id")
+    result = migrated("pack", "diff", newer)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "hop-tac-xa-co-ban: 1.0.0 -> 1.1.0",
+        "added: bay-nguyen-tac-2023",
+        "changed: htx-la-gi",
+        "retired: bay-nguyen-tac, cong-khai-tai-chinh",
+    ]
+    assert migrated.rows("SELECT id, key, title_vi, retired_at FROM lessons ORDER BY id") == before
+    assert migrated.rows("SELECT version FROM installed_packs") == [("1.0.0",)]
+
+
+def test_pack_remove_refuses_while_learners_have_records_then_purges(migrated):
+    assert migrated("pack", "install", DEMO_PACK).exit_code == 0
+    assert migrated("user", "create", "an@example.org", "--name", "An", input=PASSWORD).exit_code == 0
+    engine = create_engine(f"sqlite:///{migrated.database}")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO enrolments (user_id, course_id, enrolled_at) "
+                "SELECT u.id, c.id, :now FROM users u, courses c"
+            ),
+            {"now": "2026-01-01 00:00:00.000000"},
+        )
+    engine.dispose()
+    stored = migrated.database.parent / "media" / "packs" / "hop-tac-xa-co-ban"
+    assert (stored / "1.0.0" / "pack.yaml").is_file()
+
+    refused = migrated("pack", "remove", "hop-tac-xa-co-ban")
+    assert refused.exit_code == 1
+    assert "1 learner(s) have enrolments or progress in this course; use --purge" in refused.output
+    declined = migrated("pack", "remove", "hop-tac-xa-co-ban", "--purge", input="n\n")
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert migrated.rows("SELECT count(*) FROM lessons") == [(4,)] and stored.is_dir()
+
+    confirmed = migrated("pack", "remove", "hop-tac-xa-co-ban", "--purge", input="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "records of 1 learner(s)" in confirmed.output and "removed hop-tac-xa-co-ban" in confirmed.output
+    for table in ("courses", "modules", "lessons", "installed_packs", "enrolments"):
+        assert migrated.rows(f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert not stored.exists()
+    assert migrated.rows("SELECT count(*) FROM users") == [(1,)]
+
+    assert migrated("pack", "install", DEMO_PACK).exit_code == 0
+    assert migrated("pack", "remove", "hop-tac-xa-co-ban", "--purge", "--yes").exit_code == 0
+    missing = migrated("pack", "remove", "hop-tac-xa-co-ban")
+    assert missing.exit_code == 1 and "no pack 'hop-tac-xa-co-ban' is installed" in missing.output
+
+
+def test_pack_export_then_install_the_zip_elsewhere(migrated, tmp_path):
+    assert migrated("pack", "install", DEMO_PACK).exit_code == 0
+    archive = tmp_path / "out" / "htx.zip"
+    exported = migrated("pack", "export", "hop-tac-xa-co-ban", archive)
+    assert exported.exit_code == 0, exported.output
+    assert f"exported hop-tac-xa-co-ban to {archive}" in exported.output
+    again = migrated("pack", "export", "hop-tac-xa-co-ban", archive)
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = Cli(tmp_path / "elsewhere")
+    assert elsewhere("db", "upgrade").exit_code == 0
+    assert elsewhere("pack", "validate", archive).output.strip() == (
+        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 4 lessons)"
+    )
+    assert elsewhere("pack", "install", archive).exit_code == 0
+    query = "SELECT key, position, type_name, title_vi, title_en, content FROM lessons ORDER BY key"
+    assert elsewhere.rows(query) == migrated.rows(query)
+
+
+def test_pack_new_scaffolds_a_pack_that_validates(migrated, tmp_path):
+    target = tmp_path / "goi-moi"
+    created = migrated("pack", "new", target)
+    assert created.exit_code == 0, created.output
+    validated = migrated("pack", "validate", target)
+    assert validated.exit_code == 0, validated.output
+    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 1 lessons)"
+    assert migrated("pack", "new", target).exit_code == 1
+
+
+def test_an_invalid_zip_reports_its_errors_and_writes_nothing(migrated, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "broken.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(
+            "broken/pack.yaml", "id: Broken\nversion: '1'\ntitle: {vi: X}\ncourse: {slug: broken, modules: []}\n"
+        )
+    result = migrated("pack", "install", archive)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: pack.yaml: id: 'Broken' is not an id of lower-case letters, digits and dashes",
+        "error: pack.yaml: version: '1' is not a semantic version such as 1.0.0",
+        "error: pack.yaml: course.modules: must be a non-empty list",
+    ]
+    assert migrated.rows("SELECT count(*) FROM installed_packs") == [(0,)]
+    assert not (migrated.database.parent / "media" / "packs" / "broken").exists()

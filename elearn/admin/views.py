@@ -89,3 +89,7 @@ def courses():
 def plugins():
     registry = current_app.extensions["elearn_plugins"]
     return render_template("admin/plugins.html", registry=registry)
+
+
+# The content packs page registers its routes on ``bp`` (kept in its own module).
+from elearn.admin import packs as _packs  # noqa: E402, F401

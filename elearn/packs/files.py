@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
@@ -10,10 +11,17 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class FolderFiles:
-    """``PackFiles`` over a folder: refuses absolute paths, ``..`` and links leaving the pack."""
+    """``PackFiles`` over a folder: refuses absolute paths, ``..`` and links leaving the pack.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    ``pack_id`` and ``version`` are needed only for ``media_url``: installed packs keep a
+    copy of their files at ``<instance>/media/packs/<pack_id>/<version>/``, served by the
+    core's media route.
+    """
+
+    def __init__(self, root: Path, pack_id: str | None = None, version: str | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.pack_id = pack_id
+        self.version = version
 
     def resolve(self, path: str) -> Path:
         pure = PurePosixPath(path)
@@ -34,3 +42,14 @@ class FolderFiles:
             return full.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise ContentInvalid([ContentError(path, "is not UTF-8 text")]) from None
+
+    def media_url(self, path: str) -> str:
+        """The URL serving a file of the pack: ``/media/packs/<pack_id>/<version>/<path>``.
+
+        Same checks as ``read_text`` (relative, inside the pack, exists); raises ``ContentInvalid``.
+        """
+        full = self.resolve(path)
+        if not self.pack_id or not self.version:
+            raise ContentInvalid([ContentError(path, "cannot be linked until the pack has a valid id and version")])
+        relative = full.relative_to(self.root).as_posix()
+        return f"/media/packs/{quote(self.pack_id)}/{quote(self.version)}/{quote(relative)}"

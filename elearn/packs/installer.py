@@ -7,6 +7,7 @@ lessons the new version no longer has are retired, never deleted.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
 from elearn.models import Course, InstalledPack, Lesson, Module
-from elearn.packs.manifest import Pack
+from elearn.packs.manifest import Pack, PackLesson, semver_key
 
 
 class PackRefused(Exception):
-    """The pack is valid but cannot be installed here as asked."""
+    """The pack is valid but cannot be installed here as asked (or is not installed)."""
 
 
 @dataclass
@@ -32,18 +33,15 @@ class InstallReport:
     unchanged: bool = False
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("-")[0].split("+")[0].split("."))
-
-
 def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
+    """Write ``pack`` into the caller's transaction; the caller commits, or rolls back on error."""
     installed = db.get(InstalledPack, pack.id)
     report = InstallReport(pack.id, pack.version, installed.version if installed else None)
     if installed is not None:
         if installed.version == pack.version and not force:
             report.unchanged = True
             return report
-        if _version_tuple(pack.version) < _version_tuple(installed.version) and not force:
+        if semver_key(pack.version) < semver_key(installed.version) and not force:
             raise PackRefused(f"version {installed.version} is installed; {pack.version} is older (use --force)")
     course = db.scalar(select(Course).where(Course.pack_id == pack.id))
     if course is None:
@@ -79,24 +77,7 @@ def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport
         db.flush()
         seen_modules.add(pack_module.key)
         for l_position, pack_lesson in enumerate(pack_module.lessons):
-            lesson = lessons.get(pack_lesson.key)
-            values = dict(
-                module_id=module.id,
-                position=l_position,
-                type_name=pack_lesson.type_name,
-                title_vi=pack_lesson.title["vi"],
-                title_en=pack_lesson.title["en"],
-                content=pack_lesson.content,
-                retired_at=None,
-            )
-            if lesson is None:
-                db.add(Lesson(course_id=course.id, key=pack_lesson.key, **values))
-                report.added.append(pack_lesson.key)
-            else:
-                if any(getattr(lesson, name) != value for name, value in values.items()):
-                    report.changed.append(pack_lesson.key)
-                for name, value in values.items():
-                    setattr(lesson, name, value)
+            _write_lesson(db, course, module, l_position, pack_lesson, lessons.get(pack_lesson.key), report)
             seen_lessons.add(pack_lesson.key)
     for key, lesson in lessons.items():
         if key not in seen_lessons and lesson.retired_at is None:
@@ -105,3 +86,40 @@ def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport
     for key, module in modules.items():
         if key not in seen_modules and module.retired_at is None:
             module.retired_at = now
+
+
+def _write_lesson(
+    db: Session,
+    course: Course,
+    module: Module,
+    position: int,
+    pack_lesson: PackLesson,
+    lesson: Lesson | None,
+    report: InstallReport,
+) -> None:
+    """Add one lesson, or update it in place (its id, and so every learner's progress, stays)."""
+    values = dict(
+        module_id=module.id,
+        position=position,
+        type_name=pack_lesson.type_name,
+        title_vi=pack_lesson.title["vi"],
+        title_en=pack_lesson.title["en"],
+        content=pack_lesson.content,
+        retired_at=None,
+    )
+    if lesson is None:
+        db.add(Lesson(course_id=course.id, key=pack_lesson.key, **values))
+        report.added.append(pack_lesson.key)
+        return
+    before = {name: getattr(lesson, name) for name in values}
+    if report.previous_version and report.previous_version != report.version:
+        # Media URLs name the version (/media/packs/<id>/<version>/...): a new version alone is no change.
+        old, new = (
+            f"/media/packs/{report.pack_id}/{report.previous_version}/",
+            f"/media/packs/{report.pack_id}/{report.version}/",
+        )
+        before["content"] = json.loads(json.dumps(before["content"]).replace(old, new))
+    if before != values:
+        report.changed.append(pack_lesson.key)
+    for name, value in values.items():
+        setattr(lesson, name, value)

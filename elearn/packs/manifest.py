@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 from elearn.packs.files import FolderFiles
+from elearn.packs.source import PackInvalid, links_leaving, load_yaml
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
+
+if TYPE_CHECKING:
+    from elearn.plugins.manager import PluginInfo
 
 MANIFEST = "pack.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -47,12 +52,24 @@ class Pack:
     slug: str
     modules: list[PackModule]
     manifest: dict[str, Any]
+    authors: list[str] = field(default_factory=list)
+    licence: str = ""
+    requires: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lessons(self) -> list[PackLesson]:
+        return [lesson for module in self.modules for lesson in module.lessons]
 
 
-class PackInvalid(Exception):
-    def __init__(self, errors: list[ContentError]) -> None:
-        super().__init__("\n".join(str(e) for e in errors))
-        self.errors = errors
+def semver_key(version: str) -> tuple:
+    """Order semantic versions: 1.0.0-rc.1 < 1.0.0 < 1.0.1 (build metadata ignored)."""
+    core, _, pre = version.split("+")[0].partition("-")
+    release = tuple(int(part) for part in core.split("."))
+    if not pre:
+        return (release, 1, ())
+    # Numeric identifiers sort before alphanumeric ones, and among themselves by value.
+    identifiers = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (release, 0, identifiers)
 
 
 class _Checker:
@@ -88,8 +105,17 @@ class _Checker:
         return {"vi": vi, "en": en}
 
 
-def load_pack(path: Path, lesson_types: dict[str, LessonType]) -> Pack:
-    """Read and check a pack folder; raise ``PackInvalid`` with every error found."""
+def load_pack(
+    path: Path,
+    lesson_types: dict[str, LessonType],
+    plugins: dict[str, PluginInfo] | None = None,
+    engine_version: str | None = None,
+) -> Pack:
+    """Read and check a pack folder; raise ``PackInvalid`` with every error found.
+
+    ``plugins`` (name to ``PluginInfo``) and ``engine_version`` check ``requires``;
+    without them only the lesson types named in ``requires.plugins`` are checked.
+    """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise PackInvalid([ContentError(str(path), f"no {MANIFEST} in this folder")])
@@ -100,27 +126,93 @@ def load_pack(path: Path, lesson_types: dict[str, LessonType]) -> Pack:
     version = check.text(data.get("version"), "version", SEMVER, "a semantic version such as 1.0.0")
     title = check.titles(data.get("title"), "title")
     description = check.titles(data.get("description"), "description", required=False)
+    authors = _authors(check, data.get("authors"))
+    licence = data.get("licence", "")
+    if not isinstance(licence, str):
+        check.error("licence", "must be text, e.g. CC-BY-4.0")
+        licence = ""
+    requires = _requires(check, data.get("requires"), lesson_types, plugins, engine_version)
     course = check.mapping(data.get("course"), "course")
     slug = course.get("slug", pack_id)
     check.text(slug, "course.slug", ID_PATTERN, "a slug of lower-case letters, digits and dashes")
-    files = FolderFiles(path)
+    # Media URLs need both; when either is wrong that is reported above, and media are not resolved.
+    valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
+    valid_version = version if SEMVER.match(version or "") else None
+    files = FolderFiles(path, pack_id=valid_id, version=valid_version)
     modules = _modules(check, course.get("modules"), lesson_types, files)
+    check.errors.extend(links_leaving(path))
     if check.errors:
         raise PackInvalid(check.errors)
-    return Pack(pack_id, version, title, description, slug, modules, data)
+    return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires)
+
+
+def _authors(check: _Checker, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+        check.error("authors", "must be a list of names, e.g. [Liên minh Hợp tác xã tỉnh]")
+        return []
+    return value
+
+
+def _specifier(check: _Checker, value: Any, where: str) -> SpecifierSet | None:
+    if not isinstance(value, str):
+        check.error(where, "must be a version specifier such as '>=1.0,<2'")
+        return None
+    try:
+        return SpecifierSet(value)
+    except InvalidSpecifier:
+        check.error(where, f"{value!r} is not a version specifier such as '>=1.0,<2'")
+        return None
+
+
+def _matches(specifier: SpecifierSet, version: str) -> bool:
+    try:
+        return specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
+
+
+def _requires(check: _Checker, value: Any, lesson_types, plugins, engine_version) -> dict[str, Any]:
+    if value is None:
+        return {}
+    data = check.mapping(value, "requires")
+    for key in sorted(set(data) - {"engine", "plugins"}):
+        check.error(f"requires.{key}", "unknown field (use 'engine' and 'plugins')")
+    if "engine" in data:
+        specifier = _specifier(check, data["engine"], "requires.engine")
+        if specifier is not None and engine_version is not None and not _matches(specifier, engine_version):
+            check.error("requires.engine", f"needs elearn {specifier}; this site runs elearn {engine_version}")
+    wanted = check.mapping(data.get("plugins", {}), "requires.plugins")
+    for name, spec in wanted.items():
+        where = f"requires.plugins.{name}"
+        specifier = _specifier(check, spec, where)
+        info = _plugin_for(name, plugins or {})
+        if info is None:
+            if plugins is not None or name not in lesson_types:
+                check.error(where, f"plugin or lesson type {name!r} is not installed")
+            continue
+        if specifier is not None and not _matches(specifier, info.version):
+            found = info.version or "of unknown version"
+            check.error(where, f"needs {info.name} {specifier}; the installed {info.name} is {found}")
+    return data
+
+
+def _plugin_for(name: str, plugins: dict[str, PluginInfo]) -> PluginInfo | None:
+    """The plugin called ``name``, or the one providing the lesson type ``name``."""
+    if name in plugins:
+        return plugins[name]
+    return next((info for info in plugins.values() if name in info.lesson_types), None)
 
 
 def _read_yaml(path: Path) -> Any:
     if path.stat().st_size > MAX_MANIFEST_BYTES:
         raise PackInvalid([ContentError(MANIFEST, "larger than 1 MB")])
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise PackInvalid([ContentError(MANIFEST, "is not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{MANIFEST}:{mark.line + 1}" if mark else MANIFEST
-        raise PackInvalid([ContentError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    return load_yaml(text, MANIFEST)
 
 
 def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModule]:

@@ -70,6 +70,11 @@ class PackFiles(Protocol):
         """The text of a file inside the pack; raises ``ContentInvalid`` if it is missing or escapes."""
         ...
 
+    def media_url(self, path: str) -> str:
+        """The versioned URL (``/media/packs/<pack>/<version>/<path>``) serving a file of the pack,
+        for images and links in rendered content; raises ``ContentInvalid`` like ``read_text``."""
+        ...
+
 
 @dataclass
 class LessonContext:

@@ -35,7 +35,11 @@ class PageLesson(LessonType):
     }
 
     def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
-        """Content is ``text`` (Markdown) or ``file`` (a Markdown file in the pack), not both."""
+        """Content is ``text`` (Markdown) or ``file`` (a Markdown file in the pack), not both.
+
+        Relative image and link addresses name files of the pack, from the pack folder
+        (``media/so-do.png``), and become their media URLs.
+        """
         text, file = raw.get("text"), raw.get("file")
         unknown = sorted(set(raw) - {"text", "file"})
         errors = [ContentError(key, "unknown field") for key in unknown]
@@ -56,7 +60,15 @@ class PageLesson(LessonType):
             errors.append(ContentError(file or "text", f"longer than {MAX_TEXT} characters"))
         if errors:
             raise ContentInvalid(errors)
-        return {"markdown": text, "html": render_markdown(text)}
+        try:
+            # Relative images and links (``![Sơ đồ](media/so-do.png)``) point at the pack's files.
+            html = render_markdown(text, resolve_url=files.media_url)
+        except ContentInvalid as exc:
+            field, place = ("file", f"{file}, ") if file is not None else ("text", "")
+            raise ContentInvalid(
+                [ContentError(field, f"{place}{error.where}: {error.message}") for error in exc.errors]
+            ) from None
+        return {"markdown": text, "html": html}
 
     def example_content(self) -> dict[str, Any]:
         return {"text": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu."}

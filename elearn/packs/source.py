@@ -1,0 +1,478 @@
+"""Where a pack comes from: a folder, or a ``.zip`` of one, and its YAML read safely.
+
+Everything here treats its input as hostile. A zip archive is checked entry by
+entry before anything is written (names, types, duplicates, overlapping data,
+declared sizes), then streamed out while counting the bytes actually
+decompressed; any problem raises ``PackInvalid`` listing every problem found,
+and nothing extracted is left behind. YAML is read without tags, anchors or
+aliases, with a size and nesting limit, and duplicate keys are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import struct
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from elearn.plugins.lesson_type import ContentError
+
+MANIFEST = "pack.yaml"
+
+# -- limits (each can be overridden per call, e.g. by tests) -----------------------
+
+#: Largest archive file accepted at all (bounds the central directory zipfile reads).
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
+#: Most entries (files and folders) in one archive.
+MAX_ENTRIES = 2_000
+#: Most bytes decompressed from one archive, counted as they are decompressed.
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+#: Most bytes decompressed from one entry.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Highest compression ratio (uncompressed / compressed) for an entry larger than
+#: ``RATIO_THRESHOLD_BYTES``; a higher one is taken for a zip bomb.
+MAX_RATIO = 100
+RATIO_THRESHOLD_BYTES = 1024 * 1024
+#: Longest entry name, and longest single component of it, in UTF-8 bytes.
+MAX_NAME_BYTES = 1024
+MAX_COMPONENT_BYTES = 255
+#: Largest YAML text ``load_yaml`` parses, in UTF-8 bytes.
+MAX_YAML_BYTES = 1024 * 1024
+#: Deepest nesting of YAML sequences and mappings.
+MAX_YAML_DEPTH = 64
+
+_CHUNK = 64 * 1024
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # = zipfile.structFileHeader, 30 bytes
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_SUPPORTED_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Folders some archivers add next to the real content; never extracted.
+_IGNORED_TOP = {"__MACOSX"}
+
+
+class PackInvalid(Exception):
+    """Every problem found in a pack, each with its place (file, line or field path)."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+# -- sources ------------------------------------------------------------------------
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[Path]:
+    """Yield the folder holding ``pack.yaml``: the folder itself, or a zip extracted safely.
+
+    A folder is used in place (``links_leaving`` finds the symbolic links that
+    would leave it; ``load_pack`` reports them with every other error). A zip is
+    extracted into a temporary folder removed on exit.
+    """
+    path = Path(path)
+    if path.is_dir():
+        yield path
+        return
+    if not path.is_file():
+        raise PackInvalid([ContentError(str(path), "not found")])
+    with tempfile.TemporaryDirectory(prefix="elearn-pack-") as tmp:
+        yield extract_zip(path, Path(tmp))
+
+
+def links_leaving(folder: Path) -> list[ContentError]:
+    """Every symbolic link in ``folder`` that is broken or resolves outside it."""
+    root = folder.resolve()
+    errors = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in sorted(dirnames + filenames):
+            entry = Path(dirpath) / name
+            if not entry.is_symlink():
+                continue
+            where = entry.relative_to(folder).as_posix()
+            try:
+                resolved = entry.resolve(strict=True)
+            except (OSError, RuntimeError):
+                errors.append(ContentError(where, "is a broken or looping symbolic link"))
+                continue
+            if not resolved.is_relative_to(root):
+                errors.append(ContentError(where, "is a symbolic link pointing outside the pack"))
+    return errors
+
+
+def extract_zip(
+    archive: Path,
+    target: Path,
+    *,
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES,
+    max_entries: int = MAX_ENTRIES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_ratio: float = MAX_RATIO,
+    ratio_threshold_bytes: int = RATIO_THRESHOLD_BYTES,
+) -> Path:
+    """Extract ``archive`` into ``target`` and return the pack's root folder.
+
+    The root is the archive's top, or its single top-level folder, whichever
+    holds ``pack.yaml``. On any problem, ``PackInvalid`` lists them all (each
+    with the entry's name) and nothing is left in ``target``.
+    """
+    archive = Path(archive)
+    label = archive.name
+    try:
+        size = archive.stat().st_size
+    except OSError as exc:
+        raise PackInvalid([ContentError(label, f"cannot be read: {exc.strerror or exc}")]) from None
+    if size > max_archive_bytes:
+        raise PackInvalid([ContentError(label, f"archive larger than {_human(max_archive_bytes)}")])
+    try:
+        zf = zipfile.ZipFile(archive)
+    except Exception as exc:  # any failure to read untrusted bytes is a bad archive
+        raise PackInvalid([ContentError(label, f"is not a valid .zip archive ({_reason(exc)})")]) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > max_entries:
+            raise PackInvalid([ContentError(label, f"has {len(infos)} entries; at most {max_entries} allowed")])
+        errors = _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold_bytes)
+        errors += _check_layout(zf, infos, size)
+        if errors:
+            raise PackInvalid(errors)
+        root = _find_root(infos)
+        if root is None:
+            raise PackInvalid([ContentError(label, f"no {MANIFEST} at the top of the archive or of its single folder")])
+        _stream(zf, infos, Path(target), label, max_total_bytes, max_file_bytes, max_ratio, ratio_threshold_bytes)
+    return Path(target).joinpath(*root)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _human(n: int) -> str:
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    return f"{n} bytes"
+
+
+def _name_problem(name: str) -> str | None:
+    """Why an entry name is unsafe, or ``None``."""
+    if not name or name == "/":
+        return "has an empty name"
+    if _CONTROL.search(name):
+        return "has a control character in its name"
+    if "\\" in name:
+        return "has a backslash in its name"
+    if name.startswith("/"):
+        return "has an absolute name"
+    if _DRIVE.match(name) or ":" in name.split("/", 1)[0]:
+        return "has a drive-letter name"
+    parts = name.rstrip("/").split("/")
+    if ".." in parts:
+        return "has a '..' component (path traversal)"
+    if any(part in ("", ".") for part in parts):
+        return "has an empty or '.' component"
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES or any(
+        len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES for part in parts
+    ):
+        return "has a name too long"
+    return None
+
+
+def _fold(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """A name as a case-insensitive, Unicode-normalising file system would see it."""
+    return tuple(unicodedata.normalize("NFC", p).casefold() for p in parts)
+
+
+def _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold) -> list[ContentError]:
+    errors: list[ContentError] = []
+    files: dict[tuple[str, ...], str] = {}  # folded parts -> first name
+    folders: dict[tuple[str, ...], str] = {}  # explicit and implied folders
+    seen: set[str] = set()
+    declared_total = 0
+    for info in infos:
+        name = info.orig_filename
+
+        def bad(message: str, name: str = name) -> None:
+            errors.append(ContentError(name, message))
+
+        problem = _name_problem(name)
+        if problem:
+            bad(problem)
+            continue
+        mode = info.external_attr >> 16
+        kind = stat.S_IFMT(mode)
+        if kind == stat.S_IFLNK:
+            bad("is a symbolic link")
+            continue
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            bad("is not a regular file or folder")
+            continue
+        if info.flag_bits & 0x1:
+            bad("is encrypted")
+        if info.compress_type not in _SUPPORTED_METHODS:
+            bad(f"uses an unsupported compression method ({info.compress_type})")
+        is_dir = name.endswith("/") or kind == stat.S_IFDIR
+        if name in seen:
+            bad("appears twice in the archive")
+            continue
+        seen.add(name)
+        parts = tuple(name.rstrip("/").split("/"))
+        folded = _fold(parts)
+        if is_dir:
+            if folded in files:
+                bad(f"is both a file and a folder (clashes with {files[folded]!r})")
+            elif folded in folders and folders[folded].rstrip("/") != name.rstrip("/"):
+                bad(f"clashes with {folders[folded]!r} (names differing only in case)")
+            folders.setdefault(folded, name)
+        else:
+            if folded in files:
+                bad(f"clashes with {files[folded]!r} (the same name, ignoring case)")
+            elif folded in folders:
+                bad(f"is both a file and a folder (clashes with {folders[folded]!r})")
+            files.setdefault(folded, name)
+            if info.file_size > max_file_bytes:
+                bad(f"declares {info.file_size} bytes; at most {_human(max_file_bytes)} per file")
+            if info.file_size > ratio_threshold and info.file_size > max_ratio * max(info.compress_size, 1):
+                bad(f"compressed more than {max_ratio:g} to 1 (a zip bomb?)")
+            declared_total += info.file_size
+        for depth in range(1, len(parts)):
+            parent = folded[:depth]
+            if parent in files:
+                bad(f"lies inside {files[parent]!r}, which is a file")
+            folders.setdefault(parent, "/".join(parts[:depth]) + "/")
+    if declared_total > max_total_bytes:
+        errors.append(ContentError("(archive)", f"declares {declared_total} bytes; at most {_human(max_total_bytes)}"))
+    return errors
+
+
+def _check_layout(zf: zipfile.ZipFile, infos, archive_size: int) -> list[ContentError]:
+    """Refuse entries whose data overlap another's or run past the central directory."""
+    errors: list[ContentError] = []
+    cd_start = getattr(zf, "start_dir", archive_size)
+    spans: list[tuple[int, int, str]] = []
+    fp = zf.fp
+    for info in infos:
+        name = info.orig_filename
+        start = info.header_offset
+        if start < 0 or start + _LOCAL_HEADER.size > cd_start:
+            errors.append(ContentError(name, "has its data outside the archive's data area"))
+            continue
+        try:
+            fp.seek(start)
+            header = fp.read(_LOCAL_HEADER.size)
+        except Exception as exc:
+            errors.append(ContentError(name, f"cannot be read ({_reason(exc)})"))
+            continue
+        if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
+            errors.append(ContentError(name, "has a bad local header"))
+            continue
+        fields = _LOCAL_HEADER.unpack(header)
+        name_len, extra_len = fields[-2], fields[-1]
+        end = start + _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
+        if end > cd_start:
+            errors.append(ContentError(name, "has data running past the start of the central directory"))
+            continue
+        spans.append((start, end, name))
+    spans.sort()
+    furthest_end, furthest_name = -1, ""
+    for start, end, name in spans:
+        if start < furthest_end:
+            errors.append(ContentError(name, f"overlaps the data of {furthest_name!r} (a zip bomb?)"))
+        if end > furthest_end:
+            furthest_end, furthest_name = end, name
+    return errors
+
+
+def _find_root(infos) -> tuple[str, ...] | None:
+    """The parts of the folder holding ``pack.yaml``: () for the top, or (folder,)."""
+    names = [i.orig_filename for i in infos if i.orig_filename.split("/", 1)[0] not in _IGNORED_TOP]
+    if MANIFEST in names:
+        return ()
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) == 1:
+        (top,) = tops
+        if f"{top}/{MANIFEST}" in names:
+            return (top,)
+    return None
+
+
+def _stream(zf, infos, target: Path, label, max_total, max_file, max_ratio, ratio_threshold) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    errors: list[ContentError] = []
+    total = 0
+    try:
+        for info in infos:
+            name = info.orig_filename
+            if name.split("/", 1)[0] in _IGNORED_TOP:
+                continue
+            parts = name.rstrip("/").split("/")
+            for depth in range(1, len(parts) + (1 if name.endswith("/") else 0)):
+                folder = target.joinpath(*parts[:depth])
+                if not folder.exists():
+                    folder.mkdir()
+                    created.append(folder)
+            if name.endswith("/") or stat.S_IFMT(info.external_attr >> 16) == stat.S_IFDIR:
+                folder = target.joinpath(*parts)
+                if not folder.exists():
+                    folder.mkdir()
+                    created.append(folder)
+                continue
+            dest = target.joinpath(*parts)
+            written = 0
+            try:
+                with zf.open(info) as src, open(dest, "xb") as out:
+                    created.append(dest)
+                    while chunk := src.read(_CHUNK):
+                        written += len(chunk)
+                        total += len(chunk)
+                        if written > max_file:
+                            errors.append(ContentError(name, f"larger than {_human(max_file)} once decompressed"))
+                            break
+                        if written > ratio_threshold and written > max_ratio * max(info.compress_size, 1):
+                            errors.append(ContentError(name, f"compressed more than {max_ratio:g} to 1 (a zip bomb?)"))
+                            break
+                        if total > max_total:
+                            break
+                        out.write(chunk)
+            except Exception as exc:  # corrupt data, CRC mismatch, truncated archive...
+                errors.append(ContentError(name, f"cannot be extracted ({_reason(exc)})"))
+            if total > max_total:
+                errors.append(ContentError(label, f"more than {_human(max_total)} once decompressed"))
+                break
+    except BaseException:
+        _remove(created)
+        raise
+    if errors:
+        _remove(created)
+        raise PackInvalid(errors)
+
+
+def _remove(created: list[Path]) -> None:
+    for path in reversed(created):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+# -- YAML ---------------------------------------------------------------------------
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PackLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """``safe_load`` semantics, plus: duplicate keys refused, and where the last node began."""
+
+    def construct_object(self, node, deep=False):
+        self.last_mark = node.start_mark
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    continue  # the base class reports unhashable keys
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"the key {key!r} appears twice (first on line {seen[key].line + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+_COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _event_problem(text: str) -> tuple[Any, str] | None:
+    """Walk the event stream (no recursion, no alias expansion): tags, anchors, depth."""
+    loader = _PackLoader(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark, f"aliases (*{event.anchor}) are not allowed"
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                return event.start_mark, f"anchors (&{event.anchor}) are not allowed"
+            if isinstance(event, (yaml.ScalarEvent, *_COLLECTION_START)) and event.tag is not None:
+                return event.start_mark, f"tags ({event.tag}) are not allowed"
+            if isinstance(event, _COLLECTION_START):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return event.start_mark, f"nested more than {MAX_YAML_DEPTH} levels deep"
+            elif isinstance(event, _COLLECTION_END):
+                depth -= 1
+        return None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """Parse YAML safely; raise ``PackInvalid`` naming ``name`` and the line.
+
+    Like ``yaml.safe_load``, but refusing explicit tags, anchors and aliases
+    (so no alias-expansion bombs), duplicate mapping keys, nesting deeper than
+    ``MAX_YAML_DEPTH`` and text larger than ``MAX_YAML_BYTES``.
+    """
+
+    def invalid(line: int, message: str) -> PackInvalid:
+        return PackInvalid([ContentError(f"{name}:{line}", message)])
+
+    def line_of(exc: Exception, fallback=None) -> int:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None) or fallback
+        if mark is not None:
+            return mark.line + 1
+        position = getattr(exc, "position", None)  # a ReaderError: a character position
+        return text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+
+    def message(exc: Exception) -> str:
+        if isinstance(exc, yaml.MarkedYAMLError):
+            return f"not valid YAML: {exc.problem or exc.context or exc}"
+        if isinstance(exc, yaml.reader.ReaderError):
+            return f"not valid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}"
+        return f"not valid YAML: {_reason(exc)}"
+
+    if not isinstance(text, str):
+        raise invalid(1, "is not text")
+    if len(text) > MAX_YAML_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        at = text[:MAX_YAML_BYTES].encode("utf-8", "surrogatepass")[:MAX_YAML_BYTES]
+        raise invalid(at.count(b"\n") + 1, f"larger than {_human(MAX_YAML_BYTES)}")
+    if bad := _SURROGATE.search(text):
+        raise invalid(text.count("\n", 0, bad.start()) + 1, "is not valid Unicode text")
+    try:
+        found = _event_problem(text)
+    except Exception as exc:  # a MarkedYAMLError, a ReaderError, or anything the parser trips on
+        raise invalid(line_of(exc), message(exc)) from None
+    if found is not None:
+        mark, problem = found
+        raise invalid(mark.line + 1, problem)
+    loader = _PackLoader(text)
+    loader.last_mark = None
+    try:
+        return loader.get_single_data()
+    except Exception as exc:  # YAML errors, or e.g. a timestamp like 2024-02-31 or an int like 0x_
+        raise invalid(line_of(exc, loader.last_mark), message(exc)) from None
+    finally:
+        loader.dispose()
