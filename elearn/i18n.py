@@ -17,9 +17,11 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     get_locale,
+    get_translations,
 )
 from flask_babel import format_percent as babel_format_percent
 from flask_login import current_user
+from jinja2 import pass_context
 
 from elearn.plugins.manager import PluginRegistry
 
@@ -78,4 +80,20 @@ def init_app(app: Flask, registry: PluginRegistry) -> None:
     )
     app.jinja_env.globals["current_locale"] = current_locale
     # Looked up once per rendered template, not at every use in it.
-    app.context_processor(lambda: {"locale": current_locale()})
+    app.context_processor(lambda: {"locale": current_locale(), "_translations": get_translations()})
+    app.jinja_env.install_gettext_callables(
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
+    )
+
+
+# Templates translate through the catalogue their context already holds: a page
+# has a dozen strings, and Flask-Babel would look the catalogue up for each one.
+# Macros imported without context fall back to the lookup.
+@pass_context
+def _template_gettext(context, string: str) -> str:
+    return (context.get("_translations") or get_translations()).ugettext(string)
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    return (context.get("_translations") or get_translations()).ungettext(singular, plural, n)
