@@ -79,7 +79,7 @@ def test_uploading_a_good_zip_installs_and_lists_the_pack(as_admin, db):
     listing = page_text(as_admin.get(URL))
     assert "<code>hop-tac-xa-co-ban</code>" in listing
     assert "Hợp tác xã — những điều cơ bản" in listing
-    assert "<td>4</td>" in listing  # lessons
+    assert "<td>5</td>" in listing  # lessons
 
 
 def test_the_installed_date_uses_the_date_filter(app, as_admin, db):

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = [
     ("core", ROOT / "elearn", ROOT / "elearn" / "translations"),
     ("page", ROOT / "plugins" / "page" / "elearn_page", ROOT / "plugins" / "page" / "elearn_page" / "translations"),
+    ("quiz", ROOT / "plugins" / "quiz" / "elearn_quiz", ROOT / "plugins" / "quiz" / "elearn_quiz" / "translations"),
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 

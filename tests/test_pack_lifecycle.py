@@ -138,7 +138,7 @@ def test_install_keeps_a_copy_of_the_pack_and_lists_it(app):
     report = install_path(app, DEMO_PACK)
     assert (report.previous_version, sorted(report.added)) == (
         None,
-        sorted(["htx-la-gi", "bay-nguyen-tac", "dai-hoi-thanh-vien", "cong-khai-tai-chinh"]),
+        sorted(["htx-la-gi", "bay-nguyen-tac", "dai-hoi-thanh-vien", "cong-khai-tai-chinh", "kiem-tra-nhanh"]),
     )
     stored = media_root(app) / PACK_ID / "1.0.0"
     assert media_root(app) == Path(app.instance_path) / "media" / "packs"
@@ -157,7 +157,7 @@ def test_a_zip_installs_like_its_folder(app, tmp_path):
     assert validate_path(app, archive).id == PACK_ID
     install_path(app, archive)
     assert (media_root(app) / PACK_ID / "1.0.0" / "pack.yaml").is_file()
-    assert len(outline(app)) == 1 + 2 + 4
+    assert len(outline(app)) == 1 + 2 + 5
 
 
 @pytest.mark.parametrize("upgrade_", [False, True], ids=["fresh", "upgrade"])
@@ -349,7 +349,9 @@ def test_export_validate_install_elsewhere_gives_the_same_course(app, other_app,
 
     assert validate_path(other_app, target).version == "1.1.0"
     report = install_path(other_app, target)
-    assert sorted(report.added) == sorted(["htx-la-gi", "bay-nguyen-tac", "cong-khai-tai-chinh", "bao-cao-nam"])
+    assert sorted(report.added) == sorted(
+        ["htx-la-gi", "bay-nguyen-tac", "cong-khai-tai-chinh", "bao-cao-nam", "kiem-tra-nhanh"]
+    )
     assert outline(other_app) == outline(app)
     assert file_listing(other_app) == file_listing(app)
 
@@ -385,7 +387,7 @@ def test_requires_names_every_missing_or_incompatible_plugin_at_once(app, tmp_pa
             "licence: [CC-BY-4.0]\n"
             "requires:\n"
             "  engine: '>=99'\n"
-            "  plugins: {page: '<0.1', video: '>=1', quiz: 'not a specifier'}\n"
+            "  plugins: {page: '<0.1', video: '>=1', survey: 'not a specifier'}\n"
             "  extra: 1\n",
         ),
         encoding="utf-8",
@@ -403,8 +405,8 @@ def test_requires_names_every_missing_or_incompatible_plugin_at_once(app, tmp_pa
         f"pack.yaml: requires.engine: needs elearn >=99; this site runs elearn {elearn.__version__}",
         f"pack.yaml: requires.plugins.page: needs page <0.1; the installed page is {plugin_version(app)}",
         "pack.yaml: requires.plugins.video: plugin or lesson type 'video' is not installed",
-        "pack.yaml: requires.plugins.quiz: 'not a specifier' is not a version specifier such as '>=1.0,<2'",
-        "pack.yaml: requires.plugins.quiz: plugin or lesson type 'quiz' is not installed",
+        "pack.yaml: requires.plugins.survey: 'not a specifier' is not a version specifier such as '>=1.0,<2'",
+        "pack.yaml: requires.plugins.survey: plugin or lesson type 'survey' is not installed",
     }
     assert installed_packs(app) == []
 

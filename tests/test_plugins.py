@@ -179,7 +179,7 @@ def test_the_plugin_is_loaded_from_its_entry_point_with_its_version(app):
     assert {"elearn_lesson_types", "elearn_blueprints"} <= set(info.hooks)
     assert info.folder == FIXTURES / "elearn_flashcards"
     assert registry.failed == {}
-    assert set(registry.lesson_types) == {"page", "flashcards"}
+    assert set(registry.lesson_types) == {"page", "quiz", "flashcards"}
 
 
 def test_a_learner_sees_fronts_only_then_reports_through_the_html_form(app, client, login, learner, deck):
@@ -382,7 +382,8 @@ def test_entry_points_are_loaded_per_app(
     try:
         registries = [a.extensions["elearn_plugins"] for a in (app, only_page, uninstalled)]
         assert len({id(r) for r in registries}) == 3 and len({id(r.pm) for r in registries}) == 3
-        assert [sorted(r.lesson_types) for r in registries] == [["flashcards", "page"], ["page"], ["page"]]
+        expected = [["flashcards", "page", "quiz"], ["page"], ["page", "quiz"]]
+        assert [sorted(r.lesson_types) for r in registries] == expected
 
         login(client, learner)
         assert FRONTS[0] in client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
@@ -593,7 +594,7 @@ class TestPluginsThatMisbehave:
             registry.failed["bad_blueprint"] == "failed in elearn_blueprints: ValueError('no settings for the pages')"
         )
         assert type(registry.lesson_types["page"]).__module__ == "elearn_page.lesson"
-        assert set(registry.lesson_types) == {"page", "flashcards", "bad_view", "bad_submit", "bad_template"}
+        assert set(registry.lesson_types) == {"page", "quiz", "flashcards", "bad_view", "bad_submit", "bad_template"}
         logged = {r.getMessage() for r in caplog.get_records("setup") if r.levelno >= logging.ERROR}
         assert all(any(message.startswith(f"plugin {name} ") for message in logged) for name in registry.failed)
         assert "plugin typo implements unknown hooks: elearn_lesson_typo" in logged

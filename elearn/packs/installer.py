@@ -112,14 +112,18 @@ def _write_lesson(
         report.added.append(pack_lesson.key)
         return
     before = {name: getattr(lesson, name) for name in values}
+    # Compared as stored (JSON: tuples become lists, and so on), not as the type returned it.
+    stored_before, stored_after = (
+        json.dumps(before["content"], sort_keys=True),
+        json.dumps(values["content"], sort_keys=True),
+    )
     if report.previous_version and report.previous_version != report.version:
         # Media URLs name the version (/media/packs/<id>/<version>/...): a new version alone is no change.
-        old, new = (
+        stored_before = stored_before.replace(
             f"/media/packs/{report.pack_id}/{report.previous_version}/",
             f"/media/packs/{report.pack_id}/{report.version}/",
         )
-        before["content"] = json.loads(json.dumps(before["content"]).replace(old, new))
-    if before != values:
+    if stored_before != stored_after or any(before[n] != values[n] for n in values if n != "content"):
         report.changed.append(pack_lesson.key)
     for name, value in values.items():
         setattr(lesson, name, value)

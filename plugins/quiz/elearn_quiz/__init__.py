@@ -1,0 +1,13 @@
+"""The ``quiz`` lesson type: an assessment engine learners can trust.
+
+Registered through the ``elearn.plugins`` entry point like any other plugin.
+"""
+
+from elearn import hookimpl
+
+
+@hookimpl
+def elearn_lesson_types():
+    from elearn_quiz.lesson import QuizLesson
+
+    return [QuizLesson()]

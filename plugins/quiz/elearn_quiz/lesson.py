@@ -1,0 +1,640 @@
+"""The ``quiz`` lesson type: questions from the pack, attempts in the plugin's own tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from flask_babel import gettext as _
+
+from elearn.clock import utcnow
+from elearn.i18n import format_when
+from elearn.markdown import render_markdown
+from elearn.models.progress import Status
+from elearn.plugins.lesson_type import (
+    ContentError,
+    ContentInvalid,
+    LessonContext,
+    LessonType,
+    Outcome,
+    PackFiles,
+    SubmissionError,
+)
+from elearn_quiz import attempts as machine
+from elearn_quiz.models import AttemptState, QuizAttempt
+from elearn_quiz.questions import (
+    Answer,
+    Choice,
+    Item,
+    NumericAnswer,
+    Pair,
+    Question,
+    QuestionOptions,
+    learner_safe,
+    parse_question,
+)
+
+MAX_QUESTIONS = 500
+GRADING_METHODS = ("highest", "last", "first", "average")
+REVIEW_RULES = ("immediately", "after_attempt", "after_last_attempt", "never")
+COMPLETION_RULES = ("passed", "attempted")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "pass_mark": 0.5,
+    "attempts_allowed": 0,
+    "grading_method": "highest",
+    "time_limit_minutes": 0,
+    "shuffle_questions": False,
+    "shuffle_options": False,
+    "draw": None,
+    "review": "after_attempt",
+    "completion": "passed",
+}
+
+
+# -- storing questions as JSON ---------------------------------------------------------
+
+
+def question_to_json(question: Question) -> dict[str, Any]:
+    return dataclasses.asdict(question)
+
+
+def question_from_json(data: Mapping[str, Any]) -> Question:
+    answer_type = NumericAnswer if data["type"] == "numerical" else Answer
+    return Question(
+        id=data["id"],
+        type=data["type"],
+        stem_md=data["stem_md"],
+        stem_html=data["stem_html"],
+        points=data["points"],
+        general_feedback_html=data["general_feedback_html"],
+        tags=tuple(data["tags"]),
+        choices=tuple(Choice(**c) for c in data["choices"]),
+        answers=tuple(answer_type(**a) for a in data["answers"]),
+        pairs=tuple(Pair(**p) for p in data["pairs"]),
+        items=tuple(Item(**i) for i in data["items"]),
+        options=QuestionOptions(**data["options"]),
+    )
+
+
+def right_answer(question: Question) -> Any:
+    """What a fully right response is, for review only."""
+    q = question
+    if q.type in ("single", "truefalse"):
+        best = max(q.choices, key=lambda c: c.fraction)
+        return best.id
+    if q.type == "multiple":
+        return [c.id for c in q.choices if c.fraction > 0]
+    if q.type == "short":
+        return [a.text for a in q.answers if a.fraction == 1]
+    if q.type == "numerical":
+        return [{"value": a.value, "tolerance": a.tolerance} for a in q.answers if a.fraction == 1]
+    if q.type == "matching":
+        return {p.id: p.answer_id for p in q.pairs}
+    if q.type == "ordering":
+        return [i.id for i in q.items]
+    return None
+
+
+# -- checking authored content -----------------------------------------------------------
+
+
+def _check_settings(raw: Any, questions: list[Question], errors: list[ContentError]) -> dict[str, Any]:
+    settings = dict(DEFAULT_SETTINGS)
+    if raw is None:
+        return settings
+    if not isinstance(raw, Mapping):
+        errors.append(ContentError("settings", "must be a mapping"))
+        return settings
+    for key in sorted(set(raw) - set(DEFAULT_SETTINGS), key=str):
+        errors.append(ContentError(f"settings.{key}", "unknown setting"))
+
+    def number(key: str, low: float, high: float, integer: bool = False) -> None:
+        if key not in raw:
+            return
+        value = raw[key]
+        ok = isinstance(value, int if integer else int | float) and not isinstance(value, bool)
+        if not ok or not low <= value <= high:
+            kind = "a whole number" if integer else "a number"
+            errors.append(ContentError(f"settings.{key}", f"must be {kind} from {low:g} to {high:g}"))
+        else:
+            settings[key] = value
+
+    def flag(key: str) -> None:
+        if key in raw:
+            if not isinstance(raw[key], bool):
+                errors.append(ContentError(f"settings.{key}", "must be true or false"))
+            else:
+                settings[key] = raw[key]
+
+    def choice(key: str, allowed: tuple[str, ...]) -> None:
+        if key in raw:
+            if raw[key] not in allowed:
+                errors.append(ContentError(f"settings.{key}", f"must be one of: {', '.join(allowed)}"))
+            else:
+                settings[key] = raw[key]
+
+    number("pass_mark", 0, 1)
+    number("attempts_allowed", 0, 100, integer=True)
+    number("time_limit_minutes", 0, 24 * 60, integer=True)
+    flag("shuffle_questions")
+    flag("shuffle_options")
+    choice("grading_method", GRADING_METHODS)
+    choice("review", REVIEW_RULES)
+    choice("completion", COMPLETION_RULES)
+    draw = raw.get("draw")
+    if draw is not None:
+        if not isinstance(draw, Mapping):
+            errors.append(ContentError("settings.draw", "must be a mapping {count, tags}"))
+            return settings
+        for key in sorted(set(draw) - {"count", "tags"}, key=str):
+            errors.append(ContentError(f"settings.draw.{key}", "unknown field"))
+        count, tags = draw.get("count"), draw.get("tags", [])
+        if isinstance(tags, str):
+            tags = [tags]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            errors.append(ContentError("settings.draw.tags", "must be a list of tags"))
+            tags = []
+        if type(count) is not int or count < 1:
+            errors.append(ContentError("settings.draw.count", "must be a whole number from 1"))
+        elif questions:
+            pool = [q for q in questions if not tags or set(tags) & set(q.tags)]
+            if len(pool) < count:
+                errors.append(
+                    ContentError("settings.draw.count", f"{count} questions wanted but the pool has only {len(pool)}")
+                )
+            else:
+                settings["draw"] = {"count": count, "tags": list(tags)}
+    return settings
+
+
+def _load_questions(raw: Mapping[str, Any], files: PackFiles, errors: list[ContentError]) -> list[Question]:
+    sources = [key for key in ("questions", "gift", "aiken") if key in raw]
+    if len(sources) != 1:
+        errors.append(ContentError("", "give exactly one of 'questions', 'gift' or 'aiken'"))
+        return []
+    source = sources[0]
+    resolve = getattr(files, "media_url", None)
+    found: list[Question] = []
+    places: list[str] = []  # where each found question was authored
+    if source == "questions":
+        items = raw["questions"]
+        if not isinstance(items, list) or not items:
+            errors.append(ContentError("questions", "must be a non-empty list of questions"))
+            return []
+        for index, item in enumerate(items):
+            try:
+                found.append(parse_question(item, f"questions[{index}]", resolve_url=resolve))
+                places.append(f"questions[{index}].id")
+            except ContentInvalid as exc:
+                errors.extend(exc.errors)
+    else:
+        path = raw[source]
+        if not isinstance(path, str) or not path:
+            errors.append(ContentError(source, "must be a path inside the pack"))
+            return []
+        try:
+            text = files.read_text(path)
+        except ContentInvalid as exc:
+            errors.extend(ContentError(source, f"{path!r} {e.message}") for e in exc.errors)
+            return []
+        try:
+            if source == "gift":
+                from elearn_quiz.gift import parse_gift
+
+                found = list(parse_gift(text, path, resolve_url=resolve))
+            else:
+                from elearn_quiz.aiken import parse_aiken
+
+                found = list(parse_aiken(text, path))
+        except ContentInvalid as exc:
+            errors.extend(ContentError(source, str(e)) for e in exc.errors)
+            return []
+        if not found:
+            errors.append(ContentError(source, f"{path!r} has no question"))
+    if len(found) > MAX_QUESTIONS:
+        errors.append(ContentError(source, f"more than {MAX_QUESTIONS} questions"))
+    seen: set[str] = set()
+    for index, question in enumerate(found):
+        if question.id in seen:
+            where = places[index] if places else source
+            errors.append(ContentError(where, f"the id {question.id!r} is used twice"))
+        seen.add(question.id)
+    return found
+
+
+# -- matching prompt ids ------------------------------------------------------------------
+# A learner sees matching prompts under per-attempt aliases, never under the stored pair ids: an id
+# derived from the pair's content (prompt and answer) would let a client recompute the right matching.
+
+
+def prompt_aliases(question: Question, seed: int) -> dict[str, str]:
+    """Stored pair id -> the id the learner sees in this attempt (keyed with the attempt's secret seed)."""
+    return {p.id: "p" + hashlib.sha256(f"{seed}:{p.id}".encode()).hexdigest()[:12] for p in question.pairs}
+
+
+def alias_response(question: Question, response: Any, aliases: Mapping[str, str]) -> Any:
+    if question.type == "matching" and isinstance(response, dict):
+        return {aliases.get(k, k): v for k, v in response.items()}
+    return response
+
+
+def alias_view(question: Question, item: dict[str, Any], aliases: Mapping[str, str]) -> dict[str, Any]:
+    if question.type == "matching":
+        for prompt in item.get("prompts", []):
+            prompt["id"] = aliases.get(prompt["id"], prompt["id"])
+        for key in ("answer", "right_answer"):
+            if key in item:
+                item[key] = alias_response(question, item[key], aliases)
+    return item
+
+
+# -- the lesson type ---------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class QuizLesson(LessonType):
+    name = "quiz"
+    labels: ClassVar = {"vi": "Bài kiểm tra", "en": "Quiz"}
+    template = "quiz/lesson.html"
+    submission_schema: ClassVar = {
+        "type": "object",
+        "title": "quiz",
+        "required": ["action"],
+        "properties": {
+            "action": {
+                "enum": ["start", "save", "submit"],
+                "description": "start: open an attempt (or get the open one); save: store answers; "
+                "submit: store answers (optional) and finish the attempt, which is then graded. "
+                "Submitting a finished attempt again returns its result.",
+            },
+            "seq": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Save sequence number: one more than view.attempt.seq. A lower one is refused "
+                "as stale (409); the same one again is accepted only with the same answers (a retry).",
+            },
+            "attempt": {"type": "integer", "description": "The attempt number (view.attempt.number)."},
+            "quiet": {"type": "boolean", "description": "An autosave: answer without a message."},
+            "answers": {
+                "type": "object",
+                "description": "Question id -> response. single/truefalse: choice id; multiple: list of choice "
+                "ids; short/essay/numerical: text; matching: {prompt id: answer id}; ordering: list of "
+                "item ids in order.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+    # -- content
+
+    def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
+        errors: list[ContentError] = []
+        if not isinstance(raw, Mapping):
+            raise ContentInvalid([ContentError("", "must be a mapping")])
+        for key in sorted(set(raw) - {"intro", "questions", "gift", "aiken", "settings"}, key=str):
+            errors.append(ContentError(str(key), "unknown field"))
+        intro_html = ""
+        intro = raw.get("intro")
+        if intro is not None:
+            if not isinstance(intro, str):
+                errors.append(ContentError("intro", "must be Markdown text"))
+            else:
+                try:
+                    intro_html = render_markdown(intro, resolve_url=getattr(files, "media_url", None))
+                except ContentInvalid as exc:
+                    errors.extend(ContentError("intro", str(e)) for e in exc.errors)
+        questions = _load_questions(raw, files, errors)
+        settings = _check_settings(raw.get("settings"), questions, errors)
+        if errors:
+            raise ContentInvalid(errors)
+        return {
+            "intro_html": intro_html,
+            "settings": settings,
+            "questions": [question_to_json(q) for q in questions],
+        }
+
+    def example_content(self) -> dict[str, Any]:
+        return {
+            "intro": "Kiểm tra nhanh về hợp tác xã.",
+            "questions": [
+                {
+                    "id": "q1",
+                    "type": "single",
+                    "stem": "Mỗi thành viên hợp tác xã có bao nhiêu phiếu biểu quyết?",
+                    "choices": [{"text": "Một phiếu", "correct": True}, {"text": "Theo số vốn góp"}],
+                },
+                {"id": "q2", "type": "truefalse", "stem": "Đại hội thành viên là cơ quan cao nhất.", "correct": True},
+            ],
+            "settings": {"pass_mark": 0.5, "attempts_allowed": 3},
+        }
+
+    # -- helpers
+
+    @staticmethod
+    def questions(ctx: LessonContext) -> dict[str, Question]:
+        cache = ctx.extra.get("quiz_questions")
+        if cache is None:
+            cache = {q["id"]: question_from_json(q) for q in ctx.content["questions"]}
+            ctx.extra["quiz_questions"] = cache
+        return cache
+
+    @staticmethod
+    def settings(ctx: LessonContext) -> dict[str, Any]:
+        return {**DEFAULT_SETTINGS, **ctx.content.get("settings", {})}
+
+    @staticmethod
+    def review_allowed(settings: Mapping[str, Any], finished: int, open_attempt: bool) -> bool:
+        if open_attempt or not finished:
+            return False
+        rule = settings["review"]
+        if rule in ("immediately", "after_attempt"):
+            return True
+        if rule == "after_last_attempt":
+            return bool(settings["attempts_allowed"]) and finished >= settings["attempts_allowed"]
+        return False
+
+    @staticmethod
+    def _shuffle_seed(settings: Mapping[str, Any], attempt: QuizAttempt) -> Any:
+        return attempt.seed if settings["shuffle_options"] else None
+
+    # -- the learner's view
+
+    def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
+        settings = self.settings(ctx)
+        questions = self.questions(ctx)
+        all_attempts = machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if ctx.user is not None else []
+        finished = [a for a in all_attempts if a.state == AttemptState.FINISHED]
+        open_attempt = next((a for a in all_attempts if a.state == AttemptState.IN_PROGRESS), None)
+        allowed = settings["attempts_allowed"]
+        left = None if not allowed else max(allowed - len(finished), 0)
+        score = machine.combined_score(finished, settings["grading_method"])
+        view: dict[str, Any] = {
+            "intro_html": ctx.content.get("intro_html", ""),
+            "settings": {
+                "pass_mark": settings["pass_mark"],
+                "attempts_allowed": allowed,
+                "grading_method": settings["grading_method"],
+                "time_limit_minutes": settings["time_limit_minutes"],
+                "review": settings["review"],
+                "completion": settings["completion"],
+                "question_count": settings["draw"]["count"] if settings["draw"] else len(questions),
+            },
+            "attempts": [
+                {
+                    "number": a.number,
+                    "started_at": _iso(a.started_at),
+                    "finished_at": _iso(a.finished_at),
+                    "finished_label": format_when(a.finished_at),
+                    "score": a.fraction,
+                    "timed_out": bool((a.result or {}).get("timed_out")),
+                }
+                for a in finished
+            ],
+            "attempts_left": left,
+            "score": score,
+            "passed": score is not None and score >= settings["pass_mark"],
+            "can_start": open_attempt is None and (left is None or left > 0),
+            "attempt": None,
+            "review": None,
+        }
+        if open_attempt is not None:
+            now = utcnow()
+            time_up = machine.is_overdue(open_attempt, now)
+            current = machine.current_answers(ctx.db, open_attempt)
+            seed = self._shuffle_seed(settings, open_attempt)
+            attempt_view: dict[str, Any] = {
+                "number": open_attempt.number,
+                "seq": open_attempt.seq,
+                "next_seq": open_attempt.seq + 1,
+                "started_at": _iso(open_attempt.started_at),
+                "deadline": _iso(open_attempt.deadline),
+                "seconds_left": (
+                    max(int((open_attempt.deadline - now).total_seconds()), 0)
+                    if open_attempt.deadline is not None
+                    else None
+                ),
+                "time_up": time_up,
+                "questions": [],
+            }
+            if not time_up:
+                for number, qid in enumerate(open_attempt.question_order, start=1):
+                    question = questions.get(qid)
+                    if question is None:
+                        continue
+                    item = learner_safe(question, shuffle_seed=seed)
+                    item["number"] = number
+                    item["answer"] = current.get(qid)
+                    alias_view(question, item, prompt_aliases(question, open_attempt.seed))
+                    attempt_view["questions"].append(item)
+            view["attempt"] = attempt_view
+        if self.review_allowed(settings, len(finished), open_attempt is not None):
+            view["review"] = self._review(ctx, settings, questions, finished[-1])
+        return view
+
+    def _review(self, ctx, settings, questions: dict[str, Question], attempt: QuizAttempt) -> dict[str, Any]:
+        answers = machine.current_answers(ctx.db, attempt)
+        graded = (attempt.result or {}).get("questions", {})
+        seed = self._shuffle_seed(settings, attempt)
+        items = []
+        for number, qid in enumerate(attempt.question_order, start=1):
+            question = questions.get(qid)
+            if question is None:
+                continue
+            item = learner_safe(question, shuffle_seed=seed)
+            result = graded.get(qid, {})
+            item.update(
+                number=number,
+                answer=answers.get(qid),
+                fraction=result.get("fraction"),
+                state=result.get("state"),
+                feedback_html=result.get("feedback_html", ""),
+                right_answer=right_answer(question),
+            )
+            if question.type in ("single", "multiple", "truefalse"):
+                for choice in item["choices"]:
+                    found = question.choice(choice["id"])
+                    choice["fraction"] = found.fraction if found else 0.0
+                    choice["feedback_html"] = found.feedback_html if found else ""
+            if question.type == "matching":
+                item["pairs"] = [{"prompt_id": p.id, "answer_id": p.answer_id} for p in question.pairs]
+            if question.type == "matching":
+                aliases = prompt_aliases(question, attempt.seed)
+                alias_view(question, item, aliases)
+                for pair in item["pairs"]:
+                    pair["prompt_id"] = aliases[pair["prompt_id"]]
+            items.append(item)
+        return {"number": attempt.number, "score": attempt.fraction, "marks": attempt.marks,
+                "max_marks": attempt.max_marks, "questions": items}
+
+    # -- submissions
+
+    def parse_form(self, form) -> dict[str, Any]:
+        """Form fields to the JSON shape: ``q.<id>`` one value, ``qm.<id>`` several, ``qp.<id>.<prompt>`` a
+        matching answer, ``qo.<id>.<item>`` an ordering position."""
+        data: dict[str, Any] = {}
+        action = form.get("action")
+        if action is not None:
+            data["action"] = action
+        for key in ("seq", "attempt"):
+            value = form.get(key, "")
+            if value:
+                data[key] = int(value) if value.isascii() and value.isdigit() else value
+        answers: dict[str, Any] = {}
+        positions: dict[str, list[tuple[int, str]]] = {}
+        for key in form:
+            if key.startswith("q."):
+                value = form.get(key, "")
+                if value.strip():
+                    answers[key[2:]] = value
+            elif key.startswith("qm."):
+                answers[key[3:]] = [v for v in form.getlist(key) if v]
+            elif key.startswith("qp.") and "." in key[3:]:
+                qid, prompt = key[3:].rsplit(".", 1)
+                value = form.get(key, "")
+                if value:
+                    answers.setdefault(qid, {})[prompt] = value
+            elif key.startswith("qo.") and "." in key[3:]:
+                qid, item = key[3:].rsplit(".", 1)
+                value = form.get(key, "")
+                rank = int(value) if value.isascii() and value.isdigit() else 10_000
+                positions.setdefault(qid, []).append((rank, item))
+        for qid, ranked in positions.items():
+            answers[qid] = [item for _rank, item in sorted(ranked)]
+        if answers or action in ("save", "submit"):
+            data["answers"] = answers
+        if form.get("autosave") == "1":  # quiz.js saving in the background: no flash message
+            data["quiet"] = True
+        return data
+
+    def submit(self, ctx: LessonContext, data: Mapping[str, Any]) -> Outcome:
+        action = data.get("action")
+        if action not in ("start", "save", "submit") or set(data) - {"action", "seq", "attempt", "answers", "quiet"}:
+            raise SubmissionError(_('Send {"action": "start"}, or "save" / "submit" with "seq" and "answers".'))
+        settings = self.settings(ctx)
+        questions = self.questions(ctx)
+        db, user_id, lesson_id = ctx.db, ctx.user.id, ctx.lesson.id
+        attempt = machine.find_open(db, user_id, lesson_id, lock=True)
+
+        if attempt is not None and machine.is_overdue(attempt):
+            # Touched after the deadline and its grace: close it with the answers saved in time.
+            machine.finish(db, attempt, self._grader(questions), timed_out=True)
+            return self._finished_outcome(
+                ctx, settings, attempt,
+                _("The time was up. Your attempt was submitted with the answers saved before the deadline."),
+            )
+
+        if action == "start":
+            attempt, created = machine.start(
+                db, user_id, lesson_id, list(questions), {q.id: list(q.tags) for q in questions.values()}, settings
+            )
+            message = (
+                _("Attempt %(number)d has started. Good luck!", number=attempt.number)
+                if created
+                else _("You already have an attempt in progress: here it is.")
+            )
+            return Outcome(status=Status.IN_PROGRESS, message=message, counts_as_attempt=False)
+
+        wanted = data.get("attempt")
+        if wanted is not None and type(wanted) is not int:
+            raise SubmissionError(_("“attempt” must be the number of the attempt."))
+        if attempt is None or (wanted is not None and wanted != attempt.number):
+            done = self._finished_attempt(ctx, wanted)
+            if done is not None and action == "submit":
+                # A repeated submit (double click, retry): the result of the first one, never a second grading.
+                return self._finished_outcome(ctx, settings, done, _("This attempt was already submitted."),
+                                              counts=False)
+            if done is not None:
+                raise SubmissionError(_("This attempt is already submitted: your answers can no longer change."),
+                                      status=409)
+            raise SubmissionError(_("There is no attempt in progress. Start the quiz first."), status=409)
+
+        if "answers" in data or action == "save":
+            machine.save(db, attempt, data.get("seq"), data.get("answers"), self._validator(questions, attempt))
+        if action == "save":
+            quiet = data.get("quiet") is True
+            message = "" if quiet else _("Your answers are saved.")
+            return Outcome(status=Status.IN_PROGRESS, message=message, counts_as_attempt=False)
+        machine.finish(db, attempt, self._grader(questions))
+        return self._finished_outcome(ctx, settings, attempt, None)
+
+    def _finished_attempt(self, ctx: LessonContext, number: int | None) -> QuizAttempt | None:
+        finished = [
+            a for a in machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if a.state == AttemptState.FINISHED
+        ]
+        if number is not None:
+            return next((a for a in finished if a.number == number), None)
+        return finished[-1] if finished else None
+
+    def _finished_outcome(self, ctx, settings, attempt: QuizAttempt, message: str | None,
+                          counts: bool = True) -> Outcome:
+        ctx.db.flush()
+        finished = [
+            a for a in machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if a.state == AttemptState.FINISHED
+        ]
+        score = machine.combined_score(finished, settings["grading_method"]) or 0.0
+        passed = score >= settings["pass_mark"]
+        done = passed or settings["completion"] == "attempted"
+        percent = round((attempt.fraction or 0.0) * 100)
+        if message is None:
+            message = (
+                _("Attempt %(number)d submitted: %(percent)d%%. You passed.", number=attempt.number, percent=percent)
+                if passed
+                else _("Attempt %(number)d submitted: %(percent)d%%.", number=attempt.number, percent=percent)
+            )
+        return Outcome(
+            status=Status.COMPLETED if done else Status.IN_PROGRESS,
+            score=score,
+            state={"finished_attempts": len(finished), "passed": passed},
+            message=message,
+            counts_as_attempt=counts,
+        )
+
+    @staticmethod
+    def _validator(questions: dict[str, Question], attempt: QuizAttempt):
+        from elearn_quiz.grading import parse_response
+
+        def validate(qid: str, raw: Any) -> Any:
+            question = questions[qid]
+            if question.type == "matching" and isinstance(raw, dict):
+                real = {alias: pair_id for pair_id, alias in prompt_aliases(question, attempt.seed).items()}
+                raw = {real.get(k, "?"): v for k, v in raw.items()}
+            try:
+                return parse_response(question, raw)
+            except (ValueError, TypeError, KeyError):
+                raise SubmissionError(
+                    _("Your answer to one question cannot be read. Check it and try again.")
+                ) from None
+
+        return validate
+
+    @staticmethod
+    def _grader(questions: dict[str, Question]):
+        from elearn_quiz.grading import grade, parse_response
+
+        def grade_all(attempt: QuizAttempt, answers: dict[str, Any]):
+            marks = max_marks = 0.0
+            per_question: dict[str, Any] = {}
+            for qid in attempt.question_order:
+                question = questions.get(qid)
+                if question is None:
+                    continue
+                max_marks += question.points
+                raw = answers.get(qid)
+                try:
+                    result = grade(question, parse_response(question, raw))
+                except (ValueError, TypeError, KeyError):
+                    per_question[qid] = {"fraction": 0.0, "feedback_html": "", "state": "invalid"}
+                    continue
+                fraction = result.fraction
+                per_question[qid] = {"fraction": fraction, "feedback_html": "".join(result.feedback_html),
+                                     "state": str(result.state)}
+                marks += (fraction or 0.0) * question.points
+            return marks, max_marks, per_question
+
+        return grade_all
