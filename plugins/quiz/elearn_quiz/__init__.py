@@ -11,3 +11,10 @@ def elearn_lesson_types():
     from elearn_quiz.lesson import QuizLesson
 
     return [QuizLesson()]
+
+
+@hookimpl
+def elearn_blueprints():
+    from elearn_quiz.views import bp
+
+    return [bp]

@@ -41,6 +41,7 @@ MAX_QUESTIONS = 500
 GRADING_METHODS = ("highest", "last", "first", "average")
 REVIEW_RULES = ("immediately", "after_attempt", "after_last_attempt", "never")
 COMPLETION_RULES = ("passed", "attempted")
+LAYOUTS = ("all", "one_per_page")
 DEFAULT_SETTINGS: dict[str, Any] = {
     "pass_mark": 0.5,
     "attempts_allowed": 0,
@@ -51,6 +52,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "draw": None,
     "review": "after_attempt",
     "completion": "passed",
+    "layout": "all",
 }
 
 
@@ -144,6 +146,7 @@ def _check_settings(raw: Any, questions: list[Question], errors: list[ContentErr
     choice("grading_method", GRADING_METHODS)
     choice("review", REVIEW_RULES)
     choice("completion", COMPLETION_RULES)
+    choice("layout", LAYOUTS)
     draw = raw.get("draw")
     if draw is not None:
         if not isinstance(draw, Mapping):
@@ -281,6 +284,11 @@ class QuizLesson(LessonType):
             },
             "attempt": {"type": "integer", "description": "The attempt number (view.attempt.number)."},
             "quiet": {"type": "boolean", "description": "An autosave: answer without a message."},
+            "page": {
+                "type": "integer",
+                "description": "With save: the question page to show next in the HTML form (layout "
+                "one_per_page); out-of-range numbers are clamped. API clients paginate themselves.",
+            },
             "answers": {
                 "type": "object",
                 "description": "Question id -> response. single/truefalse: choice id; multiple: list of choice "
@@ -334,6 +342,17 @@ class QuizLesson(LessonType):
             "settings": {"pass_mark": 0.5, "attempts_allowed": 3},
         }
 
+    def instructor_links(self, lesson) -> list:
+        from flask import url_for
+
+        from elearn.plugins.lesson_type import NavItem
+
+        return [
+            NavItem(_("Quiz attempts"), url_for("quiz.attempts", lesson_id=lesson.id)),
+            NavItem(_("Answers to grade"), url_for("quiz.grading", lesson_id=lesson.id)),
+            NavItem(_("Quiz statistics"), url_for("quiz.statistics", lesson_id=lesson.id)),
+        ]
+
     # -- helpers
 
     @staticmethod
@@ -383,6 +402,7 @@ class QuizLesson(LessonType):
                 "time_limit_minutes": settings["time_limit_minutes"],
                 "review": settings["review"],
                 "completion": settings["completion"],
+                "layout": settings["layout"],
                 "question_count": settings["draw"]["count"] if settings["draw"] else len(questions),
             },
             "attempts": [
@@ -432,10 +452,21 @@ class QuizLesson(LessonType):
                     item["answer"] = current.get(qid)
                     alias_view(question, item, prompt_aliases(question, open_attempt.seed))
                     attempt_view["questions"].append(item)
+            # One question per page (the HTML form): the page last moved to in this attempt, kept in the
+            # learner's state. The API still gets every question; its clients paginate themselves.
+            attempt_view["page_count"] = len(attempt_view["questions"])
+            attempt_view["page"] = self._current_page(ctx, open_attempt.number, attempt_view["page_count"])
             view["attempt"] = attempt_view
         if self.review_allowed(settings, len(finished), open_attempt is not None):
             view["review"] = self._review(ctx, settings, questions, finished[-1])
         return view
+
+    @staticmethod
+    def _current_page(ctx: LessonContext, attempt_number: int, page_count: int) -> int:
+        kept = ctx.state.get("quiz_page")
+        if not isinstance(kept, Mapping) or kept.get("attempt") != attempt_number or type(kept.get("page")) is not int:
+            return 1
+        return min(max(kept["page"], 1), max(page_count, 1))
 
     def _review(self, ctx, settings, questions: dict[str, Question], attempt: QuizAttempt) -> dict[str, Any]:
         answers = machine.current_answers(ctx.db, attempt)
@@ -479,9 +510,11 @@ class QuizLesson(LessonType):
         matching answer, ``qo.<id>.<item>`` an ordering position."""
         data: dict[str, Any] = {}
         action = form.get("action")
+        if action is None and form.get("page"):
+            action = "save"  # Previous, Next and the question navigator: save, then move to that page
         if action is not None:
             data["action"] = action
-        for key in ("seq", "attempt"):
+        for key in ("seq", "attempt", "page"):
             value = form.get(key, "")
             if value:
                 data[key] = int(value) if value.isascii() and value.isdigit() else value
@@ -514,7 +547,8 @@ class QuizLesson(LessonType):
 
     def submit(self, ctx: LessonContext, data: Mapping[str, Any]) -> Outcome:
         action = data.get("action")
-        if action not in ("start", "save", "submit") or set(data) - {"action", "seq", "attempt", "answers", "quiet"}:
+        fields = {"action", "seq", "attempt", "answers", "quiet", "page"}
+        if action not in ("start", "save", "submit") or set(data) - fields:
             raise SubmissionError(_('Send {"action": "start"}, or "save" / "submit" with "seq" and "answers".'))
         settings = self.settings(ctx)
         questions = self.questions(ctx)
@@ -554,12 +588,19 @@ class QuizLesson(LessonType):
                                       status=409)
             raise SubmissionError(_("There is no attempt in progress. Start the quiz first."), status=409)
 
+        page = data.get("page")
+        if page is not None and type(page) is not int:
+            raise SubmissionError(_("“page” must be the number of a question page."))
         if "answers" in data or action == "save":
             machine.save(db, attempt, data.get("seq"), data.get("answers"), self._validator(questions, attempt))
         if action == "save":
             quiet = data.get("quiet") is True
-            message = "" if quiet else _("Your answers are saved.")
-            return Outcome(status=Status.IN_PROGRESS, message=message, counts_as_attempt=False)
+            message = "" if quiet or page is not None else _("Your answers are saved.")
+            state = None  # keeps the learner's state
+            if page is not None:
+                page = min(max(page, 1), max(len(attempt.question_order), 1))
+                state = {**ctx.state, "quiz_page": {"attempt": attempt.number, "page": page}}
+            return Outcome(status=Status.IN_PROGRESS, message=message, state=state, counts_as_attempt=False)
         machine.finish(db, attempt, self._grader(questions))
         return self._finished_outcome(ctx, settings, attempt, None)
 

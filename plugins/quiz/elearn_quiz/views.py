@@ -1,0 +1,157 @@
+"""The quiz's instructor pages, mounted under ``/x/quiz``: attempts, one attempt, the grading queue,
+regrading, item statistics and the CSV export. Only the course's instructors and admins get in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.db import db_session
+from elearn.i18n import format_when
+from elearn.learning.service import get_lesson
+from elearn.models import User
+from elearn.permissions import course_access
+from elearn.security import fail
+from elearn_quiz import reports
+from elearn_quiz.lesson import right_answer
+from elearn_quiz.models import QuizAttempt
+
+bp = Blueprint("quiz", __name__)
+
+def state_label(state: str) -> str:
+    labels = {
+        "in_progress": _("In progress"),
+        "overdue": _("Overdue"),
+        "finished": _("Finished"),
+        "abandoned": _("Abandoned"),
+        "correct": _("Correct"),
+        "partial": _("Partly correct"),
+        "wrong": _("Wrong"),
+        "needs_grading": _("Needs grading"),
+        "blank": _("Not answered"),
+        "invalid": _("Invalid answer"),
+    }
+    return labels.get(state or "", state or "")
+
+
+def quiz_lesson(lesson_id: int):
+    """The quiz lesson, for its course's instructors and admins only: 401, 404 or 403 otherwise."""
+    db = db_session()
+    if not current_user.is_authenticated:
+        fail(401, _("Please log in to continue."))
+    lesson = get_lesson(db, lesson_id)
+    access = course_access(db, current_user, lesson.course)
+    if lesson.type_name != "quiz" or not access.can_view_course:
+        fail(404, _("This lesson does not exist."))
+    if not access.can_teach:
+        fail(403, _("Only the instructors of this course can see its quiz reports."))
+    return db, lesson
+
+
+def _page(template: str, lesson, **values):
+    return render_template(f"quiz/{template}", lesson=lesson, course=lesson.course, state_label=state_label,
+                           format_when=format_when, **values)
+
+
+@bp.get("/lessons/<int:lesson_id>/attempts")
+def attempts(lesson_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    rows = db.execute(
+        select(QuizAttempt, User)
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(QuizAttempt.lesson_id == lesson.id)
+        .order_by(User.name, User.id, QuizAttempt.number)
+    ).all()
+    waiting = len(reports.grading_queue(db, lesson))
+    return _page("attempts.html", lesson, rows=rows, waiting=waiting)
+
+
+@bp.get("/lessons/<int:lesson_id>/attempts/<int:attempt_id>")
+def attempt(lesson_id: int, attempt_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    row = db.execute(
+        select(QuizAttempt, User)
+        .join(User, User.id == QuizAttempt.user_id)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.lesson_id == lesson.id)
+    ).first()
+    if row is None:
+        fail(404, _("This attempt does not exist."))
+    found, user = row
+    questions = reports.lesson_questions(lesson)
+    answers = reports.answers_of(db, [found], in_time=False)[found.id]
+    results = (found.result or {}).get("questions", {})
+    items = []
+    for number, qid in enumerate(found.question_order, start=1):
+        question = questions.get(qid)
+        if question is None:
+            continue
+        result = results.get(qid, {})
+        fraction = result.get("fraction")
+        items.append({
+            "number": number,
+            "question": question,
+            "answer": answers.get(qid),
+            "right": right_answer(question),
+            "state": result.get("state"),
+            "mark": fraction * question.points if fraction is not None else None,
+            "comment": result.get("comment", ""),
+            "choices": {c.id: c.html for c in question.choices},
+            "prompts": {p.id: p.prompt_html for p in question.pairs},
+            "answers": {p.answer_id: p.answer_html for p in question.pairs},
+            "item_html": {i.id: i.html for i in question.items},
+        })
+    return _page("attempt.html", lesson, attempt=found, user=user, items=items)
+
+
+@bp.route("/lessons/<int:lesson_id>/grading", methods=["GET", "POST"])
+def grading(lesson_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    if request.method == "POST":
+        attempt_id = request.form.get("attempt", "")
+        try:
+            reports.grade_answer(
+                db, lesson, int(attempt_id) if attempt_id.isascii() and attempt_id.isdigit() else 0,
+                request.form.get("question", ""), request.form.get("mark", ""), request.form.get("comment", ""),
+                current_user.id,
+            )
+        except reports.GradingError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash(_("The mark is saved."), "success")
+        return redirect(url_for("quiz.grading", lesson_id=lesson.id), code=303)
+    return _page("grading.html", lesson, items=reports.grading_queue(db, lesson))
+
+
+@bp.post("/lessons/<int:lesson_id>/regrade")
+def regrade(lesson_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    total, changed = reports.regrade(db, lesson)
+    db.commit()
+    flash(_("%(total)d attempts regraded with the current questions; %(changed)d changed.",
+            total=total, changed=changed), "success")
+    return redirect(url_for("quiz.attempts", lesson_id=lesson.id), code=303)
+
+
+@bp.get("/lessons/<int:lesson_id>/statistics")
+def statistics(lesson_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    which = "all" if request.args.get("attempts") == "all" else "first"
+    items, used = reports.item_statistics(db, lesson, which)
+    return _page("stats.html", lesson, items=items, used=used, which=which)
+
+
+@bp.get("/lessons/<int:lesson_id>/attempts.csv")
+def export(lesson_id: int):
+    db, lesson = quiz_lesson(lesson_id)
+    headers = [_("Learner"), _("Email"), _("Attempt"), _("State"), _("Started"), _("Finished"), _("Marks"),
+               _("Out of"), _("Score (%)")]
+    body = reports.attempts_csv(db, lesson, headers)
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="quiz-{lesson.id}-attempts.csv"'},
+    )
