@@ -15,7 +15,8 @@ from elearn.models import User
 from elearn.permissions import course_access
 from elearn.security import fail
 from elearn_quiz import reports
-from elearn_quiz.lesson import right_answer
+from elearn_quiz.gift import to_gift
+from elearn_quiz.lesson import question_from_json, right_answer
 from elearn_quiz.models import QuizAttempt
 
 bp = Blueprint("quiz", __name__)
@@ -154,4 +155,20 @@ def export(lesson_id: int):
         body,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="quiz-{lesson.id}-attempts.csv"'},
+    )
+
+
+@bp.get("/lessons/<int:lesson_id>/questions.gift")
+def export_gift(lesson_id: int):
+    """The quiz's questions in Moodle's GIFT format, to edit or to take to another platform."""
+    _db, lesson = quiz_lesson(lesson_id)
+    questions = [question_from_json(q) for q in lesson.content["questions"]]
+    try:
+        body = to_gift(questions)
+    except ValueError:
+        fail(409, _("This quiz has ordering questions, which the GIFT format cannot hold."))
+    return Response(
+        body,
+        content_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="quiz-{lesson.id}.gift"'},
     )

@@ -319,3 +319,29 @@ def test_attempt_detail_of_every_question_type_escapes_learner_text(app, db, set
     assert "<script>alert(1)</script>" not in detail and "&lt;script&gt;" in detail
     assert "Ban kiểm soát" in detail and "Giám sát" in detail and "Biểu quyết" in detail and "HTX" in detail
     assert "7,2" in detail
+
+
+def test_gift_export_round_trips_and_is_for_instructors_only(app, db, setup, learner, instructor, login):
+    from elearn_quiz.gift import parse_gift
+    from elearn_quiz.grading import grade
+
+    lesson, _answer = setup(STATS_QUESTIONS)
+    url = f"/x/quiz/lessons/{lesson.id}/questions.gift"
+    student = app.test_client()
+    login(student, learner)
+    assert student.get(url).status_code == 403
+    teacher = app.test_client()
+    login(teacher, instructor)
+    response = teacher.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="quiz-{lesson.id}.gift"'
+    exported = parse_gift(response.get_data(as_text=True), "export.gift")
+    from elearn_quiz.lesson import question_from_json
+
+    original = [question_from_json(q) for q in lesson.content["questions"]]
+    assert [q.id for q in exported] == [q.id for q in original]
+    for before, after in zip(original, exported, strict=True):
+        for choice in before.choices:
+            assert grade(before, choice.id if before.type != "multiple" else [choice.id]).fraction == grade(
+                after, choice.id if after.type != "multiple" else [choice.id]
+            ).fraction
