@@ -97,40 +97,51 @@ def lesson_ids(db, course) -> list[int]:
     return ids
 
 
-@pytest.fixture(scope="session")
-def _migrated_databases(tmp_path_factory) -> dict[str, str]:
-    """Migrate once: a SQLite template file, and the PostgreSQL database if configured."""
+def migrate_templates(folder: Path, suffix: str = "") -> dict[str, str]:
+    """Migrate a SQLite template file in ``folder``, and the PostgreSQL test database if configured.
+
+    With the plugins installed at the time of the call; ``suffix`` gives PostgreSQL a
+    database of its own (emptied first), for tests that install extra plugins.
+    """
     from elearn import create_app
     from elearn.db.migrate import upgrade
 
     found = {}
-    folder = tmp_path_factory.mktemp("template")
     template = folder / "template.sqlite3"
-    app = create_app(test_config(f"sqlite:///{template}", folder))
-    upgrade(app)
-    app.extensions["elearn_db"].dispose()
-    found["sqlite"] = str(template)
-    pg = postgres_test_url()
-    if pg:
-        app = create_app(test_config(pg, folder))
+    targets = [("sqlite", f"sqlite:///{template}"), ("postgresql", postgres_test_url(suffix, empty=bool(suffix)))]
+    for kind, url in targets:
+        if url is None:
+            continue
+        app = create_app(test_config(url, folder))
         upgrade(app)
         app.extensions["elearn_db"].dispose()
-        found["postgresql"] = pg
+        found[kind] = str(template) if kind == "sqlite" else url
     return found
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, _migrated_databases, tmp_path) -> str:
+def database_for(kind: str, templates: dict[str, str], tmp_path: Path) -> str:
     """A migrated, empty database: a copy of the SQLite template, or emptied PostgreSQL tables."""
-    if request.param == "sqlite":
+    if kind == "sqlite":
         target = tmp_path / "elearn.sqlite3"
-        shutil.copyfile(_migrated_databases["sqlite"], target)
+        shutil.copyfile(templates["sqlite"], target)
         return f"sqlite:///{target}"
-    url = _migrated_databases.get("postgresql")
+    url = templates.get("postgresql")
     if url is None:
         pytest.skip(f"{PG_ENV} is not set")
     empty_postgres(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def _migrated_databases(tmp_path_factory) -> dict[str, str]:
+    """Migrate once per run."""
+    return migrate_templates(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, _migrated_databases, tmp_path) -> str:
+    """A migrated, empty database, on SQLite and (when configured) on PostgreSQL."""
+    return database_for(request.param, _migrated_databases, tmp_path)
 
 
 def empty_postgres(url: str) -> None:

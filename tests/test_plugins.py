@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import shutil
 import sys
 from pathlib import Path
 from textwrap import dedent
@@ -21,9 +20,8 @@ from sqlalchemy import func, select
 
 from elearn import create_app
 from elearn.db import get_database
-from elearn.db.migrate import upgrade
 from elearn.models import CourseInstructor, LessonProgress, Status
-from elearn.testing import PG_ENV, csrf_token, empty_postgres, postgres_test_url
+from elearn.testing import csrf_token, database_for, migrate_templates
 from elearn.testing import test_config as config_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
@@ -74,35 +72,14 @@ def _forget_throwaway_modules():
 @pytest.fixture(scope="module")
 def _flashcards_databases(tmp_path_factory) -> dict[str, str]:
     """Migrated once per module with the plugin installed; kept apart from the shared test databases."""
-    found = {}
     with pytest.MonkeyPatch.context() as mp:
-        folder = tmp_path_factory.mktemp("flashcards-template")
         install_flashcards(tmp_path_factory.mktemp("site"), mp)
-        template = folder / "template.sqlite3"
-        app = create_app(config_for(f"sqlite:///{template}", folder))
-        upgrade(app)
-        get_database(app).dispose()
-        found["sqlite"] = str(template)
-        pg = postgres_test_url("flashcards", empty=True)
-        if pg:
-            app = create_app(config_for(pg, folder))
-            upgrade(app)
-            get_database(app).dispose()
-            found["postgresql"] = pg
-    return found
+        return migrate_templates(tmp_path_factory.mktemp("flashcards-template"), suffix="flashcards")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, _flashcards_databases, tmp_path) -> str:
-    if request.param == "sqlite":
-        target = tmp_path / "elearn.sqlite3"
-        shutil.copyfile(_flashcards_databases["sqlite"], target)
-        return f"sqlite:///{target}"
-    url = _flashcards_databases.get("postgresql")
-    if url is None:
-        pytest.skip(f"{PG_ENV} is not set")
-    empty_postgres(url)
-    return url
+    return database_for(request.param, _flashcards_databases, tmp_path)
 
 
 @pytest.fixture
