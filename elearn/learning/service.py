@@ -59,6 +59,20 @@ def get_lesson(db: Session, lesson_id: int) -> Lesson:
     return lesson
 
 
+def lesson_to_teach(db: Session, user: User | None, lesson_id: int, type_name: str, forbidden: str) -> Lesson:
+    """A lesson of ``type_name`` for a plugin's instructor page: 401 anonymous, 404 unknown
+    (or another type, or a course the user cannot see), 403 with ``forbidden`` for non-teachers."""
+    if user is None or not user.is_authenticated:
+        fail(401, _("Please log in to continue."))
+    lesson = get_lesson(db, lesson_id)
+    access = course_access(db, user, lesson.course)
+    if lesson.type_name != type_name or not access.can_view_course:
+        fail(404, _("This lesson does not exist."))
+    if not access.can_teach:
+        fail(403, forbidden)
+    return lesson
+
+
 # -- courses -------------------------------------------------------------------
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from elearn.db import db_session
 from elearn.i18n import format_when
-from elearn.learning.service import get_lesson
+from elearn.learning.service import lesson_to_teach
 from elearn.models import User
-from elearn.permissions import course_access
 from elearn.security import fail
 from elearn_quiz import reports
 from elearn_quiz.gift import to_gift
@@ -40,15 +39,8 @@ def state_label(state: str) -> str:
 def quiz_lesson(lesson_id: int):
     """The quiz lesson, for its course's instructors and admins only: 401, 404 or 403 otherwise."""
     db = db_session()
-    if not current_user.is_authenticated:
-        fail(401, _("Please log in to continue."))
-    lesson = get_lesson(db, lesson_id)
-    access = course_access(db, current_user, lesson.course)
-    if lesson.type_name != "quiz" or not access.can_view_course:
-        fail(404, _("This lesson does not exist."))
-    if not access.can_teach:
-        fail(403, _("Only the instructors of this course can see its quiz reports."))
-    return db, lesson
+    forbidden = _("Only the instructors of this course can see its quiz reports.")
+    return db, lesson_to_teach(db, current_user, lesson_id, "quiz", forbidden)
 
 
 def _page(template: str, lesson, **values):
