@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_plugin_resources(app, registry)
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
+    app.jinja_env.globals["user_menu"] = registry.user_menu
     return app
 
 
@@ -74,16 +75,27 @@ def _versioned_static(app: Flask, plugin_dirs: dict[str, Path]):
 def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.admin.views import bp as admin_bp
     from elearn.api import bp as api_bp
+    from elearn.api.groups import bp as api_groups_bp
     from elearn.auth.views import bp as auth_bp
+    from elearn.groups.views import bp as groups_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media import bp as media_bp
 
-    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp):
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp):
         app.register_blueprint(blueprint)
-    for plugin_name, blueprints in registry.call_each("elearn_blueprints", at_startup=True):
+    _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x")
+    _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x")
+
+
+def _register_plugin_blueprints(app: Flask, registry: PluginRegistry, hook: str, prefix: str) -> None:
+    """Mount each plugin's blueprints under ``<prefix>/<plugin name>``; API ones need no CSRF
+    token (they authenticate by bearer token only, like the core's API)."""
+    for plugin_name, blueprints in registry.call_each(hook, at_startup=True):
         for blueprint in blueprints or []:
             try:
-                app.register_blueprint(blueprint, url_prefix=f"/x/{plugin_name}")
+                if prefix.startswith("/api/"):
+                    security.csrf.exempt(blueprint)
+                app.register_blueprint(blueprint, url_prefix=f"{prefix}/{plugin_name}")
             except Exception as exc:
                 registry.failed[plugin_name] = f"blueprint {blueprint.name!r} refused: {exc!r}"
                 app.logger.exception("plugin %s: blueprint refused", plugin_name)

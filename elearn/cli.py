@@ -44,7 +44,44 @@ def _in_app(ctx: AppContext):
     return ctx.app
 
 
-@click.group()
+def app_context():
+    """The configured app, its context open until the command ends: for plugins' commands."""
+    return _in_app(click.get_current_context().ensure_object(AppContext))
+
+
+class PluginCommands(click.Group):
+    """The core's commands plus those plugins return from ``elearn_commands``.
+
+    Plugins are looked up only when a name is not one of the core's (or for
+    ``--help``), so ``elearn db upgrade`` never depends on a plugin importing. A
+    plugin's command cannot replace a core command.
+    """
+
+    def _plugins(self, ctx: click.Context) -> dict[str, click.Command]:
+        # Looked up once per run of ``elearn`` (kept in the run's context, not on the group,
+        # which lives as long as the process): the plugins installed now, not at the first run.
+        meta = ctx.find_root().meta
+        if "elearn.plugin_commands" not in meta:
+            from elearn.plugins.manager import PluginRegistry
+
+            registry = PluginRegistry()
+            registry.load_entry_points()
+            found: dict[str, click.Command] = {}
+            for _plugin, commands in registry.call_each("elearn_commands", at_startup=True):
+                for command in commands or []:
+                    if isinstance(command, click.Command) and command.name and command.name not in self.commands:
+                        found.setdefault(command.name, command)
+            meta["elearn.plugin_commands"] = found
+        return meta["elearn.plugin_commands"]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins(ctx)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugins(ctx).get(name)
+
+
+@click.group(cls=PluginCommands)
 def main() -> None:
     """elearn: an e-learning engine for training cooperative managers."""
 

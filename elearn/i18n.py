@@ -60,9 +60,12 @@ def format_percent(fraction: float | None) -> str:
     return babel_format_percent(round(fraction or 0, 2))
 
 
-def format_when(value: datetime | None, date_only: bool = False) -> str:
-    if value is None:
+def format_when(value: datetime | str | None, date_only: bool = False) -> str:
+    """A date (and time) the local way. Takes ISO 8601 text too: lesson views are JSON data."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return format_date(value, "medium") if date_only else format_datetime(value, "short")
 
 

@@ -79,7 +79,7 @@ def test_uploading_a_good_zip_installs_and_lists_the_pack(as_admin, db):
     listing = page_text(as_admin.get(URL))
     assert "<code>hop-tac-xa-co-ban</code>" in listing
     assert "Hợp tác xã — những điều cơ bản" in listing
-    assert "<td>5</td>" in listing  # lessons
+    assert "<td>6</td>" in listing  # lessons
 
 
 def test_the_installed_date_uses_the_date_filter(app, as_admin, db):
@@ -103,7 +103,7 @@ def test_a_bad_zip_shows_every_error_and_installs_nothing(as_admin, db):
     response = upload(as_admin, bad)
     text = page_text(response)
     assert response.status_code == 200
-    assert "3 vấn đề" in text
+    assert "4 vấn đề" in text
     assert "pack.yaml: version" in text and "'1.0' is not a semantic version such as 1.0.0" in text
     assert "pack.yaml: course.modules[0].lessons[1].type" in text and "'video'" in text
     assert "course.modules[1].lessons[0].content.file" in text and "lessons/khong-co.md" in text

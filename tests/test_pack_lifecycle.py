@@ -138,7 +138,8 @@ def test_install_keeps_a_copy_of_the_pack_and_lists_it(app):
     report = install_path(app, DEMO_PACK)
     assert (report.previous_version, sorted(report.added)) == (
         None,
-        sorted(["htx-la-gi", "bay-nguyen-tac", "dai-hoi-thanh-vien", "cong-khai-tai-chinh", "kiem-tra-nhanh"]),
+        sorted(["htx-la-gi", "bay-nguyen-tac", "dai-hoi-thanh-vien", "cong-khai-tai-chinh", "thao-luan-dai-hoi",
+               "kiem-tra-nhanh"]),
     )
     stored = media_root(app) / PACK_ID / "1.0.0"
     assert media_root(app) == Path(app.instance_path) / "media" / "packs"
@@ -157,7 +158,7 @@ def test_a_zip_installs_like_its_folder(app, tmp_path):
     assert validate_path(app, archive).id == PACK_ID
     install_path(app, archive)
     assert (media_root(app) / PACK_ID / "1.0.0" / "pack.yaml").is_file()
-    assert len(outline(app)) == 1 + 2 + 5
+    assert len(outline(app)) == 1 + 2 + 6
 
 
 @pytest.mark.parametrize("upgrade_", [False, True], ids=["fresh", "upgrade"])
@@ -350,7 +351,7 @@ def test_export_validate_install_elsewhere_gives_the_same_course(app, other_app,
     assert validate_path(other_app, target).version == "1.1.0"
     report = install_path(other_app, target)
     assert sorted(report.added) == sorted(
-        ["htx-la-gi", "bay-nguyen-tac", "cong-khai-tai-chinh", "bao-cao-nam", "kiem-tra-nhanh"]
+        ["htx-la-gi", "bay-nguyen-tac", "cong-khai-tai-chinh", "bao-cao-nam", "thao-luan-dai-hoi", "kiem-tra-nhanh"]
     )
     assert outline(other_app) == outline(app)
     assert file_listing(other_app) == file_listing(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from textwrap import dedent
 
@@ -25,6 +26,8 @@ from elearn.testing import csrf_token, database_for, migrate_templates
 from elearn.testing import test_config as config_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
+# The plugins shipped with elearn itself (page, quiz, ...), each providing the lesson type of its name.
+BUILT_IN = sorted(ep.name for ep in entry_points(group="elearn.plugins") if ep.dist and ep.dist.name == "elearn")
 CARDS = [["Đại hội thành viên", "Cơ quan quyền lực cao nhất"], ["Quỹ đầu tư phát triển", "Quỹ chung"]]
 BACKS = [back for _front, back in CARDS]
 FRONTS = [front for front, _back in CARDS]
@@ -156,7 +159,7 @@ def test_the_plugin_is_loaded_from_its_entry_point_with_its_version(app):
     assert {"elearn_lesson_types", "elearn_blueprints"} <= set(info.hooks)
     assert info.folder == FIXTURES / "elearn_flashcards"
     assert registry.failed == {}
-    assert set(registry.lesson_types) == {"page", "quiz", "flashcards"}
+    assert set(registry.lesson_types) == {*BUILT_IN, "flashcards"}
 
 
 def test_a_learner_sees_fronts_only_then_reports_through_the_html_form(app, client, login, learner, deck):
@@ -359,7 +362,7 @@ def test_entry_points_are_loaded_per_app(
     try:
         registries = [a.extensions["elearn_plugins"] for a in (app, only_page, uninstalled)]
         assert len({id(r) for r in registries}) == 3 and len({id(r.pm) for r in registries}) == 3
-        expected = [["flashcards", "page", "quiz"], ["page"], ["page", "quiz"]]
+        expected = [sorted([*BUILT_IN, "flashcards"]), ["page"], BUILT_IN]
         assert [sorted(r.lesson_types) for r in registries] == expected
 
         login(client, learner)
@@ -406,6 +409,217 @@ def test_safe_mode_loads_no_plugin_and_the_site_still_answers(
         assert client.get("/static/x/flashcards/flashcards.css").status_code == 404
     finally:
         get_database(safe).dispose()
+
+
+# -- the plugin's own API, menu link and command; params and can_teach ------------------
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def run_cli(database_url: str, tmp_path: Path, *args: str):
+    """``elearn <args>`` as an operator runs it, against the test's database."""
+    from click.testing import CliRunner
+
+    from elearn.cli import main
+
+    instance = tmp_path / "cli-instance"
+    instance.mkdir(exist_ok=True)
+    env = {"ELEARN_INSTANCE_PATH": str(instance), "ELEARN_DATABASE_URL": database_url}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_the_plugin_api_is_mounted_under_api_v1_x_and_needs_a_token(
+    app, client, db, login, make_user, api_token, learner, deck
+):
+    _course, lesson, page_lesson = deck
+    stranger = english(db, make_user())
+    url = f"/api/v1/x/flashcards/{lesson.id}/summary"
+
+    anonymous = client.get(url)
+    assert anonymous.status_code == 401
+    assert anonymous.is_json and "Authorization: Bearer" in anonymous.get_json()["error"]["message"]
+    assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    # A browser's session cookie never authorises an API call, a plugin's included.
+    assert browser(app, login, learner).get(url).status_code == 401
+    assert client.get(url, headers=bearer("not-a-token")).status_code == 401
+
+    token = api_token(learner)
+    shown = client.get(url, headers=bearer(token))
+    assert shown.status_code == 200
+    assert shown.get_json() == {"lesson": lesson.id, "total": 2, "known": 0, "status": "not_started", "enrolled": True}
+    client.post(f"/api/v1/lessons/{lesson.id}/submissions", json={"known": [1]}, headers=bearer(token))
+    after = client.get(url, headers=bearer(token)).get_json()
+    assert (after["known"], after["status"]) == (1, "in_progress")
+
+    # learner_lesson: another type is a 404, a course the user is not enrolled in a 403, in JSON.
+    other_type = client.get(f"/api/v1/x/flashcards/{page_lesson.id}/summary", headers=bearer(token))
+    assert other_type.status_code == 404 and other_type.is_json
+    refused = client.get(url, headers=bearer(api_token(stranger)))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == "Enrol in this course to open its lessons."
+    assert client.get(f"/api/v1/x/flashcards/{lesson.id + 1000}/summary", headers=bearer(token)).status_code == 404
+
+    # Only under the plugin's API prefix, with JSON errors there.
+    missing = client.get("/api/v1/x/flashcards/no-such-thing", headers=bearer(token))
+    assert missing.status_code == 404 and missing.is_json
+    assert client.get(f"/x/flashcards/{lesson.id}/summary", headers=bearer(token)).status_code == 404
+    assert "elearn_api_blueprints" in app.extensions["elearn_plugins"].plugins["flashcards"].hooks
+
+
+def test_api_posts_need_no_csrf_token_but_the_plugin_html_forms_do(
+    app, client, db, login, make_user, api_token, learner, instructor, enrol, deck
+):
+    course, lesson, _page = deck
+    english(db, instructor)
+    db.add(CourseInstructor(course_id=course.id, user_id=instructor.id))
+    db.commit()
+    api_url = f"/api/v1/x/flashcards/{lesson.id}/sign-off/{learner.id}"
+    html_url = f"/x/flashcards/lessons/{lesson.id}/sign-off/{learner.id}"
+
+    teacher = browser(app, login, instructor)
+    forged = teacher.post(html_url)  # a cross-site form would come without the token
+    assert forged.status_code == 400
+    assert "The form expired" in forged.get_data(as_text=True)
+    assert progress_of(app, learner, lesson) is None
+
+    # The API takes the same action with a bearer token and no CSRF token.
+    assert client.post(api_url).status_code == 401
+    assert client.post(api_url, headers=bearer(api_token(learner))).status_code == 403  # not a teacher
+    signed = client.post(api_url, headers=bearer(api_token(instructor)))
+    assert signed.status_code == 200, signed.get_data(as_text=True)
+    assert signed.get_json() == {"status": "completed", "course_completed": False}
+    progress = progress_of(app, learner, lesson)
+    assert (progress.status, progress.score, progress.attempts) == (Status.COMPLETED, 1.0, 0)
+
+    # The HTML form with its token works too (here for a second learner).
+    second = make_user()
+    enrol(second, course)
+    token = csrf_token(teacher, f"/x/flashcards/lessons/{lesson.id}/report")
+    done = teacher.post(f"/x/flashcards/lessons/{lesson.id}/sign-off/{second.id}", data={"csrf_token": token})
+    assert done.status_code == 303
+    assert progress_of(app, second, lesson).status == Status.COMPLETED
+
+
+def test_record_outcome_completes_the_lesson_and_the_course_and_skips_non_learners(
+    app, client, db, make_user, api_token, learner, instructor, deck
+):
+    course, lesson, page_lesson = deck
+    db.add(CourseInstructor(course_id=course.id, user_id=instructor.id))
+    db.commit()
+    teacher = bearer(api_token(instructor))
+    client.post(f"/api/v1/lessons/{lesson.id}/submissions", json={"known": [0]}, headers=bearer(api_token(learner)))
+    read = client.post(
+        f"/api/v1/lessons/{page_lesson.id}/submissions", json={"read": True}, headers=bearer(api_token(learner))
+    )
+    assert read.status_code == 201 and read.get_json()["course_completed"] is False
+
+    # The learner's last open lesson, completed by the instructor: the course is completed with it.
+    signed = client.post(f"/api/v1/x/flashcards/{lesson.id}/sign-off/{learner.id}", headers=teacher)
+    assert signed.get_json() == {"status": "completed", "course_completed": True}
+    progress = progress_of(app, learner, lesson)
+    assert (progress.status, progress.attempts, progress.state) == (Status.COMPLETED, 1, {"known": [0]})
+    again = client.post(f"/api/v1/x/flashcards/{lesson.id}/sign-off/{learner.id}", headers=teacher)
+    assert again.get_json() == {"status": "completed", "course_completed": False}
+    progress = client.get("/api/v1/me/progress", headers=bearer(api_token(learner))).get_json()
+    assert "completed" in str(progress)
+
+    # Someone not enrolled (a stranger, the instructor): record_outcome stores nothing.
+    for outsider in (make_user(), instructor):
+        refused = client.post(f"/api/v1/x/flashcards/{lesson.id}/sign-off/{outsider.id}", headers=teacher)
+        assert refused.status_code == 409
+        assert progress_of(app, outsider, lesson) is None
+
+
+def test_record_outcome_returns_none_for_a_user_who_is_not_enrolled(app, db, make_user, learner, deck):
+    from elearn.learning.service import record_outcome
+    from elearn.plugins.lesson_type import Outcome
+
+    _course, lesson, _page = deck
+    stranger = make_user()
+    with app.test_request_context("/"):
+        session = get_database(app).session(write=True)
+        try:
+            assert record_outcome(session, stranger, lesson, Outcome(status=Status.COMPLETED)) is None
+            stored = record_outcome(session, learner, lesson, Outcome(status=Status.COMPLETED, score=0.5))
+            assert stored is not None and stored.progress.status == Status.COMPLETED
+            session.commit()
+        finally:
+            session.close()
+    assert progress_of(app, stranger, lesson) is None
+    assert (progress_of(app, learner, lesson).status, progress_of(app, learner, lesson).score) == (
+        Status.COMPLETED,
+        0.5,
+    )
+
+
+def test_query_parameters_reach_learner_view_on_the_page_and_in_the_api(
+    app, client, db, login, api_token, learner, admin, deck
+):
+    _course, lesson, _page = deck
+    login(client, learner)
+    focused = client.get(f"/lessons/{lesson.id}?card=1").get_data(as_text=True)
+    assert f"Card 2 of 2: {FRONTS[1]}" in focused
+    assert "Card " not in client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Card " not in client.get(f"/lessons/{lesson.id}?card=7").get_data(as_text=True)
+
+    token = bearer(api_token(learner))
+    assert client.get(f"/api/v1/lessons/{lesson.id}?card=0", headers=token).get_json()["view"]["focus"] == 0
+    assert "focus" not in client.get(f"/api/v1/lessons/{lesson.id}", headers=token).get_json()["view"]
+
+
+def test_can_teach_reaches_learner_view_and_the_template(app, client, db, login, api_token, learner, admin, deck):
+    _course, lesson, _page = deck
+    english(db, admin)
+    login(client, learner)
+    html = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Answers (instructors only)" not in html and not any(back in html for back in BACKS)
+    assert "answers" not in client.get(f"/api/v1/lessons/{lesson.id}", headers=bearer(api_token(learner))).get_json()[
+        "view"
+    ]
+
+    staff = browser(app, login, admin)
+    html = staff.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert f"Answers (instructors only): {BACKS[0]} / {BACKS[1]}" in html
+    view = client.get(f"/api/v1/lessons/{lesson.id}", headers=bearer(api_token(admin))).get_json()["view"]
+    assert view["answers"] == BACKS
+
+
+def test_the_user_menu_link_is_shown_to_signed_in_users_only(app, client, db, login, learner, count_queries):
+    english(db, learner)
+    link = '<a href="/x/flashcards/mine">My flashcards</a>'
+    assert "My flashcards" not in client.get("/").get_data(as_text=True)
+    assert "/x/flashcards/mine" not in client.get("/login").get_data(as_text=True)
+
+    login(client, learner)
+    for path in ("/", "/me", "/account/password"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert link in page.get_data(as_text=True), path
+    mine = client.get("/x/flashcards/mine").get_data(as_text=True)
+    assert '<a href="/x/flashcards/mine" aria-current="page">My flashcards</a>' in mine
+    assert "elearn_user_menu" in app.extensions["elearn_plugins"].plugins["flashcards"].hooks
+
+
+def test_the_plugin_command_is_listed_and_runs_in_the_configured_app(
+    database_url, tmp_path, make_lesson, api_token, client, learner, enrol
+):
+    listed = run_cli(database_url, tmp_path, "--help")
+    assert listed.exit_code == 0, listed.output
+    assert "flashcards-count" in listed.output and "Count the flashcards lessons" in listed.output
+    assert "db" in listed.output and "pack" in listed.output
+
+    lesson = make_lesson("flashcards", {"cards": CARDS})
+    make_lesson("flashcards", {"cards": CARDS[:1]})
+    enrol(learner, lesson.course)
+    client.post(f"/api/v1/lessons/{lesson.id}/submissions", json={"known": [1]}, headers=bearer(api_token(learner)))
+
+    counted = run_cli(database_url, tmp_path, "flashcards-count")
+    assert counted.exit_code == 0, counted.output
+    assert counted.output.strip() == "2 flashcards lessons, 2 cards reviewed"
+    # The core's commands are still there.
+    assert "upgrade" in run_cli(database_url, tmp_path, "db", "--help").output
 
 
 # -- plugins that misbehave ------------------------------------------------------------
@@ -513,6 +727,34 @@ BROKEN_PLUGINS = {
         def elearn_blueprints():
             raise ValueError("no settings for the pages")
     """,
+    "fcx_bad_menu.py": """
+        from elearn import hookimpl
+
+        @hookimpl
+        def elearn_user_menu(user):
+            raise RuntimeError("menu exploded")
+
+        @hookimpl
+        def elearn_commands():
+            raise RuntimeError("commands exploded")
+    """,
+    "fcx_cli_copycat.py": """
+        import click
+
+        from elearn import hookimpl
+
+        @click.command("db")
+        def hijack():
+            click.echo("HIJACKED")
+
+        @click.command("fcx-hello")
+        def hello():
+            click.echo("hello from a plugin")
+
+        @hookimpl
+        def elearn_commands():
+            return [hijack, "not a command", hello]
+    """,
     # Not a plugin: a folder that happens to sit in site-packages next to single-module plugins.
     "static/leak.txt": "site-packages is not a plugin's folder",
 }
@@ -525,6 +767,8 @@ ENTRY_POINTS = {
     "bad_template": "fcx_bad_template",
     "starts_badly": "fcx_starts_badly",
     "bad_blueprint": "fcx_bad_blueprint",
+    "bad_menu": "fcx_bad_menu",
+    "cli_copycat": "fcx_cli_copycat",
 }
 
 
@@ -571,7 +815,7 @@ class TestPluginsThatMisbehave:
             registry.failed["bad_blueprint"] == "failed in elearn_blueprints: ValueError('no settings for the pages')"
         )
         assert type(registry.lesson_types["page"]).__module__ == "elearn_page.lesson"
-        assert set(registry.lesson_types) == {"page", "quiz", "flashcards", "bad_view", "bad_submit", "bad_template"}
+        assert set(registry.lesson_types) == {*BUILT_IN, "flashcards", "bad_view", "bad_submit", "bad_template"}
         logged = {r.getMessage() for r in caplog.get_records("setup") if r.levelno >= logging.ERROR}
         assert all(any(message.startswith(f"plugin {name} ") for message in logged) for name in registry.failed)
         assert "plugin typo implements unknown hooks: elearn_lesson_typo" in logged
@@ -677,6 +921,28 @@ class TestPluginsThatMisbehave:
         ).get_json()
         assert body["view"] == {"text": "fine so far"}
         assert client.get(f"/lessons/{self.lesson(course, 'page').id}").status_code == 200
+
+
+    def test_a_user_menu_hook_that_raises_leaves_the_page_and_the_other_links(self, client, db, login, learner, caplog):
+        english(db, learner)
+        login(client, learner)
+        page = client.get("/")
+        assert page.status_code == 200
+        assert '<a href="/x/flashcards/mine">My flashcards</a>' in page.get_data(as_text=True)
+        assert any(r.getMessage() == "plugin bad_menu failed in elearn_user_menu" for r in caplog.records)
+
+    def test_plugin_commands_cannot_replace_core_ones_and_a_failing_hook_breaks_nothing(
+        self, app, database_url, tmp_path, caplog
+    ):
+        listed = run_cli(database_url, tmp_path, "--help")
+        assert listed.exit_code == 0, listed.output
+        assert "fcx-hello" in listed.output and "flashcards-count" in listed.output
+        assert run_cli(database_url, tmp_path, "fcx-hello").output == "hello from a plugin\n"
+
+        core = run_cli(database_url, tmp_path, "db", "--help")
+        assert core.exit_code == 0 and "upgrade" in core.output and "HIJACKED" not in core.output
+        assert any(r.getMessage() == "plugin bad_menu failed in elearn_commands" for r in caplog.records)
+        assert run_cli(database_url, tmp_path, "no-such-command").exit_code == 2
 
 
 def _submit_failure():

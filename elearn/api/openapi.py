@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 from flask import Flask
@@ -41,6 +43,10 @@ def _lesson_id() -> dict[str, Any]:
     return {"name": "lesson_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
+def _int_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
 def openapi_document(app: Flask) -> dict[str, Any]:
     cached = app.extensions.get("elearn_openapi")
     if cached is None:
@@ -59,12 +65,22 @@ def _build(app: Flask) -> dict[str, Any]:
         if submission_schemas
         else {"type": "object"}
     )
+    new_group = {
+        "type": "object",
+        "required": ["group_set", "key", "title_vi"],
+        "properties": {
+            "group_set": {"type": "string", "pattern": "^[a-z0-9-]{1,50}$"},
+            "key": {"type": "string", "pattern": "^[a-z0-9-]{1,100}$"},
+            "title_vi": {"type": "string", "maxLength": 300},
+            "title_en": {"type": "string", "maxLength": 300},
+        },
+    }
     credentials = {
         "type": "object",
         "required": ["email", "password"],
         "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
     }
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "elearn API",
@@ -112,6 +128,32 @@ def _build(app: Flask) -> dict[str, Any]:
                 ),
             },
             "/me/progress": {"get": _op("The caller's courses with progress and the next lesson", "Progress")},
+            "/courses/{slug}/groups": {
+                "parameters": [_slug()],
+                "get": _op(
+                    "The course's groups: all with members for its instructors, the caller's own for a learner",
+                    "Groups",
+                    errors=(403, 404),
+                ),
+                "post": _op(
+                    "Create a group (instructors of the course)",
+                    "Group",
+                    body=new_group,
+                    errors=(400, 403, 404, 409),
+                    ok_status="201",
+                ),
+            },
+            "/courses/{slug}/groups/{group_id}/members/{user_id}": {
+                "parameters": [_slug(), _int_param("group_id"), _int_param("user_id")],
+                "put": _op(
+                    "Put an enrolled learner in the group, moving them out of the set's other group (idempotent)",
+                    "Membership",
+                    errors=(403, 404, 409),
+                ),
+                "delete": _op(
+                    "Take the learner out of the group (idempotent)", "Removed", errors=(403, 404), ok_status="204"
+                ),
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -137,3 +179,34 @@ def _build(app: Flask) -> dict[str, Any]:
             },
         },
     }
+    document["paths"].update(_plugin_paths(app))
+    return document
+
+
+def _plugin_paths(app: Flask) -> dict[str, Any]:
+    """Plugins' endpoints (``/api/v1/x/<plugin>/...``), described from their rules and view
+    docstrings: the first line is the summary, the rest the description. A plugin documents
+    its API by writing docstrings, and the document can never miss one of its routes."""
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/v1/x/"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        item = paths.setdefault(path, {})
+        item["parameters"] = [
+            {"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer" if converter == "int" else "string"}}
+            for converter, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule.rule)
+        ]
+        doc = inspect.getdoc(app.view_functions[rule.endpoint]) or rule.endpoint
+        summary, _sep, description = doc.partition("\n")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            writes = method in ("POST", "PUT", "PATCH")
+            operation = _op(summary.strip(), "OK", body={"type": "object"} if writes and method != "DELETE" else None,
+                            errors=(400, 403, 404, 409))
+            if writes:
+                operation["requestBody"]["required"] = False
+            if description.strip():
+                operation["description"] = description.strip()
+            item[method.lower()] = operation
+    return paths

@@ -78,7 +78,8 @@ def enrol(slug: str):
 @bp.get("/lessons/<int:lesson_id>")
 @token_required
 def lesson(lesson_id: int):
-    return jsonify(serialize.lesson_detail(service.lesson_page(db_session(), api_user(), lesson_id)))
+    page = service.lesson_page(db_session(), api_user(), lesson_id, request.args.to_dict())
+    return jsonify(serialize.lesson_detail(page))
 
 
 @bp.post("/lessons/<int:lesson_id>/submissions")

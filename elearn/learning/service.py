@@ -73,6 +73,28 @@ def lesson_to_teach(db: Session, user: User | None, lesson_id: int, type_name: s
     return lesson
 
 
+@dataclass
+class LearnerLesson:
+    lesson: Lesson
+    access: CourseAccess
+    progress: LessonProgress | None
+
+
+def learner_lesson(db: Session, user: User | None, lesson_id: int, type_name: str,
+                   for_submit: bool = False) -> LearnerLesson:
+    """A lesson of ``type_name`` for a plugin's own learner pages and API (a forum thread, a post),
+    with the user's access and progress, in one query: 401 anonymous, 404 unknown or another type,
+    403 not enrolled; with ``for_submit`` also 403 for staff previewing and retired lessons."""
+    if user is None or not user.is_authenticated:
+        fail(401, _("Please log in to continue."))
+    lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
+    access = course_access(db, user, lesson.course, enrolment)
+    if lesson.type_name != type_name:
+        fail(404, _("This lesson does not exist."))
+    (require_submit if for_submit else require_lesson_view)(access, lesson)
+    return LearnerLesson(lesson, access, progress)
+
+
 # -- courses -------------------------------------------------------------------
 
 
@@ -127,7 +149,7 @@ class LessonPage:
     staff_links: list[NavItem]
 
 
-def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
+def lesson_page(db: Session, user: User, lesson_id: int, params: dict[str, str] | None = None) -> LessonPage:
     lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
     access = course_access(db, user, lesson.course, enrolment)
     require_lesson_view(access, lesson)
@@ -138,7 +160,7 @@ def lesson_page(db: Session, user: User, lesson_id: int) -> LessonPage:
     position = next((i for i, row in enumerate(outline) if row.id == lesson.id), None)
     previous = outline[position - 1] if position else None
     following = outline[position + 1] if position is not None and position + 1 < len(outline) else None
-    lesson_type, view, error = _learner_view(db, access, lesson, progress)
+    lesson_type, view, error = _learner_view(db, access, lesson, progress, params or {})
     staff_links = _staff_links(lesson_type, lesson) if access.can_teach else []
     return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline, staff_links)
 
@@ -172,11 +194,12 @@ def lesson_type_of(lesson: Lesson) -> tuple[LessonType | None, str | None]:
     return lesson_type, None
 
 
-def _learner_view(db, access, lesson, progress):
+def _learner_view(db, access, lesson, progress, params):
     lesson_type, error = lesson_type_of(lesson)
     if lesson_type is None:
         return None, None, error
-    ctx = LessonContext(lesson=lesson, user=access.user, progress=progress, locale=current_locale(), db=db)
+    ctx = LessonContext(lesson=lesson, user=access.user, progress=progress, locale=current_locale(), db=db,
+                        params=params, can_teach=access.can_teach, can_submit=access.can_submit(lesson))
     try:
         return lesson_type, lesson_type.learner_view(ctx), None
     except Exception:
@@ -226,7 +249,8 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     if form is None and not isinstance(data, dict):
         fail(400, _("The submission must be a JSON object."))
     progress = _locked_progress(db, user, lesson, progress)
-    ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db)
+    ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db,
+                        can_teach=access.can_teach, can_submit=True)
     try:
         outcome = lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
     except SubmissionError as exc:
@@ -234,11 +258,33 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     except Exception:
         log.exception("lesson type %s failed to accept a submission to lesson %s", lesson.type_name, lesson.id)
         fail(500, _("Your work could not be saved because this lesson's type failed. Nothing was changed."))
+    return _store(db, user, lesson, access.enrolment, progress, outcome)
+
+
+def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome) -> SubmitResult | None:
+    """Store an outcome decided outside a learner's submission: a moderator approving the post
+    that completes a learner's participation, an instructor's grade or sign-off.
+
+    Same rules as ``submit`` (the progress row locked, a completed lesson stays completed,
+    the course completed with its last lesson, ``elearn_progress_changed`` called). Returns
+    None, storing nothing, when ``user`` is not enrolled in the lesson's course (staff, or a
+    learner who left). Runs in the caller's transaction; the caller commits.
+    """
+    enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
+                                                  Enrolment.course_id == lesson.course_id))
+    if enrolment is None:
+        return None
+    progress = _locked_progress(db, user, lesson, None)
+    return _store(db, user, lesson, enrolment, progress, outcome)
+
+
+def _store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None, progress: LessonProgress,
+           outcome: Outcome) -> SubmitResult:
     old_status = progress.status
     _apply(progress, outcome)
     completed_course = False
     if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
-        completed_course = _maybe_complete_course(db, user, access.enrolment)
+        completed_course = _maybe_complete_course(db, user, enrolment)
     if progress.status != old_status or outcome.counts_as_attempt:
         registry().call_each(
             "elearn_progress_changed", user=user, lesson=lesson, old_status=str(old_status), progress=progress

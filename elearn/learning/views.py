@@ -61,7 +61,7 @@ def enrol(slug: str):
 @bp.get("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id: int):
-    page = service.lesson_page(db_session(), current_user, lesson_id)
+    page = service.lesson_page(db_session(), current_user, lesson_id, request.args.to_dict())
     body = None
     if page.view is not None:
         try:
@@ -72,6 +72,7 @@ def lesson(lesson_id: int):
                     lesson=page.lesson,
                     progress=page.progress,
                     can_submit=page.access.can_submit(page.lesson),
+                    can_teach=page.access.can_teach,
                 )
             )
         except Exception:

@@ -1,6 +1,7 @@
 """The core's tables. Plugins declare theirs on the same ``Base``."""
 
 from elearn.models.courses import Course, CourseInstructor, Lesson, Module
+from elearn.models.groups import CourseGroup, GroupMember
 from elearn.models.packs import InstalledPack
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.users import ApiToken, AuthSession, Role, User
@@ -9,8 +10,10 @@ __all__ = [
     "ApiToken",
     "AuthSession",
     "Course",
+    "CourseGroup",
     "CourseInstructor",
     "Enrolment",
+    "GroupMember",
     "InstalledPack",
     "Lesson",
     "LessonProgress",

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
+    import click
     from flask import Blueprint
 
     from elearn.models import Lesson, LessonProgress, User
-    from elearn.plugins.lesson_type import LessonType
+    from elearn.plugins.lesson_type import LessonType, NavItem
 
 hookspec = HookspecMarker("elearn")
 hookimpl = HookimplMarker("elearn")
@@ -47,6 +48,35 @@ def elearn_blueprints() -> list[Blueprint]:
     Called once when the app starts. Each blueprint is mounted under
     ``/x/<plugin name>``; its views use ``elearn.permissions`` for access checks
     and ``elearn.db.db_session()`` for data, like the core's own views.
+    """
+
+
+@hookspec
+def elearn_api_blueprints() -> list[Blueprint]:
+    """Return blueprints of JSON endpoints, mounted under ``/api/v1/x/<plugin name>``.
+
+    Called once when the app starts. They get what the core's API has: bearer-token
+    authentication (``elearn.api.auth.api_user()`` and ``@token_required``), no CSRF
+    (a cookie never authorises an API call), JSON error bodies, the client's language.
+    Every learner action a plugin's HTML pages offer belongs here too, with the same rules.
+    """
+
+
+@hookspec
+def elearn_user_menu(user: User) -> list[NavItem]:
+    """Return links for the signed-in user's menu on every page (notifications, dashboards).
+
+    Called while each page renders, so it must not query the database: decide from
+    ``user`` (its role) alone, and count things on the page the link opens.
+    """
+
+
+@hookspec
+def elearn_commands() -> list[click.Command]:
+    """Return ``click`` commands added to the ``elearn`` command line (``elearn <name> …``).
+
+    For jobs run outside requests, by cron or by hand (sending email digests, clean-ups).
+    Use ``elearn.cli.app_context()`` inside a command to get the configured app.
     """
 
 

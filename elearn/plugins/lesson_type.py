@@ -85,6 +85,13 @@ class LessonContext:
     progress: LessonProgress
     locale: str
     db: Session
+    # The page's query parameters (``?page=2``), for types that paginate or filter what they show.
+    params: Mapping[str, str] = field(default_factory=dict)
+    # Whether the user teaches this course (instructor or admin): staff see moderation tools.
+    can_teach: bool = False
+    # Whether the user may submit work here (enrolled, lesson current); staff previewing may not.
+    can_submit: bool = False
+    # Scratch space for the type during one call (e.g. parsed content reused by several steps).
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

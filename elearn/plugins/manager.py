@@ -20,7 +20,7 @@ from typing import Any
 import pluggy
 
 from elearn.plugins import hookspecs
-from elearn.plugins.lesson_type import LessonType
+from elearn.plugins.lesson_type import LessonType, NavItem
 
 log = logging.getLogger("elearn.plugins")
 
@@ -137,6 +137,15 @@ class PluginRegistry:
                 continue
             results.append((impl.plugin_name, result))
         return results
+
+    def user_menu(self, user: Any) -> list[NavItem]:
+        """The links plugins add to a signed-in user's menu (``elearn_user_menu``)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return []
+        items: list[NavItem] = []
+        for _plugin, links in self.call_each("elearn_user_menu", user=user):
+            items.extend(link for link in links or [] if isinstance(link, NavItem))
+        return items
 
     def resource_dirs(self, name: str) -> list[tuple[str, Path]]:
         """The ``name`` folders (templates, static, ...) of every loaded plugin."""

@@ -1,0 +1,181 @@
+"""The rules of course groups, shared by the instructors' page and the API.
+
+Each function takes the request's session and leaves committing to the caller,
+so a view can combine several changes in one transaction. Lesson types read the
+tables directly (``user_group_ids`` is the one call they usually need).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from elearn.learning.service import get_course
+from elearn.models import Course, CourseGroup, Enrolment, GroupMember, User
+from elearn.permissions import CourseAccess, course_access, require_course_view
+from elearn.security import fail
+
+# Sets and keys are named by plugins' settings and content packs, so they are plain slugs.
+GROUP_SET = re.compile(r"[a-z0-9-]{1,50}")
+GROUP_KEY = re.compile(r"[a-z0-9-]{1,100}")
+TITLE_MAX = 300
+
+
+@dataclass
+class GroupRow:
+    """A group with its members, for the page and the API."""
+
+    group: CourseGroup
+    members: list[User] = field(default_factory=list)
+
+    @property
+    def member_count(self) -> int:
+        return len(self.members)
+
+
+def course_for(db: Session, user: User | None, slug: str) -> tuple[Course, CourseAccess]:
+    """The course and the caller's access; a course the caller may not see is a 404."""
+    course = get_course(db, slug)
+    access = course_access(db, user, course)
+    require_course_view(access)
+    return course, access
+
+
+def staff_course(db: Session, user: User | None, slug: str) -> Course:
+    """The course, for its instructors and admins only (401 anonymous, 404 hidden, 403 others)."""
+    if user is None or not user.is_authenticated:
+        fail(401, _("Please log in to continue."))
+    course, access = course_for(db, user, slug)
+    if not access.can_teach:
+        fail(403, _("Only the course's instructors can manage its groups."))
+    return course
+
+
+def create_group(
+    db: Session, course: Course, group_set: str, key: str, title_vi: str, title_en: str = ""
+) -> CourseGroup:
+    group_set, key, title_vi, title_en = group_set.strip(), key.strip(), title_vi.strip(), title_en.strip()
+    if not GROUP_SET.fullmatch(group_set):
+        fail(400, _("The group set must be 1 to 50 lowercase letters, digits or hyphens (for example “track”)."))
+    if not GROUP_KEY.fullmatch(key):
+        fail(400, _("The group key must be 1 to 100 lowercase letters, digits or hyphens (for example “rural”)."))
+    if not title_vi or len(title_vi) > TITLE_MAX or len(title_en) > TITLE_MAX:
+        fail(400, _("The Vietnamese title is required; titles have at most %(count)d characters.", count=TITLE_MAX))
+    group = CourseGroup(course_id=course.id, group_set=group_set, key=key, title_vi=title_vi, title_en=title_en)
+    try:
+        # The unique constraint, not a prior SELECT, decides: two instructors may create it at once.
+        with db.begin_nested():
+            db.add(group)
+    except IntegrityError:
+        fail(409, _("The set “%(set)s” already has a group “%(key)s”.", set=group_set, key=key))
+    return group
+
+
+def get_group(db: Session, course: Course, group_id: int) -> CourseGroup:
+    """A group of this course; another course's group is as unknown as a missing one."""
+    group = db.get(CourseGroup, group_id)
+    if group is None or group.course_id != course.id:
+        fail(404, _("This course has no such group."))
+    return group
+
+
+def assign(db: Session, course: Course, user: User, group: CourseGroup) -> GroupMember:
+    """Put ``user`` in ``group``, moving them out of any other group of the same set; repeating it is harmless."""
+    if group.course_id != course.id:
+        fail(404, _("This course has no such group."))
+    enrolled = db.scalar(
+        select(Enrolment.user_id).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    if enrolled is None:
+        fail(409, _("%(name)s is not enrolled in this course, so cannot join its groups.", name=user.name))
+    for _attempt in range(2):
+        member = _membership(db, course.id, group.group_set, user.id)
+        if member is not None:
+            member.group_id = group.id  # a move keeps the row, so the one-per-set constraint always holds
+            db.flush()
+            return member
+        member = GroupMember(group_id=group.id, user_id=user.id, course_id=course.id, group_set=group.group_set)
+        try:
+            # Two assignments at once: the loser finds the winner's row on the second pass and moves it.
+            with db.begin_nested():
+                db.add(member)
+        except IntegrityError:
+            continue
+        return member
+    fail(409, _("The groups changed at the same time. Please try again."))
+
+
+def unassign(db: Session, course: Course, user: User, group_set: str) -> bool:
+    """Take ``user`` out of their group of ``group_set``; False when they were in none."""
+    result = db.execute(
+        delete(GroupMember).where(
+            GroupMember.course_id == course.id, GroupMember.group_set == group_set, GroupMember.user_id == user.id
+        )
+    )
+    return result.rowcount > 0
+
+
+def groups_of_course(db: Session, course: Course) -> list[GroupRow]:
+    """Every group of the course with its members (by name), in two queries however many there are."""
+    groups = db.scalars(
+        select(CourseGroup)
+        .where(CourseGroup.course_id == course.id)
+        .order_by(CourseGroup.group_set, CourseGroup.title_vi, CourseGroup.key)
+    ).all()
+    rows = {group.id: GroupRow(group) for group in groups}
+    members = db.execute(
+        select(GroupMember.group_id, User)
+        .join(User, User.id == GroupMember.user_id)
+        .where(GroupMember.course_id == course.id)
+        .order_by(User.name, User.id)
+    ).all()
+    for group_id, user in members:
+        rows[group_id].members.append(user)
+    return list(rows.values())
+
+
+def groups_of_user(db: Session, user_id: int, course_id: int) -> list[CourseGroup]:
+    """The groups a learner is in, one per set at most: what a learner may know of the groups."""
+    return list(
+        db.scalars(
+            select(CourseGroup)
+            .join(GroupMember, GroupMember.group_id == CourseGroup.id)
+            .where(GroupMember.user_id == user_id, GroupMember.course_id == course_id)
+            .order_by(CourseGroup.group_set)
+        )
+    )
+
+
+def user_group_ids(db: Session, user_id: int, course_id: int) -> dict[str, int]:
+    """``{group set: group id}`` of a learner in a course: how a lesson type filters by group."""
+    rows = db.execute(
+        select(GroupMember.group_set, GroupMember.group_id).where(
+            GroupMember.user_id == user_id, GroupMember.course_id == course_id
+        )
+    )
+    return {group_set: group_id for group_set, group_id in rows}
+
+
+def enrolled_learners(db: Session, course: Course) -> list[User]:
+    """Who can be put in a group: everyone enrolled, by name."""
+    return list(
+        db.scalars(
+            select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.course_id == course.id)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def _membership(db: Session, course_id: int, group_set: str, user_id: int) -> GroupMember | None:
+    return db.scalar(
+        select(GroupMember).where(
+            GroupMember.course_id == course_id, GroupMember.group_set == group_set, GroupMember.user_id == user_id
+        )
+    )

@@ -1,0 +1,101 @@
+"""The instructors' page of a course's groups. Each view is a thin shell around ``service``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
+
+from elearn.db import db_session
+from elearn.groups import service
+from elearn.i18n import current_locale
+from elearn.models import User
+from elearn.security import fail
+
+bp = Blueprint("groups", __name__)
+
+
+@bp.get("/courses/<slug>/groups")
+@login_required
+def groups(slug: str):
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    rows = service.groups_of_course(db, course)
+    learners = service.enrolled_learners(db, course)
+    return render_template("groups/groups.html", course=course, rows=rows, learners=learners)
+
+
+@bp.post("/courses/<slug>/groups")
+@login_required
+def create(slug: str):
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    form = request.form
+    try:
+        group = service.create_group(
+            db,
+            course,
+            form.get("group_set", ""),
+            form.get("key", ""),
+            form.get("title_vi", ""),
+            form.get("title_en", ""),
+        )
+    except HTTPException as exc:
+        return _back_with_error(slug, exc)
+    db.commit()
+    flash(_("Group “%(title)s” created.", title=group.title_for(current_locale())), "success")
+    return redirect(url_for("groups.groups", slug=slug), code=303)
+
+
+@bp.post("/courses/<slug>/groups/members")
+@login_required
+def assign(slug: str):
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
+    user = _user(request.form.get("user_id", type=int))
+    try:
+        service.assign(db, course, user, group)
+    except HTTPException as exc:
+        return _back_with_error(slug, exc)
+    db.commit()
+    flash(
+        _("%(name)s is now in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
+        "success",
+    )
+    return redirect(url_for("groups.groups", slug=slug), code=303)
+
+
+@bp.post("/courses/<slug>/groups/members/remove")
+@login_required
+def remove(slug: str):
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
+    user = _user(request.form.get("user_id", type=int))
+    # Only out of the group shown on the page: if someone moved the learner meanwhile, leave the move alone.
+    if service.user_group_ids(db, user.id, course.id).get(group.group_set) == group.id:
+        service.unassign(db, course, user, group.group_set)
+        db.commit()
+    flash(
+        _("%(name)s is no longer in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
+        "success",
+    )
+    return redirect(url_for("groups.groups", slug=slug), code=303)
+
+
+def _user(user_id: int | None) -> User:
+    user = db_session().get(User, user_id or 0)
+    if user is None:
+        fail(404, _("There is no such user."))
+    return user
+
+
+def _back_with_error(slug: str, exc: HTTPException):
+    """A refused form (bad slug, duplicate, learner not enrolled) goes back to the page with the reason,
+    where the instructor can correct it, rather than to a bare error page."""
+    if exc.code not in (400, 409):
+        raise exc
+    flash(getattr(exc, "elearn_message", None) or exc.description, "error")
+    return redirect(url_for("groups.groups", slug=slug), code=303)

@@ -1,0 +1,50 @@
+"""The ``discussion`` lesson type: practitioner-moderated case discussions.
+
+Registered through the ``elearn.plugins`` entry point like any other plugin.
+"""
+
+from elearn import hookimpl
+
+
+@hookimpl
+def elearn_lesson_types():
+    from elearn_discussion.lesson import DiscussionLesson
+
+    return [DiscussionLesson()]
+
+
+@hookimpl
+def elearn_blueprints():
+    from elearn_discussion.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def elearn_api_blueprints():
+    from elearn_discussion.api import api
+
+    return [api]
+
+
+@hookimpl
+def elearn_user_menu(user):
+    """Notifications for everyone; the dashboard for instructors. No query: counts are on the pages."""
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from elearn.models import Role
+    from elearn.plugins.lesson_type import NavItem
+
+    items = [NavItem(_("Notifications"), url_for("discussion.notifications"))]
+    if user.role in (Role.INSTRUCTOR, Role.ADMIN):
+        items.append(NavItem(_("Discussions to moderate"), url_for("discussion.dashboard")))
+    return items
+
+
+@hookimpl
+def elearn_commands():
+    """``elearn discussion-digest``: the optional email digest of notifications, run by cron."""
+    from elearn_discussion.digest import discussion_digest
+
+    return [discussion_digest]

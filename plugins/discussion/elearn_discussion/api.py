@@ -1,0 +1,267 @@
+"""The JSON API under ``/api/v1/x/discussion``: every action of the HTML pages, same code,
+same rules. Bearer token only (the core mounts this blueprint without CSRF); errors are JSON
+``{"error": {"message": ...}}`` with 400/401/403/404/409/429."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from elearn.api.auth import api_user, token_required
+from elearn.db import db_session
+from elearn.i18n import current_locale
+from elearn.security import fail
+from elearn_discussion import dashboard, listing, moderation, notify, pages, participation, posting, serialize
+from elearn_discussion.access import open_discussion
+
+api = Blueprint("discussion_api", __name__)
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        fail(400, _("The request body must be a JSON object."))
+    return body
+
+
+def _viewer(lesson_id: int, for_post: bool = False):
+    return open_discussion(db_session(), api_user(), lesson_id, for_post=for_post)
+
+
+def _post_reply(viewer, post, status: int = 200):
+    db = db_session()
+    db.commit()
+    data = pages.thread_page(db, viewer, post.thread_id, pages.page_of_post(db, viewer, post))
+    found = next((item for item in data["posts"]["items"] if item["id"] == post.id), None)
+    return jsonify(post=found), status
+
+
+@api.get("/lessons/<int:lesson_id>/threads")
+@token_required
+def threads(lesson_id: int):
+    """A page of the discussion's threads the caller may see (?page=N)"""
+    viewer = _viewer(lesson_id)
+    found = listing.threads(db_session(), viewer, listing.page_number(request.args.get("page")))
+    return jsonify(threads=serialize.page(found, [serialize.thread(viewer, item) for item in found.items]))
+
+
+@api.post("/lessons/<int:lesson_id>/threads")
+@token_required
+def start_thread(lesson_id: int):
+    """Start a thread: {title, body (Markdown), group_id (staff, grouped discussions)}"""
+    viewer = _viewer(lesson_id, for_post=True)
+    body = _body()
+    post = posting.start_thread(db_session(), viewer, body.get("title"), body.get("body"), body.get("group_id"))
+    return _post_reply(viewer, post, 201)
+
+
+@api.get("/lessons/<int:lesson_id>/threads/<int:thread_id>")
+@token_required
+def thread(lesson_id: int, thread_id: int):
+    """A thread with a page of its posts, as the caller may see them (?page=N)"""
+    viewer = _viewer(lesson_id)
+    return jsonify(pages.thread_page(db_session(), viewer, thread_id, request.args.get("page")))
+
+
+@api.post("/lessons/<int:lesson_id>/threads/<int:thread_id>/posts")
+@token_required
+def reply(lesson_id: int, thread_id: int):
+    """Reply in a thread: {body, parent_id (nest under a post), quote_id}"""
+    viewer = _viewer(lesson_id, for_post=True)
+    body = _body()
+    post = posting.reply(db_session(), viewer, thread_id, body.get("body"), body.get("parent_id"),
+                         body.get("quote_id"))
+    return _post_reply(viewer, post, 201)
+
+
+@api.patch("/lessons/<int:lesson_id>/posts/<int:post_id>")
+@token_required
+def edit(lesson_id: int, post_id: int):
+    """Edit one's own post within the edit window: {body}; the earlier text is kept"""
+    viewer = _viewer(lesson_id, for_post=True)
+    return _post_reply(viewer, posting.edit(db_session(), viewer, post_id, _body().get("body")))
+
+
+@api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/withdraw")
+@token_required
+def withdraw(lesson_id: int, post_id: int):
+    """Withdraw one's own post: others then see only that it was withdrawn"""
+    viewer = _viewer(lesson_id)
+    return _post_reply(viewer, posting.withdraw(db_session(), viewer, post_id))
+
+
+@api.get("/lessons/<int:lesson_id>/posts/<int:post_id>/history")
+@token_required
+def history(lesson_id: int, post_id: int):
+    """A post's earlier versions (its author and the instructors only)"""
+    viewer = _viewer(lesson_id)
+    post, revisions = posting.history(db_session(), viewer, post_id)
+    return jsonify(post_id=post.id, current={"html": post.body_html, "markdown": post.body_md,
+                                             "written_at": serialize.when(post.edited_at or post.created_at)},
+                   earlier=[{"html": r.body_html, "markdown": r.body_md, "written_at": serialize.when(r.written_at),
+                             "replaced_at": serialize.when(r.replaced_at)} for r in revisions])
+
+
+@api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/reports")
+@token_required
+def report(lesson_id: int, post_id: int):
+    """Report a post to the instructors: {reason}"""
+    viewer = _viewer(lesson_id)
+    posting.report(db_session(), viewer, post_id, _body().get("reason"))
+    db_session().commit()
+    return jsonify(message=_("Thank you. The instructors will look at this post.")), 201
+
+
+@api.route("/lessons/<int:lesson_id>/posts/<int:post_id>/helpful", methods=["PUT", "DELETE"])
+@token_required
+def helpful(lesson_id: int, post_id: int):
+    """Mark a post helpful (PUT) or take the mark back (DELETE)"""
+    viewer = _viewer(lesson_id)
+    post = posting.mark_helpful(db_session(), viewer, post_id, request.method == "PUT")
+    db_session().commit()
+    return jsonify(post_id=post.id, helpful=post.helpful_count, helpful_by_me=request.method == "PUT")
+
+
+@api.route("/lessons/<int:lesson_id>/subscription", methods=["PUT", "DELETE"])
+@token_required
+def subscription(lesson_id: int):
+    """Follow the discussion (PUT) or stop following it (DELETE)"""
+    viewer = _viewer(lesson_id)
+    posting.subscribe(db_session(), viewer, request.method == "PUT")
+    db_session().commit()
+    return jsonify(subscribed=viewer.subscribed)
+
+
+@api.get("/notifications")
+@token_required
+def notifications():
+    """The caller's notifications, newest first, with the unread count (?page=N)"""
+    return jsonify(pages.notifications_page(db_session(), api_user(), request.args.get("page"), current_locale()))
+
+
+@api.post("/notifications/read")
+@token_required
+def notifications_read():
+    """Mark notifications read: {ids: [...]}, or {} for all"""
+    ids = _body().get("ids")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                                                 for i in ids)):
+        fail(400, _("“ids” must be a list of notification ids, or left out to mark all as read."))
+    changed = notify.mark_read(db_session(), api_user(), ids)
+    db_session().commit()
+    return jsonify(marked_read=changed)
+
+
+@api.put("/me/email-digest")
+@token_required
+def email_digest():
+    """Turn the daily email digest of notifications on or off: {enabled: true|false}"""
+    pages.set_email_digest(db_session(), api_user(), _body().get("enabled"))
+    db_session().commit()
+    return jsonify(email_digest=_body()["enabled"])
+
+
+# -- staff -------------------------------------------------------------------------------
+
+
+@api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/moderation")
+@token_required
+def moderate_post(lesson_id: int, post_id: int):
+    """Moderate a post (instructors): {action, reason}
+
+actions: approve, reject, hide, restore, dismiss_reports, synthesis, unsynthesis, resolve,
+unresolve; a reason is required to reject or hide and is shown to the author."""
+    viewer = _viewer(lesson_id)
+    body = _body()
+    post = moderation.moderate_post(db_session(), viewer, post_id, body.get("action"), body.get("reason"))
+    return _post_reply(viewer, post)
+
+
+@api.post("/lessons/<int:lesson_id>/threads/<int:thread_id>/moderation")
+@token_required
+def moderate_thread(lesson_id: int, thread_id: int):
+    """Pin, lock or move a thread (instructors): {action, lesson_id, group_id}"""
+    viewer = _viewer(lesson_id)
+    body = _body()
+    found = moderation.moderate_thread(db_session(), viewer, thread_id, body.get("action"), body.get("lesson_id"),
+                                       body.get("group_id"))
+    db_session().commit()
+    return jsonify(thread={"id": found.id, "lesson_id": found.lesson_id, "group_id": found.group_id,
+                           "pinned": found.pinned, "locked": found.locked})
+
+
+@api.get("/lessons/<int:lesson_id>/queue")
+@token_required
+def queue(lesson_id: int):
+    """The moderation queue: posts waiting for approval and reported posts (instructors)"""
+    viewer = _viewer(lesson_id)
+    moderation.require_staff(viewer)
+    items = moderation.queue(db_session(), [lesson_id])
+    return jsonify(queue=[_queue_item(item) for item in items])
+
+
+def _queue_item(item: dict[str, Any]) -> dict[str, Any]:
+    post = item["post"]
+    return {"post_id": post.id, "thread_id": post.thread_id, "thread_title": item["thread_title"],
+            "lesson_id": post.lesson_id, "author": item["author"], "state": post.state, "html": post.body_html,
+            "created_at": serialize.when(post.created_at),
+            "reports": [{**r, "created_at": serialize.when(r["created_at"])} for r in item["reports"]]}
+
+
+@api.get("/lessons/<int:lesson_id>/log")
+@token_required
+def moderation_log(lesson_id: int):
+    """The audit log of every moderation action in the discussion (instructors)"""
+    viewer = _viewer(lesson_id)
+    entries, total = moderation.log_page(db_session(), viewer, listing.page_number(request.args.get("page")))
+    return jsonify(total=total, entries=[
+        {"action": e["entry"].action, "actor": e["actor"], "subject": e["subject"], "thread_id": e["entry"].thread_id,
+         "post_id": e["entry"].post_id, "reason": e["entry"].reason, "details": e["entry"].details,
+         "created_at": serialize.when(e["entry"].created_at)} for e in entries])
+
+
+@api.get("/lessons/<int:lesson_id>/participants")
+@token_required
+def participants(lesson_id: int):
+    """Every enrolled learner's participation and assessment (instructors)"""
+    viewer = _viewer(lesson_id)
+    moderation.require_staff(viewer)
+    rows = participation.overview(db_session(), viewer.lesson)
+    return jsonify(rubric=viewer.settings.rubric, participants=[
+        {"user_id": r["user"].id, "name": r["user"].name, "posts": r["counts"].posts, "replies": r["counts"].replies,
+         "waiting": r["counts"].waiting, "helpful": r["helpful"], "complete": r["complete"],
+         "assessment": None if r["assessment"] is None else {
+             "marks": r["assessment"].marks, "score": r["assessment"].score, "comment": r["assessment"].comment,
+             "complete": r["assessment"].signed_off}}
+        for r in rows])
+
+
+@api.put("/lessons/<int:lesson_id>/participants/<int:user_id>")
+@token_required
+def assess(lesson_id: int, user_id: int):
+    """Assess a learner (instructors): {marks: {criterion: points}, comment, complete}"""
+    viewer = _viewer(lesson_id)
+    body = _body()
+    row = moderation.assess(db_session(), viewer, user_id, body.get("marks"), body.get("comment", ""),
+                            body.get("complete", False))
+    db_session().commit()
+    return jsonify(user_id=user_id, marks=row.marks, score=row.score, comment=row.comment, complete=row.signed_off)
+
+
+@api.get("/dashboard")
+@token_required
+def staff_dashboard():
+    """What needs attention across the caller's discussions (instructors)"""
+    data = dashboard.overview(db_session(), api_user())
+    return jsonify(
+        discussions=[{"lesson_id": lesson.id, "title": lesson.title_for(current_locale())}
+                     for lesson in data["lessons"]],
+        queue=[_queue_item(item) for item in data["queue"]],
+        unanswered=[{"thread_id": u["thread"].id, "lesson_id": u["lesson"].id, "title": u["thread"].title,
+                     "author": u["author"], "created_at": serialize.when(u["thread"].created_at)}
+                    for u in data["unanswered"]],
+        not_taken_part=[{"lesson_id": s["lesson"].id, "total": s["total"], "learners": s["learners"]}
+                        for s in data["silent"]],
+    )

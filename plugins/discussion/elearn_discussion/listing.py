@@ -1,0 +1,92 @@
+"""Pages of threads and posts, each one query whatever the discussion's size.
+
+Threads come newest activity first, pinned ones on top; posts in reading order, a nested
+reply right after its branch (``root_id``, then ``id``). ``count(*) over ()`` gives the total
+for the pager in the same query, and the quoted post comes joined, shown only if the reader
+may see it. ``page`` beyond the end gives an empty page, never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from elearn.models import CourseGroup, User
+from elearn_discussion.access import Viewer
+from elearn_discussion.models import HelpfulMark, Post, PostState, Thread
+
+MAX_PAGE = 100_000
+
+
+def page_number(value: Any) -> int:
+    text = str(value or "1")
+    return min(int(text), MAX_PAGE) if text.isascii() and text.isdigit() and int(text) > 0 else 1
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def threads(db: Session, viewer: Viewer, number: int) -> Page:
+    size = viewer.settings.page_size
+    author = aliased(User)
+    rows = db.execute(
+        select(Thread, author.name, CourseGroup.title_vi, CourseGroup.title_en, func.count().over())
+        .join(author, author.id == Thread.author_id)
+        .outerjoin(CourseGroup, CourseGroup.id == Thread.group_id)
+        .where(viewer.thread_filter())
+        .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(size).offset((number - 1) * size)
+    ).all()
+    items = [{"thread": row[0], "author": row[1], "group": (row[2], row[3]) if row[2] else None} for row in rows]
+    return Page(items, number, size, rows[0][4] if rows else _count_threads(db, viewer, number))
+
+
+def _count_threads(db: Session, viewer: Viewer, number: int) -> int:
+    """Only for a page past the end (the window count comes with any non-empty page)."""
+    if number == 1:
+        return 0
+    return db.scalar(select(func.count()).select_from(Thread).where(viewer.thread_filter())) or 0
+
+
+def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
+    size = viewer.settings.page_size
+    author, quoted, quoted_author = aliased(User), aliased(Post), aliased(User)
+    mine = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.user.id)
+    rows = db.execute(
+        select(Post, author.name, quoted, quoted_author.name, mine, func.count().over())
+        .join(author, author.id == Post.author_id)
+        .outerjoin(quoted, (quoted.id == Post.quote_id) & viewer.post_filter(quoted))
+        .outerjoin(quoted_author, quoted_author.id == quoted.author_id)
+        .where(Post.thread_id == thread.id, viewer.post_filter())
+        .order_by(Post.root_id, Post.id)
+        .limit(size).offset((number - 1) * size)
+    ).all()
+    items = []
+    for post, name, quote, quote_name, helpful_by_me, _total in rows:
+        quote_view = None
+        if quote is not None:
+            quote_view = {"id": quote.id, "author": quote_name,
+                          "html": quote.body_html if quote.state == PostState.VISIBLE else None}
+        items.append({"post": post, "author": name, "quote": quote_view, "helpful_by_me": bool(helpful_by_me)})
+    total = rows[0][5] if rows else 0
+    return Page(items, number, size, total)

@@ -1,0 +1,251 @@
+"""What instructors do: approve, reject, hide and restore posts (with a reason the author sees),
+dismiss reports, pin, lock and move threads, publish the synthesis, mark the post that resolves
+a question. Every action writes one row to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from elearn.clock import utcnow
+from elearn.models import Lesson, User
+from elearn.security import fail
+from elearn_discussion import notify, participation
+from elearn_discussion.access import TYPE_NAME, Viewer
+from elearn_discussion.content import Settings
+from elearn_discussion.models import ModerationEntry, Post, PostState, Report, Thread
+from elearn_discussion.posting import clean_reason, group_in_set, optional_id, published, set_state
+
+POST_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss_reports", "synthesis", "unsynthesis", "resolve",
+                "unresolve")
+THREAD_ACTIONS = ("pin", "unpin", "lock", "unlock", "move")
+LOG_PAGE = 50
+
+
+def require_staff(viewer: Viewer) -> None:
+    if not viewer.is_staff:
+        fail(403, _("Only the instructors of this course can moderate its discussions."))
+
+
+def log(db: Session, viewer: Viewer, action: str, thread_id: int | None = None, post_id: int | None = None,
+        subject: int | None = None, reason: str = "", **details: Any) -> None:
+    db.add(ModerationEntry(lesson_id=viewer.lesson.id, actor_id=viewer.user.id, action=action, thread_id=thread_id,
+                           post_id=post_id, subject_user_id=subject, reason=reason, details=details,
+                           created_at=utcnow()))
+
+
+def _staff_post(db: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
+    row = db.execute(select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
+                     .where(Post.id == post_id, Thread.lesson_id == viewer.lesson.id)).first()
+    if row is None:
+        fail(404, _("This post does not exist."))
+    return row.Post, row.Thread
+
+
+def moderate_post(db: Session, viewer: Viewer, post_id: int, action: object, reason: object = None) -> Post:
+    require_staff(viewer)
+    if action not in POST_ACTIONS:
+        fail(400, _("Unknown action. Use one of: %(actions)s.", actions=", ".join(POST_ACTIONS)))
+    post, thread = _staff_post(db, viewer, post_id)
+    lesson = viewer.lesson
+    needs_reason = action in ("reject", "hide")
+    text = clean_reason(reason, required=needs_reason)
+    before = post.state
+    if action == "approve":
+        _require(before == PostState.PENDING, _("Only a post waiting for approval can be approved."))
+        _show(db, post, thread, lesson, "approved", viewer, text)
+    elif action == "restore":
+        _require(before in (PostState.HIDDEN, PostState.REJECTED), _("Only a hidden or rejected post can be restored."))
+        _show(db, post, thread, lesson, "restored", viewer, text)
+    elif action == "reject":
+        _require(before == PostState.PENDING, _("Only a post waiting for approval can be rejected."))
+        _take_down(db, post, thread, lesson, PostState.REJECTED, viewer, text)
+    elif action == "hide":
+        _require(before == PostState.VISIBLE, _("Only a visible post can be hidden."))
+        _take_down(db, post, thread, lesson, PostState.HIDDEN, viewer, text)
+    elif action == "dismiss_reports":
+        _require(post.open_reports > 0, _("This post has no open reports."))
+        _close_reports(db, post, viewer)
+    elif action in ("synthesis", "unsynthesis"):
+        _synthesis(db, viewer, post, thread, on=action == "synthesis")
+    else:
+        _resolution(db, viewer, post, thread, on=action == "resolve")
+    log(db, viewer, action, thread.id, post.id, post.author_id, text, before=before, after=post.state)
+    return post
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        fail(409, message)
+
+
+def _show(db: Session, post: Post, thread: Thread, lesson: Lesson, kind: str, viewer: Viewer, reason: str) -> None:
+    set_state(db, post, thread, PostState.VISIBLE)
+    post.moderation_reason = reason
+    notify.add(db, [post.author_id], kind, lesson.id, thread.id, post.id, viewer.user.id, reason)
+    if kind == "approved":
+        published(db, post, thread, lesson)
+    elif not post.by_staff:
+        participation.refresh(db, lesson, post.author_id)
+
+
+def _take_down(db: Session, post: Post, thread: Thread, lesson: Lesson, state: str, viewer: Viewer,
+               reason: str) -> None:
+    set_state(db, post, thread, state)
+    post.moderation_reason = reason
+    post.is_synthesis = False
+    if thread.resolved_post_id == post.id:
+        thread.resolved_post_id = None
+    if post.open_reports:
+        _close_reports(db, post, viewer)
+    notify.add(db, [post.author_id], "rejected" if state == PostState.REJECTED else "hidden", lesson.id, thread.id,
+               post.id, viewer.user.id, reason)
+    if not post.by_staff:
+        participation.refresh(db, lesson, post.author_id)
+
+
+def _close_reports(db: Session, post: Post, viewer: Viewer) -> None:
+    db.execute(update(Report).where(Report.post_id == post.id, Report.resolved_at.is_(None))
+               .values(resolved_at=utcnow(), resolved_by=viewer.user.id))
+    post.open_reports = 0
+
+
+def _synthesis(db: Session, viewer: Viewer, post: Post, thread: Thread, on: bool) -> None:
+    if on:
+        _require(post.by_staff and post.state == PostState.VISIBLE,
+                 _("Only a visible post by an instructor can be the synthesis."))
+        _require(not post.is_synthesis, _("This post is already the synthesis."))
+        post.is_synthesis = True
+        notify.synthesis_published(db, post, thread, viewer.lesson)
+    else:
+        _require(post.is_synthesis, _("This post is not the synthesis."))
+        post.is_synthesis = False
+
+
+def _resolution(db: Session, viewer: Viewer, post: Post, thread: Thread, on: bool) -> None:
+    if on:
+        _require(not post.is_opening and post.state == PostState.VISIBLE,
+                 _("Only a visible reply can resolve the thread's question."))
+        thread.resolved_post_id = post.id
+        notify.add(db, [post.author_id], "resolved", viewer.lesson.id, thread.id, post.id, viewer.user.id)
+    else:
+        _require(thread.resolved_post_id == post.id, _("This post is not marked as resolving the question."))
+        thread.resolved_post_id = None
+
+
+def moderate_thread(db: Session, viewer: Viewer, thread_id: int, action: object, to_lesson: object = None,
+                    to_group: object = None) -> Thread:
+    require_staff(viewer)
+    if action not in THREAD_ACTIONS:
+        fail(400, _("Unknown action. Use one of: %(actions)s.", actions=", ".join(THREAD_ACTIONS)))
+    thread = db.scalar(select(Thread).where(Thread.id == thread_id, Thread.lesson_id == viewer.lesson.id))
+    if thread is None:
+        fail(404, _("This thread does not exist."))
+    details: dict[str, Any] = {}
+    if action in ("pin", "unpin"):
+        thread.pinned = action == "pin"
+    elif action in ("lock", "unlock"):
+        thread.locked = action == "lock"
+    else:
+        details = _move(db, viewer, thread, optional_id(to_lesson, "lesson_id"), optional_id(to_group, "group_id"))
+    log(db, viewer, action, thread.id, None, thread.author_id, **details)
+    return thread
+
+
+def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, group_id: int | None) -> dict:
+    """Move a thread to another discussion of the same course, and/or to another group."""
+    target = viewer.lesson
+    if lesson_id is not None and lesson_id != viewer.lesson.id:
+        target = db.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.course_id == viewer.lesson.course_id,
+                                                Lesson.type_name == TYPE_NAME))
+        if target is None:
+            fail(400, _("A thread can only move to another discussion of the same course."))
+    details = {"from_lesson": thread.lesson_id, "to_lesson": target.id, "from_group": thread.group_id}
+    thread.group_id = group_in_set(db, target, Settings.of(target.content).group_set, group_id)
+    details["to_group"] = thread.group_id
+    if target.id != thread.lesson_id:
+        thread.lesson_id = target.id
+        db.execute(update(Post).where(Post.thread_id == thread.id).values(lesson_id=target.id))
+        db.execute(update(Report).where(Report.post_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
+                   .values(lesson_id=target.id))
+    return details
+
+
+def queue(db: Session, lesson_ids: list[int]) -> list[dict[str, Any]]:
+    """Posts waiting for approval and posts with open reports (with the reports), oldest first."""
+    if not lesson_ids:
+        return []
+    author = aliased(User)
+    rows = db.execute(
+        select(Post, Thread.title, author.name, Lesson)
+        .join(Thread, Thread.id == Post.thread_id)
+        .join(author, author.id == Post.author_id)
+        .join(Lesson, Lesson.id == Post.lesson_id)
+        .where(Post.lesson_id.in_(lesson_ids), (Post.state == PostState.PENDING) | (Post.open_reports > 0))
+        .order_by(Post.id)
+        .limit(200)
+    ).all()
+    reporter = aliased(User)
+    reports: dict[int, list[dict[str, Any]]] = {}
+    reported = [row.Post.id for row in rows if row.Post.open_reports]
+    if reported:
+        for report, name in db.execute(
+            select(Report, reporter.name).join(reporter, reporter.id == Report.reporter_id)
+            .where(Report.post_id.in_(reported), Report.resolved_at.is_(None)).order_by(Report.id)
+        ):
+            reports.setdefault(report.post_id, []).append({"by": name, "reason": report.reason,
+                                                           "created_at": report.created_at})
+    return [{"post": row.Post, "thread_title": row.title, "author": row.name, "lesson": row.Lesson,
+             "reports": reports.get(row.Post.id, [])} for row in rows]
+
+
+def log_page(db: Session, viewer: Viewer, page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    require_staff(viewer)
+    actor, subject = aliased(User), aliased(User)
+    rows = db.execute(
+        select(ModerationEntry, actor.name, subject.name, func.count().over())
+        .outerjoin(actor, actor.id == ModerationEntry.actor_id)
+        .outerjoin(subject, subject.id == ModerationEntry.subject_user_id)
+        .where(ModerationEntry.lesson_id == viewer.lesson.id)
+        .order_by(ModerationEntry.id.desc())
+        .limit(LOG_PAGE).offset((page - 1) * LOG_PAGE)
+    ).all()
+    total = rows[0][3] if rows else 0
+    return [{"entry": row[0], "actor": row[1] or "", "subject": row[2] or ""} for row in rows], total
+
+
+def assess(db: Session, viewer: Viewer, learner_id: int, marks: Any, comment: Any, complete: Any):
+    """An instructor's assessment of one learner, logged, and announced to the learner."""
+    require_staff(viewer)
+    row = participation.assess(db, viewer.lesson, viewer.user, learner_id, marks, comment, complete)
+    notify.add(db, [learner_id], "graded", viewer.lesson.id, actor_id=viewer.user.id)
+    log(db, viewer, "assess", subject=learner_id, score=row.score, complete=row.signed_off)
+    return row
+
+
+def done_message(action: str) -> str:
+    """What an action did, in words: the flash after it and its line in the audit log."""
+    messages = {
+        "approve": _("Approved"),
+        "reject": _("Rejected"),
+        "hide": _("Hidden"),
+        "restore": _("Restored"),
+        "dismiss_reports": _("Reports dismissed"),
+        "synthesis": _("Published as the synthesis"),
+        "unsynthesis": _("No longer the synthesis"),
+        "resolve": _("Marked as resolving the question"),
+        "unresolve": _("No longer marked as resolving the question"),
+        "pin": _("Pinned"),
+        "unpin": _("Unpinned"),
+        "lock": _("Locked"),
+        "unlock": _("Unlocked"),
+        "move": _("Moved"),
+        "assess": _("Participation assessed"),
+        "attach": _("Document added to the case"),
+        "detach": _("Document removed from the case"),
+    }
+    return messages.get(action, action)

@@ -1,0 +1,139 @@
+"""In-app notifications: a reply to my post, my post approved, rejected or hidden, a synthesis
+published, my post marked as resolving, my participation graded, and new posts in a discussion
+I follow.
+
+A notification only names who did what in which thread, never a post's text, and it goes only
+to people who may see that thread: subscribers in another group, or learners who have not yet
+answered a Q&A discussion, are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from elearn.clock import utcnow
+from elearn.models import CourseInstructor, GroupMember, Lesson, Role, User
+from elearn_discussion.content import Settings
+from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
+
+PAGE_SIZE = 30
+
+
+def kind_label(kind: str, actor: str, thread: str) -> str:
+    """The sentence shown for a notification (translated when shown, not when stored)."""
+    messages = {
+        "reply": _("%(actor)s replied to you in “%(thread)s”."),
+        "new_post": _("%(actor)s posted in “%(thread)s”."),
+        "approved": _("Your post in “%(thread)s” was approved."),
+        "rejected": _("Your post in “%(thread)s” was not approved."),
+        "hidden": _("Your post in “%(thread)s” was hidden by a moderator."),
+        "restored": _("Your post in “%(thread)s” is shown again."),
+        "synthesis": _("%(actor)s published the instructor's synthesis in “%(thread)s”."),
+        "resolved": _("Your post in “%(thread)s” was marked as resolving the question."),
+        "graded": _("%(actor)s assessed your participation in this discussion."),
+    }
+    return messages.get(kind, kind) % {"actor": actor, "thread": thread}
+
+
+def add(db: Session, user_ids: Iterable[int], kind: str, lesson_id: int, thread_id: int | None = None,
+        post_id: int | None = None, actor_id: int | None = None, reason: str = "") -> None:
+    now = utcnow()
+    db.add_all([
+        Notification(user_id=uid, kind=kind, lesson_id=lesson_id, thread_id=thread_id, post_id=post_id,
+                     actor_id=actor_id, reason=reason, created_at=now)
+        for uid in sorted(set(user_ids)) if uid != actor_id
+    ])
+
+
+def post_published(db: Session, post: Post, thread: Thread, lesson: Lesson) -> None:
+    """Tell the author replied to (and the author quoted), then the discussion's followers."""
+    direct: set[int] = set()
+    if not post.is_opening:
+        answered = post.parent_id
+        if answered is not None:
+            direct.update(db.scalars(select(Post.author_id).where(Post.id.in_({answered, post.quote_id} - {None}))))
+        else:
+            direct.add(thread.author_id)
+            if post.quote_id is not None:
+                direct.update(db.scalars(select(Post.author_id).where(Post.id == post.quote_id)))
+    direct.discard(post.author_id)
+    add(db, direct, "reply", lesson.id, thread.id, post.id, post.author_id)
+    followers = set(who_can_see(db, lesson, thread, post, subscribers_only=True)) - direct - {post.author_id}
+    add(db, followers, "new_post", lesson.id, thread.id, post.id, post.author_id)
+
+
+def synthesis_published(db: Session, post: Post, thread: Thread, lesson: Lesson) -> None:
+    """Everyone who took part in the discussion or follows it, if they may see the thread."""
+    add(db, who_can_see(db, lesson, thread, post, subscribers_only=False), "synthesis", lesson.id, thread.id,
+        post.id, post.author_id)
+
+
+def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscribers_only: bool) -> list[int]:
+    """Followers (and, unless ``subscribers_only``, everyone who posted) who may see ``post``: one query."""
+    settings = Settings.of(lesson.content)
+    people = select(Subscription.user_id.label("user_id")).where(Subscription.lesson_id == lesson.id)
+    if not subscribers_only:
+        people = people.union(select(Post.author_id).where(Post.lesson_id == lesson.id))
+    people = people.subquery()
+    own = aliased(Post)
+    posted = exists().where(own.lesson_id == lesson.id, own.author_id == people.c.user_id,
+                            own.state.in_((PostState.VISIBLE, PostState.PENDING)))
+    rows = db.execute(
+        select(people.c.user_id, User.role, CourseInstructor.user_id.label("teaches"), GroupMember.group_id,
+               posted.label("posted"))
+        .join(User, User.id == people.c.user_id)
+        .outerjoin(CourseInstructor, and_(CourseInstructor.course_id == lesson.course_id,
+                                          CourseInstructor.user_id == people.c.user_id))
+        .outerjoin(GroupMember, and_(GroupMember.user_id == people.c.user_id,
+                                     GroupMember.course_id == lesson.course_id,
+                                     GroupMember.group_set == (settings.group_set or "")))
+    ).all()
+    found = []
+    for row in rows:
+        staff = row.role == Role.ADMIN or row.teaches is not None
+        if not staff:
+            if thread.state != PostState.VISIBLE:
+                continue
+            if thread.group_id is not None and row.group_id != thread.group_id:
+                continue
+            if settings.mode == "qa" and not row.posted and not post.by_staff:
+                continue
+        found.append(row.user_id)
+    return found
+
+
+def for_user(db: Session, user: User, page: int = 1) -> tuple[list[dict], int, int]:
+    """A page of the user's notifications, newest first, with the total and the unread count."""
+    actor = aliased(User)
+    rows = db.execute(
+        select(Notification, Thread.title, Lesson.title_vi, Lesson.title_en, actor.name,
+               func.count().over().label("total"))
+        .join(Lesson, Lesson.id == Notification.lesson_id)
+        .outerjoin(Thread, Thread.id == Notification.thread_id)
+        .outerjoin(actor, actor.id == Notification.actor_id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    unread = db.scalar(select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+    items = [
+        {"notification": row.Notification, "thread_title": row.title or "",
+         "lesson_title": (row.title_vi, row.title_en), "actor": row.name or ""}
+        for row in rows
+    ]
+    return items, (rows[0].total if rows else 0), unread or 0
+
+
+def mark_read(db: Session, user: User, ids: list[int] | None, now: datetime | None = None) -> int:
+    """Mark the given notifications (or all) read; returns how many changed."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return db.execute(query.values(read_at=now or utcnow())).rowcount
+
+

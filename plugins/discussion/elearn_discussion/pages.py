@@ -1,0 +1,90 @@
+"""The data of each page, built once for the HTML view and the API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from elearn.models import CourseGroup, User
+from elearn.security import fail
+from elearn_discussion import listing, notify, serialize
+from elearn_discussion.access import Viewer
+from elearn_discussion.models import EmailPreference, Post, Thread
+
+
+def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[str, Any]:
+    row = db.execute(select(Thread, User.name).join(User, User.id == Thread.author_id)
+                     .where(Thread.id == thread_id, viewer.thread_filter())).first()
+    if row is None:
+        fail(404, _("This thread does not exist."))
+    thread = row.Thread
+    found = listing.posts(db, viewer, thread, listing.page_number(page))
+    summary = serialize.thread(viewer, {"thread": thread, "author": row.name})
+    return {
+        "thread": summary,
+        "posts": serialize.page(found, [serialize.post(viewer, item, thread) for item in found.items]),
+        "sees_others": viewer.sees_others,
+        "can_reply": viewer.can_post and (viewer.is_staff or (not thread.locked and thread.state == "visible")),
+        "is_staff": viewer.is_staff,
+    }
+
+
+def page_of_post(db: Session, viewer: Viewer, post: Post) -> int:
+    """The page of its thread a post is on, for the reader: where to land after posting."""
+    before = db.scalar(
+        select(func.count()).select_from(Post)
+        .where(Post.thread_id == post.thread_id, viewer.post_filter(),
+               tuple_(Post.root_id, Post.id) < tuple_(post.root_id, post.id))
+    ) or 0
+    return before // viewer.settings.page_size + 1
+
+
+def groups_for_staff(db: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    if viewer.settings.group_set is None or not viewer.is_staff:
+        return []
+    rows = db.scalars(select(CourseGroup).where(CourseGroup.course_id == viewer.lesson.course_id,
+                                                CourseGroup.group_set == viewer.settings.group_set)
+                      .order_by(CourseGroup.title_vi))
+    return [{"id": g.id, "title_vi": g.title_vi, "title_en": g.title_en or g.title_vi} for g in rows]
+
+
+def notifications_page(db: Session, user: User, page: Any, locale: str) -> dict[str, Any]:
+    number = listing.page_number(page)
+    items, total, unread = notify.for_user(db, user, number)
+    digest = db.scalar(select(EmailPreference.digest).where(EmailPreference.user_id == user.id))
+    return {
+        "items": [
+            {
+                "id": item["notification"].id,
+                "kind": item["notification"].kind,
+                "text": notify.kind_label(item["notification"].kind, item["actor"], item["thread_title"]),
+                "reason": item["notification"].reason,
+                "lesson_id": item["notification"].lesson_id,
+                "lesson_title": item["lesson_title"][1] if locale == "en" and item["lesson_title"][1]
+                else item["lesson_title"][0],
+                "thread_id": item["notification"].thread_id,
+                "post_id": item["notification"].post_id,
+                "created_at": serialize.when(item["notification"].created_at),
+                "read": item["notification"].read_at is not None,
+            }
+            for item in items
+        ],
+        "page": number,
+        "pages": max(1, -(-total // notify.PAGE_SIZE)),
+        "total": total,
+        "unread": unread,
+        "email_digest": bool(digest),
+    }
+
+
+def set_email_digest(db: Session, user: User, enabled: Any) -> None:
+    if not isinstance(enabled, bool):
+        fail(400, _("“enabled” must be true or false."))
+    row = db.get(EmailPreference, user.id)
+    if row is None:
+        db.add(EmailPreference(user_id=user.id, digest=enabled))
+    else:
+        row.digest = enabled

@@ -1,0 +1,170 @@
+"""Taking part: the counts a completion rule looks at, the learner's progress that follows from
+them, and the instructor's assessment (rubric marks, comment, sign-off).
+
+Only visible posts count: a post waiting for approval, hidden or withdrawn does not.
+``posts`` counts every visible post (threads started and replies), ``replies`` only replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from elearn.clock import utcnow
+from elearn.learning.service import record_outcome
+from elearn.models import Enrolment, Lesson, Status, User
+from elearn.plugins.lesson_type import Outcome
+from elearn.security import fail
+from elearn_discussion.content import Settings
+from elearn_discussion.models import Participation, Post, PostState
+
+
+@dataclass(frozen=True)
+class Counts:
+    posts: int = 0
+    replies: int = 0
+    waiting: int = 0
+
+
+def counts(db: Session, lesson_id: int, user_id: int) -> Counts:
+    row = db.execute(
+        select(
+            func.count().filter(Post.state == PostState.VISIBLE),
+            func.count().filter(and_(Post.state == PostState.VISIBLE, ~Post.is_opening)),
+            func.count().filter(Post.state == PostState.PENDING),
+        ).where(Post.lesson_id == lesson_id, Post.author_id == user_id)
+    ).one()
+    return Counts(*row)
+
+
+def rule_met(settings: Settings, found: Counts, signed_off: bool) -> bool:
+    if signed_off:
+        return True
+    rule = settings.completion
+    if rule in ("instructor", "none"):
+        return False
+    return found.posts >= max(rule["posts"], 1) and found.replies >= rule["replies"]
+
+
+def rule_text(settings: Settings) -> str:
+    rule = settings.completion
+    if rule == "instructor":
+        return _("This discussion is completed when an instructor marks your participation as complete.")
+    if rule == "none":
+        return _("Take part as you like: this discussion has no completion rule.")
+    if rule["replies"]:
+        return _("To complete this discussion: at least %(posts)d posts, of which at least %(replies)d replies "
+                 "to others.", posts=max(rule["posts"], rule["replies"], 1), replies=rule["replies"])
+    return _("To complete this discussion: at least %(posts)d posts.", posts=max(rule["posts"], 1))
+
+
+def refresh(db: Session, lesson: Lesson, user_id: int) -> None:
+    """Recompute a learner's progress on the discussion from what is visible now (a completed
+    discussion stays completed: the core keeps it). The progress state carries the counts and
+    the instructor's assessment, so the lesson page shows them without another query."""
+    settings = Settings.of(lesson.content)
+    found = counts(db, lesson.id, user_id)
+    assessment = db.scalar(select(Participation).where(Participation.lesson_id == lesson.id,
+                                                       Participation.user_id == user_id))
+    signed_off = assessment is not None and assessment.signed_off
+    if rule_met(settings, found, signed_off):
+        status = Status.COMPLETED
+    elif found.posts or found.waiting:
+        status = Status.IN_PROGRESS
+    else:
+        status = Status.NOT_STARTED
+    state: dict[str, Any] = {"posts": found.posts, "replies": found.replies}
+    if assessment is not None:
+        state["assessment"] = {"marks": assessment.marks, "score": assessment.score, "comment": assessment.comment,
+                               "complete": assessment.signed_off,
+                               "graded_at": assessment.graded_at.isoformat() if assessment.graded_at else None}
+    record_outcome(db, db.get(User, user_id), lesson, Outcome(
+        status=status, score=assessment.score if assessment is not None else None, counts_as_attempt=False,
+        state=state))
+
+
+def assess(db: Session, lesson: Lesson, grader: User, learner_id: int, marks: Any, comment: Any,
+           signed_off: Any) -> Participation:
+    """Store an instructor's marks per rubric criterion, comment and sign-off for one learner."""
+    settings = Settings.of(lesson.content)
+    enrolled = db.scalar(select(Enrolment.id).where(Enrolment.user_id == learner_id,
+                                                    Enrolment.course_id == lesson.course_id))
+    if enrolled is None:
+        fail(404, _("This learner is not enrolled in the course."))
+    clean = _marks(settings, marks)
+    if not isinstance(comment, str) or len(comment) > 5_000:
+        fail(400, _("The comment must be text of at most 5,000 characters."))
+    if not isinstance(signed_off, bool):
+        fail(400, _("“complete” must be true or false."))
+    row = db.scalar(select(Participation).where(Participation.lesson_id == lesson.id,
+                                                Participation.user_id == learner_id))
+    if row is None:
+        row = Participation(lesson_id=lesson.id, user_id=learner_id)
+        db.add(row)
+    row.marks = clean
+    row.score = sum(clean.values()) / settings.rubric_total if settings.rubric and clean else None
+    row.comment = comment.strip()
+    row.signed_off = signed_off
+    row.graded_by, row.graded_at = grader.id, utcnow()
+    db.flush()
+    refresh(db, lesson, learner_id)
+    return row
+
+
+def _marks(settings: Settings, marks: Any) -> dict[str, float]:
+    if marks in (None, {}):
+        return {}
+    if not isinstance(marks, Mapping):
+        fail(400, _("Marks must be given per rubric criterion."))
+    criteria = {item["id"]: item for item in settings.rubric}
+    unknown = set(marks) - set(criteria)
+    if unknown:
+        fail(400, _("Unknown rubric criteria: %(names)s.", names=", ".join(sorted(map(str, unknown)))))
+    clean = {}
+    for key, value in marks.items():
+        if value in (None, ""):
+            continue
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            number = -1.0
+        if isinstance(value, bool) or not 0 <= number <= criteria[key]["points"]:
+            fail(400, _("The mark for “%(criterion)s” must be between 0 and %(points)d.",
+                        criterion=criteria[key]["title"], points=criteria[key]["points"]))
+        clean[key] = number
+    return clean
+
+
+def overview(db: Session, lesson: Lesson) -> list[dict[str, Any]]:
+    """Every enrolled learner with their counts, helpful marks received and assessment: one query."""
+    visible = Post.state == PostState.VISIBLE
+    per_author = (
+        select(Post.author_id,
+               func.count().filter(visible).label("posts"),
+               func.count().filter(and_(visible, ~Post.is_opening)).label("replies"),
+               func.count().filter(Post.state == PostState.PENDING).label("waiting"),
+               func.coalesce(func.sum(case((visible, Post.helpful_count), else_=0)), 0).label("helpful"))
+        .where(Post.lesson_id == lesson.id)
+        .group_by(Post.author_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(User, per_author.c.posts, per_author.c.replies, per_author.c.waiting, per_author.c.helpful,
+               Participation)
+        .join(Enrolment, and_(Enrolment.user_id == User.id, Enrolment.course_id == lesson.course_id))
+        .outerjoin(per_author, per_author.c.author_id == User.id)
+        .outerjoin(Participation, and_(Participation.lesson_id == lesson.id, Participation.user_id == User.id))
+        .order_by(User.name, User.id)
+    ).all()
+    settings = Settings.of(lesson.content)
+    result = []
+    for user, posts, replies, waiting, helpful, assessment in rows:
+        found = Counts(posts or 0, replies or 0, waiting or 0)
+        result.append({"user": user, "counts": found, "helpful": helpful or 0, "assessment": assessment,
+                       "complete": rule_met(settings, found, bool(assessment and assessment.signed_off))})
+    return result
