@@ -108,7 +108,7 @@ def assess(db: Session, lesson: Lesson, grader: User, learner_id: int, marks: An
         db.add(row)
     row.marks = clean
     row.score = sum(clean.values()) / settings.rubric_total if settings.rubric and clean else None
-    row.comment = comment.strip()
+    row.comment = comment.replace("\0", "\ufffd").strip()  # PostgreSQL text cannot hold NUL
     row.signed_off = signed_off
     row.graded_by, row.graded_at = grader.id, utcnow()
     db.flush()
