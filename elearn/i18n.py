@@ -7,16 +7,18 @@ by Babel for that locale, so a learner reads 1.234.567 ₫ and 25/11/2026.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
+from babel import Locale
+from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format
 from flask import Flask, current_app, g, request, session
 from flask_babel import (
     Babel,
     format_currency,
-    format_date,
-    format_datetime,
     format_decimal,
     get_locale,
+    get_timezone,
     get_translations,
 )
 from flask_babel import format_percent as babel_format_percent
@@ -61,12 +63,30 @@ def format_percent(fraction: float | None) -> str:
 
 
 def format_when(value: datetime | str | None, date_only: bool = False) -> str:
-    """A date (and time) the local way. Takes ISO 8601 text too: lesson views are JSON data."""
+    """A date (and time) the local way. Takes ISO 8601 text too: lesson views are JSON data.
+
+    Babel's ``format_datetime`` looks the locale's patterns up on every call; a page listing 20
+    posts formats 20 dates, so the parsed patterns are kept per locale (same output).
+    """
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_date(value, "medium") if date_only else format_datetime(value, "short")
+    locale = get_locale()
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+    date_pattern, time_pattern, joined = _patterns(locale, date_only)
+    date = date_pattern.apply(local, locale)
+    if date_only:
+        return date
+    return joined.replace("{0}", time_pattern.apply(local, locale)).replace("{1}", date)
+
+
+@lru_cache(maxsize=16)
+def _patterns(locale: Locale, date_only: bool) -> tuple[DateTimePattern, DateTimePattern, str]:
+    """Dates only: the "medium" date (25 thg 11, 2026); with the time: the "short" date and time."""
+    kind = "medium" if date_only else "short"
+    return (get_date_format(kind, locale), get_time_format(kind, locale),
+            get_datetime_format(kind, locale).replace("'", ""))
 
 
 def init_app(app: Flask, registry: PluginRegistry) -> None:

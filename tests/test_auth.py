@@ -545,3 +545,14 @@ def test_pages_contain_no_inline_script(client, learner, login):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert not re.search(r"\son[a-z]+\s*=", html), f"inline event handler on {path}"
+
+
+def test_control_characters_never_reach_a_name_or_an_email(db):
+    """A NUL cannot be stored by PostgreSQL: it must be refused or dropped, never a 500."""
+    from elearn.auth.accounts import AccountError, create_user
+
+    user = create_user(db, "nul@example.org", "Lê\x00 Văn\x07 An", TEST_PASSWORD)
+    db.commit()
+    assert db.get(type(user), user.id).name == "Lê Văn An"
+    with pytest.raises(AccountError):
+        create_user(db, "nul\x00@example.org", "An", TEST_PASSWORD)

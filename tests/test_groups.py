@@ -142,7 +142,7 @@ def test_an_instructor_creates_assigns_moves_and_removes(client, db, course, ins
     assert members(db) == [(learner.id, rural.id)]
     form["group_id"] = rural.id
     response = client.post(f"{path}/members/remove", data=form, follow_redirects=True)
-    assert "Nguyễn Văn An is no longer in the group" in response.get_data(as_text=True)
+    assert "Nguyễn Văn An không còn ở nhóm" in response.get_data(as_text=True)
     assert members(db) == []
 
 
@@ -156,13 +156,13 @@ def test_a_refused_form_comes_back_with_the_reason(client, db, course, tracks, i
         data={"csrf_token": token, "group_set": "track", "key": "urban", "title_vi": "Lại"},
         follow_redirects=True,
     )
-    assert "already has a group" in response.get_data(as_text=True)
+    assert "đã có nhóm “urban”" in response.get_data(as_text=True)
     response = client.post(
         f"{path}/members",
         data={"csrf_token": token, "user_id": outsider.id, "group_id": tracks[0].id},
         follow_redirects=True,
     )
-    assert "Phạm Dũng is not enrolled in this course" in response.get_data(as_text=True)
+    assert "Phạm Dũng chưa đăng ký học khoá này" in response.get_data(as_text=True)
     assert members(db) == []
 
 

@@ -28,6 +28,11 @@ CATALOGUES = [
     ("core", ROOT / "elearn", ROOT / "elearn" / "translations"),
     ("page", ROOT / "plugins" / "page" / "elearn_page", ROOT / "plugins" / "page" / "elearn_page" / "translations"),
     ("quiz", ROOT / "plugins" / "quiz" / "elearn_quiz", ROOT / "plugins" / "quiz" / "elearn_quiz" / "translations"),
+    (
+        "discussion",
+        ROOT / "plugins" / "discussion" / "elearn_discussion",
+        ROOT / "plugins" / "discussion" / "elearn_discussion" / "translations",
+    ),
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +27,10 @@ def find_user(db: Session, email: str) -> User | None:
 
 def create_user(db: Session, email: str, name: str, password: str, role: Role | str = Role.LEARNER) -> User:
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or _has_control(email):
         raise AccountError(_("This is not a valid email address."))
+    # Control characters (a NUL above all, which PostgreSQL cannot store) never belong in a name.
+    name = "".join(ch for ch in name if not _is_control(ch))
     if not name.strip():
         raise AccountError(_("A name is required."))
     if len(password) < MIN_LENGTH:
@@ -56,3 +60,11 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def _has_control(text: str) -> bool:
+    return any(_is_control(ch) for ch in text)

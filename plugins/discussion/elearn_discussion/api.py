@@ -12,9 +12,11 @@ from flask_babel import gettext as _
 from elearn.api.auth import api_user, token_required
 from elearn.db import db_session
 from elearn.i18n import current_locale
+from elearn.models import User
 from elearn.security import fail
 from elearn_discussion import dashboard, listing, moderation, notify, pages, participation, posting, serialize
 from elearn_discussion.access import open_discussion
+from elearn_discussion.models import Post, PostState, Thread
 
 api = Blueprint("discussion_api", __name__)
 
@@ -31,11 +33,19 @@ def _viewer(lesson_id: int, for_post: bool = False):
 
 
 def _post_reply(viewer, post, status: int = 200):
+    """The post as the caller now sees it, serialised before the commit: the rows are in the
+    session already, so answering costs no second transaction (nor SQLite's write lock again)."""
     db = db_session()
+    thread = db.get(Thread, post.thread_id)
+    quote = db.get(Post, post.quote_id) if post.quote_id else None
+    author = viewer.user if post.author_id == viewer.user.id else db.get(User, post.author_id)
+    quoted_author = None if quote is None else db.get(User, quote.author_id)
+    item = {"post": post, "author": author.name, "helpful_by_me": False, "quote": None if quote is None else {
+        "id": quote.id, "author": quoted_author.name,
+        "html": quote.body_html if quote.state == PostState.VISIBLE else None}}
+    body = serialize.post(viewer, item, thread)
     db.commit()
-    data = pages.thread_page(db, viewer, post.thread_id, pages.page_of_post(db, viewer, post))
-    found = next((item for item in data["posts"]["items"] if item["id"] == post.id), None)
-    return jsonify(post=found), status
+    return jsonify(post=body), status
 
 
 @api.get("/lessons/<int:lesson_id>/threads")
@@ -186,7 +196,7 @@ def moderate_thread(lesson_id: int, thread_id: int):
     viewer = _viewer(lesson_id)
     body = _body()
     found = moderation.moderate_thread(db_session(), viewer, thread_id, body.get("action"), body.get("lesson_id"),
-                                       body.get("group_id"))
+                                       body.get("group_id", moderation.KEEP))
     db_session().commit()
     return jsonify(thread={"id": found.id, "lesson_id": found.lesson_id, "group_id": found.group_id,
                            "pinned": found.pinned, "locked": found.locked})

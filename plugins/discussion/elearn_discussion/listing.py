@@ -19,6 +19,9 @@ from elearn_discussion.access import Viewer
 from elearn_discussion.models import HelpfulMark, Post, PostState, Thread
 
 MAX_PAGE = 100_000
+# Made once: building an alias proxies every column of its table, a cost not to pay per request.
+_AUTHOR, _QUOTED, _QUOTED_AUTHOR = aliased(User, name="author"), aliased(Post, name="quoted"), aliased(User, name="qa")
+_COUNTED_THREAD, _COUNTED_POST = aliased(Thread, name="counted_t"), aliased(Post, name="counted_p")
 
 
 def page_number(value: Any) -> int:
@@ -48,9 +51,10 @@ class Page:
 
 def threads(db: Session, viewer: Viewer, number: int) -> Page:
     size = viewer.settings.page_size
-    author = aliased(User)
+    author, counted = _AUTHOR, _COUNTED_THREAD
+    total = select(func.count()).select_from(counted).where(viewer.thread_filter(counted)).scalar_subquery()
     rows = db.execute(
-        select(Thread, author.name, CourseGroup.title_vi, CourseGroup.title_en, func.count().over())
+        select(Thread, author.name, CourseGroup.title_vi, CourseGroup.title_en, total)
         .join(author, author.id == Thread.author_id)
         .outerjoin(CourseGroup, CourseGroup.id == Thread.group_id)
         .where(viewer.thread_filter())
@@ -62,24 +66,35 @@ def threads(db: Session, viewer: Viewer, number: int) -> Page:
 
 
 def _count_threads(db: Session, viewer: Viewer, number: int) -> int:
-    """Only for a page past the end (the window count comes with any non-empty page)."""
+    """Only for a page past the end (the count comes with any non-empty page)."""
     if number == 1:
         return 0
     return db.scalar(select(func.count()).select_from(Thread).where(viewer.thread_filter())) or 0
 
 
 def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
+    """One page of a thread. The page's ids are chosen first, so the joins (authors, the quoted
+    post, the reader's helpful marks) run for those rows only; the total comes from an
+    uncorrelated subquery, computed once."""
     size = viewer.settings.page_size
-    author, quoted, quoted_author = aliased(User), aliased(Post), aliased(User)
-    mine = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.user.id)
-    rows = db.execute(
-        select(Post, author.name, quoted, quoted_author.name, mine, func.count().over())
-        .join(author, author.id == Post.author_id)
-        .outerjoin(quoted, (quoted.id == Post.quote_id) & viewer.post_filter(quoted))
-        .outerjoin(quoted_author, quoted_author.id == quoted.author_id)
+    author, quoted, quoted_author, counted = _AUTHOR, _QUOTED, _QUOTED_AUTHOR, _COUNTED_POST
+    page_ids = (
+        select(Post.id.label("id"))
         .where(Post.thread_id == thread.id, viewer.post_filter())
         .order_by(Post.root_id, Post.id)
         .limit(size).offset((number - 1) * size)
+        .subquery()
+    )
+    total = (select(func.count()).select_from(counted)
+             .where(counted.thread_id == thread.id, viewer.post_filter(counted)).scalar_subquery())
+    mine = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.user.id)
+    rows = db.execute(
+        select(Post, author.name, quoted, quoted_author.name, mine, total)
+        .join(page_ids, page_ids.c.id == Post.id)
+        .join(author, author.id == Post.author_id)
+        .outerjoin(quoted, (quoted.id == Post.quote_id) & viewer.post_filter(quoted))
+        .outerjoin(quoted_author, quoted_author.id == quoted.author_id)
+        .order_by(Post.root_id, Post.id)
     ).all()
     items = []
     for post, name, quote, quote_name, helpful_by_me, _total in rows:
@@ -88,5 +103,5 @@ def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
             quote_view = {"id": quote.id, "author": quote_name,
                           "html": quote.body_html if quote.state == PostState.VISIBLE else None}
         items.append({"post": post, "author": name, "quote": quote_view, "helpful_by_me": bool(helpful_by_me)})
-    total = rows[0][5] if rows else 0
-    return Page(items, number, size, total)
+    total_found = rows[0][5] if rows else 0
+    return Page(items, number, size, total_found)

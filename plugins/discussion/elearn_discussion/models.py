@@ -60,6 +60,7 @@ class Post(Base):
         Index("ix_x_discussion_posts_thread_order", "thread_id", "root_id", "id"),
         Index("ix_x_discussion_posts_lesson_state", "lesson_id", "state"),
         Index("ix_x_discussion_posts_lesson_author", "lesson_id", "author_id"),
+        Index("ix_x_discussion_posts_synthesis", "lesson_id", "is_synthesis", "state"),  # the lesson page's top
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -137,8 +137,11 @@ def _resolution(db: Session, viewer: Viewer, post: Post, thread: Thread, on: boo
         thread.resolved_post_id = None
 
 
+KEEP = object()  # "group_id" not sent with a move: the thread keeps its group where it can
+
+
 def moderate_thread(db: Session, viewer: Viewer, thread_id: int, action: object, to_lesson: object = None,
-                    to_group: object = None) -> Thread:
+                    to_group: object = KEEP) -> Thread:
     require_staff(viewer)
     if action not in THREAD_ACTIONS:
         fail(400, _("Unknown action. Use one of: %(actions)s.", actions=", ".join(THREAD_ACTIONS)))
@@ -151,27 +154,40 @@ def moderate_thread(db: Session, viewer: Viewer, thread_id: int, action: object,
     elif action in ("lock", "unlock"):
         thread.locked = action == "lock"
     else:
-        details = _move(db, viewer, thread, optional_id(to_lesson, "lesson_id"), optional_id(to_group, "group_id"))
+        group = to_group if to_group is KEEP else optional_id(to_group, "group_id")
+        details = _move(db, viewer, thread, optional_id(to_lesson, "lesson_id"), group)
     log(db, viewer, action, thread.id, None, thread.author_id, **details)
     return thread
 
 
-def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, group_id: int | None) -> dict:
-    """Move a thread to another discussion of the same course, and/or to another group."""
-    target = viewer.lesson
-    if lesson_id is not None and lesson_id != viewer.lesson.id:
-        target = db.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.course_id == viewer.lesson.course_id,
+def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, group_id: Any) -> dict:
+    """Move a thread to another discussion of the same course, and/or to another group (``None``:
+    the whole class). Without a group (``KEEP``) a thread keeps its group if the target discussion
+    uses the same group set, so a move never opens a group's thread to the whole class by accident;
+    otherwise it goes to the whole class. Its learners' participation is counted again in both."""
+    source = viewer.lesson
+    target = source
+    if lesson_id is not None and lesson_id != source.id:
+        target = db.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.course_id == source.course_id,
                                                 Lesson.type_name == TYPE_NAME))
         if target is None:
             fail(400, _("A thread can only move to another discussion of the same course."))
+    target_set = Settings.of(target.content).group_set
+    if group_id is KEEP:
+        same_set = target_set is not None and target_set == Settings.of(source.content).group_set
+        group_id = thread.group_id if same_set else None
     details = {"from_lesson": thread.lesson_id, "to_lesson": target.id, "from_group": thread.group_id}
-    thread.group_id = group_in_set(db, target, Settings.of(target.content).group_set, group_id)
+    thread.group_id = group_in_set(db, target, target_set, group_id)
     details["to_group"] = thread.group_id
     if target.id != thread.lesson_id:
         thread.lesson_id = target.id
         db.execute(update(Post).where(Post.thread_id == thread.id).values(lesson_id=target.id))
         db.execute(update(Report).where(Report.post_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
                    .values(lesson_id=target.id))
+        learners = db.scalars(select(Post.author_id).where(Post.thread_id == thread.id, ~Post.by_staff).distinct())
+        for learner_id in sorted(learners):
+            participation.refresh(db, source, learner_id)
+            participation.refresh(db, target, learner_id)
     return details
 
 
@@ -207,15 +223,18 @@ def log_page(db: Session, viewer: Viewer, page: int = 1) -> tuple[list[dict[str,
     require_staff(viewer)
     actor, subject = aliased(User), aliased(User)
     rows = db.execute(
-        select(ModerationEntry, actor.name, subject.name, func.count().over())
+        select(ModerationEntry, actor.name, subject.name, func.count().over(), Thread.lesson_id)
         .outerjoin(actor, actor.id == ModerationEntry.actor_id)
+        .outerjoin(Thread, Thread.id == ModerationEntry.thread_id)
         .outerjoin(subject, subject.id == ModerationEntry.subject_user_id)
         .where(ModerationEntry.lesson_id == viewer.lesson.id)
         .order_by(ModerationEntry.id.desc())
         .limit(LOG_PAGE).offset((page - 1) * LOG_PAGE)
     ).all()
     total = rows[0][3] if rows else 0
-    return [{"entry": row[0], "actor": row[1] or "", "subject": row[2] or ""} for row in rows], total
+    # ``thread_lesson``: where the thread is now (a moved thread's link must follow it).
+    return [{"entry": row[0], "actor": row[1] or "", "subject": row[2] or "", "thread_lesson": row[4]}
+            for row in rows], total
 
 
 def assess(db: Session, viewer: Viewer, learner_id: int, marks: Any, comment: Any, complete: Any):

@@ -101,7 +101,8 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
                 continue
             if thread.group_id is not None and row.group_id != thread.group_id:
                 continue
-            if settings.mode == "qa" and not row.posted and not post.by_staff:
+            # Before answering, a Q&A learner sees only the instructors' posts in their threads.
+            if settings.mode == "qa" and not row.posted and not (post.by_staff and thread.by_staff):
                 continue
         found.append(row.user_id)
     return found

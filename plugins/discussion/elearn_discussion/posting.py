@@ -257,6 +257,9 @@ def withdraw(db: Session, viewer: Viewer, post_id: int) -> Post:
         fail(403, _("You can only withdraw your own posts."))
     if post.state == PostState.WITHDRAWN:
         return post
+    if post.state not in (PostState.VISIBLE, PostState.PENDING):
+        # Hidden or rejected: withdrawing would show it again (as a placeholder) and undo the moderator.
+        fail(409, _("This post is not shown."))
     set_state(db, post, thread, PostState.WITHDRAWN)
     if post.is_synthesis:
         post.is_synthesis = False
@@ -272,8 +275,6 @@ def history(db: Session, viewer: Viewer, post_id: int) -> tuple[Post, list[Revis
     post, _thread = visible_post(db, viewer, post_id)
     if post.author_id != viewer.user.id and not viewer.is_staff:
         fail(403, _("Only the author and the instructors can see a post's earlier versions."))
-    if post.state == PostState.WITHDRAWN and not viewer.is_staff and post.author_id != viewer.user.id:
-        fail(404, _("This post does not exist."))
     revisions = list(db.scalars(select(Revision).where(Revision.post_id == post.id).order_by(Revision.id.desc())))
     return post, revisions
 

@@ -76,7 +76,7 @@ def post(viewer: Viewer, item: dict[str, Any], thread_row: Thread, now: datetime
         "created_at": when(found.created_at),
         "edited_at": when(found.edited_at),
         "can_edit": editable,
-        "can_withdraw": own and found.state != PostState.WITHDRAWN,
+        "can_withdraw": own and found.state in (PostState.VISIBLE, PostState.PENDING),
         "can_react": not own and visible and viewer.can_post,
         "can_reply": visible and viewer.can_post and (viewer.is_staff or (not thread_row.locked
                                                                           and thread_row.state == PostState.VISIBLE)),

@@ -87,14 +87,18 @@ def start_thread(lesson_id: int):
 @login_required
 def reply(lesson_id: int, thread_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id, for_post=True)
-    post, ok = _form_action(lambda db: posting.reply(
-        db, viewer, thread_id, request.form.get("body"), request.form.get("parent_id"),
-        request.form.get("quote_id")))
+    def send(db):
+        post = posting.reply(db, viewer, thread_id, request.form.get("body"), request.form.get("parent_id"),
+                             request.form.get("quote_id"))
+        return post.state, _thread_url(viewer, post)  # before the commit: one transaction
+
+    done, ok = _form_action(send)
     if not ok:
         return _back(lesson_id, url_for("discussion.thread", lesson_id=lesson_id, thread_id=thread_id))
-    flash(_("Your post is waiting for a moderator's approval.") if post.state == "pending"
+    state, target = done
+    flash(_("Your post is waiting for a moderator's approval.") if state == "pending"
           else _("Your reply is posted."), "success")
-    return redirect(_thread_url(viewer, post), code=303)
+    return redirect(target, code=303)
 
 
 @bp.route("/lessons/<int:lesson_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -103,10 +107,11 @@ def edit(lesson_id: int, post_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id, for_post=True)
     if request.method == "POST":
-        post, ok = _form_action(lambda db: posting.edit(db, viewer, post_id, request.form.get("body")))
+        target, ok = _form_action(lambda db: _thread_url(
+            viewer, posting.edit(db, viewer, post_id, request.form.get("body"))))
         if ok:
             flash(_("Your changes are saved."), "success")
-            return redirect(_thread_url(viewer, post), code=303)
+            return redirect(target, code=303)
     post, history = posting.history(db, viewer, post_id)
     if post.author_id != current_user.id:
         fail(403, _("You can only edit your own posts."))
@@ -127,10 +132,10 @@ def history(lesson_id: int, post_id: int):
 @login_required
 def withdraw(lesson_id: int, post_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id)
-    post, ok = _form_action(lambda db: posting.withdraw(db, viewer, post_id))
+    target, ok = _form_action(lambda db: _thread_url(viewer, posting.withdraw(db, viewer, post_id)))
     if ok:
         flash(_("Your post is withdrawn."), "success")
-        return redirect(_thread_url(viewer, post), code=303)
+        return redirect(target, code=303)
     return _back(lesson_id)
 
 
@@ -268,7 +273,8 @@ def moderate_thread(lesson_id: int, thread_id: int):
     moderation.require_staff(viewer)
     action = request.form.get("action")
     found, ok = _form_action(lambda db: moderation.moderate_thread(
-        db, viewer, thread_id, action, request.form.get("lesson_id"), request.form.get("group_id")))
+        db, viewer, thread_id, action, request.form.get("lesson_id"),
+        request.form.get("group_id", moderation.KEEP)))
     if ok:
         flash(moderation.done_message(action), "success")
         return redirect(url_for("discussion.thread", lesson_id=found.lesson_id, thread_id=found.id), code=303)

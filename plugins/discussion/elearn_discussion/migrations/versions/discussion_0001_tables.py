@@ -187,6 +187,7 @@ def upgrade() -> None:
     with op.batch_alter_table("x_discussion_posts", schema=None) as batch_op:
         batch_op.create_index("ix_x_discussion_posts_lesson_author", ["lesson_id", "author_id"], unique=False)
         batch_op.create_index("ix_x_discussion_posts_lesson_state", ["lesson_id", "state"], unique=False)
+        batch_op.create_index("ix_x_discussion_posts_synthesis", ["lesson_id", "is_synthesis", "state"], unique=False)
         batch_op.create_index("ix_x_discussion_posts_thread_order", ["thread_id", "root_id", "id"], unique=False)
 
     op.create_table(
@@ -322,6 +323,7 @@ def downgrade() -> None:
     op.drop_table("x_discussion_helpful")
     with op.batch_alter_table("x_discussion_posts", schema=None) as batch_op:
         batch_op.drop_index("ix_x_discussion_posts_thread_order")
+        batch_op.drop_index("ix_x_discussion_posts_synthesis")
         batch_op.drop_index("ix_x_discussion_posts_lesson_state")
         batch_op.drop_index("ix_x_discussion_posts_lesson_author")
 

@@ -1,0 +1,272 @@
+"""The email digest: ``elearn discussion-digest``, run as cron would, against a real SMTP server
+listening in this process. Off unless an SMTP host is configured and the user asked for it;
+one message per user in their language; nothing lost or sent twice when a message is refused."""
+
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from elearn_discussion.models import EmailPreference, Notification
+from flask_babel import force_locale, ngettext
+from sqlalchemy import select
+
+from elearn.cli import main
+from elearn.testing import fresh
+
+SITE = "https://hoc.example.vn"
+SENDER = "thao-luan@example.vn"
+
+
+class Sink:
+    """An aiosmtpd handler keeping every message accepted; refuses the recipients in ``refused``."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def parsed(self):
+        return [(to, message_from_bytes(raw, policy=default_policy), raw) for to, raw in self.messages]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def digest(database_url, tmp_path, smtp):
+    """``digest(*args, smtp=True)``: run ``elearn discussion-digest`` on the test database."""
+
+    def run(*args: str, smtp_host: bool = True):
+        env = {
+            "ELEARN_INSTANCE_PATH": str(tmp_path / "cli-instance"),
+            "ELEARN_DATABASE_URL": database_url,
+            "ELEARN_SECRET_KEY": "cli-test-secret",
+            "ELEARN_SITE_URL": SITE,
+            "ELEARN_DISCUSSION_SMTP_HOST": "127.0.0.1" if smtp_host else None,
+            "ELEARN_DISCUSSION_SMTP_PORT": str(smtp.port),
+            "ELEARN_DISCUSSION_SMTP_STARTTLS": None,
+            "ELEARN_DISCUSSION_SMTP_USER": None,
+            "ELEARN_DISCUSSION_MAIL_FROM": SENDER,
+        }
+        return CliRunner().invoke(main, ["discussion-digest", *args], env=env)
+
+    return run
+
+
+def start(api, lesson, title: str, body: str) -> dict:
+    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["post"]
+
+
+def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
+    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["post"]
+
+
+def opt_in(api):
+    response = api.send("PUT", "/me/email-digest", {"enabled": True})
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.fixture
+def conversation(discussion, as_api):
+    """Alice opens a thread, Bình and the teacher reply to her, Alice answers Bình: Alice has two
+    notifications, Bình one."""
+    site = discussion()
+    alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
+    opening = start(alice, site.lesson, "Vì sao thành viên vắng mặt?", "Mở đầu thảo luận.")
+    thread_id = opening["thread_id"]
+    from_bob = answer(bob, site.lesson, thread_id, "Vì họ bận mùa vụ.")
+    answer(teacher, site.lesson, thread_id, "Hãy nghĩ thêm về thông tin.")
+    answer(alice, site.lesson, thread_id, "Đồng ý với Bình.", parent_id=from_bob["id"])
+    site.thread_id = thread_id
+    site.api = {"alice": alice, "bob": bob, "teacher": teacher}
+    return site
+
+
+def notifications(db, user) -> list[Notification]:
+    return list(fresh(db).scalars(select(Notification).where(Notification.user_id == user.id)
+                                  .order_by(Notification.id)))
+
+
+def test_the_command_is_listed_in_the_elearn_help():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "discussion-digest" in result.output
+
+
+def test_off_by_default_nothing_is_sent_without_the_users_consent(conversation, db, digest, smtp):
+    result = digest()
+    assert result.exit_code == 0, result.output
+    assert "0 digest(s) sent" in result.output
+    assert smtp.messages == []
+    assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
+
+
+def test_an_opted_in_user_gets_one_email_in_their_language_with_links(app, conversation, db, digest, smtp):
+    site = conversation
+    opt_in(site.api["alice"])
+    assert len(notifications(db, site.alice)) == 2
+
+    result = digest()
+    assert result.exit_code == 0, result.output
+    assert "1 digest(s) sent, 0 failed" in result.output
+    [(to, message, raw)] = smtp.parsed()
+    assert to == [site.alice.email]
+
+    # Headers are 7-bit on the wire (RFC 2047 words for the names), and read back in Vietnamese.
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    head.decode("ascii")
+    assert message["To"].addresses[0].display_name == "Alice Nguyễn"
+    assert message["To"].addresses[0].addr_spec == site.alice.email
+    assert message["From"] == SENDER
+    assert message["Content-Language"] == "vi"
+    body = message.get_content()
+    with force_locale("vi"):
+        from elearn_discussion.notify import kind_label
+
+        assert message["Subject"] == ngettext("%(num)d new notification in the discussions",
+                                              "%(num)d new notifications in the discussions", 2)
+        expected = [kind_label("reply", name, "Vì sao thành viên vắng mặt?") for name in ("Bình Trần", "Cô Lan")]
+    for sentence in expected:
+        assert f"- Bài 1: {sentence}" in body
+    assert f"{SITE}/x/discussion/lessons/{site.lesson.id}/threads/{site.thread_id}" in body
+    assert f"{SITE}/x/discussion/notifications" in body
+    assert "Mở đầu" not in body  # names and titles only, never a post's text
+
+    found = notifications(db, site.alice)
+    assert all(n.emailed_at is not None for n in found)
+    assert all(n.read_at is None for n in found)  # emailed is not read
+    assert fresh(db).get(EmailPreference, site.alice.id).last_sent_at is not None
+    # Bình did not ask: his notification waits, un-emailed.
+    assert all(n.emailed_at is None for n in notifications(db, site.bob))
+
+
+def test_a_second_run_sends_nothing_new(conversation, db, digest, smtp):
+    opt_in(conversation.api["alice"])
+    assert digest().exit_code == 0
+    assert len(smtp.messages) == 1
+
+    again = digest()
+    assert again.exit_code == 0, again.output
+    assert "0 digest(s) sent" in again.output
+    assert len(smtp.messages) == 1
+
+    # Something new later: only that goes out next time.
+    answer(conversation.api["bob"], conversation.lesson, conversation.thread_id, "Thêm một ý nữa.")
+    assert digest().exit_code == 0
+    assert len(smtp.messages) == 2
+    body = smtp.parsed()[1][1].get_content()
+    assert "Cô Lan" not in body and "Bình Trần" in body
+
+
+def test_read_notifications_are_not_emailed(conversation, db, digest, smtp):
+    alice = conversation.api["alice"]
+    opt_in(alice)
+    assert alice.send("POST", "/notifications/read", {}).status_code == 200
+    assert digest().exit_code == 0
+    assert smtp.messages == []
+    assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
+
+
+def test_the_users_language_english(conversation, db, digest, smtp):
+    conversation.bob.locale = "en"
+    db.add(conversation.bob)
+    db.commit()
+    opt_in(conversation.api["bob"])
+    assert digest().exit_code == 0
+    [(_to, message, _raw)] = smtp.parsed()
+    assert message["Content-Language"] == "en"
+    assert message["Subject"] == "1 new notification in the discussions"
+    body = message.get_content()
+    assert "Hello Bình Trần," in body
+    assert "- Lesson 1: Alice Nguyễn replied to you in “Vì sao thành viên vắng mặt?”." in body
+
+
+def test_without_an_smtp_host_digests_are_off_and_nothing_is_touched(conversation, db, digest, smtp):
+    opt_in(conversation.api["alice"])
+    result = digest(smtp_host=False)
+    assert result.exit_code == 0, result.output
+    assert "email digests are off" in result.output
+    assert smtp.messages == []
+    assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
+    assert fresh(db).get(EmailPreference, conversation.alice.id).last_sent_at is None
+
+
+def test_a_dry_run_prints_and_changes_nothing(conversation, db, digest, smtp):
+    opt_in(conversation.api["alice"])
+    result = digest("--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"To: Alice Nguyễn <{conversation.alice.email}>" in result.output
+    assert f"{SITE}/x/discussion/lessons/{conversation.lesson.id}/threads/{conversation.thread_id}" in result.output
+    assert "dry run: 1 digest(s) would be sent" in result.output
+    assert smtp.messages == []
+    assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
+
+
+def test_a_refused_recipient_keeps_their_notifications_and_the_others_get_theirs(conversation, db, digest, smtp):
+    site = conversation
+    opt_in(site.api["alice"])
+    opt_in(site.api["bob"])
+    smtp.refused.add(site.alice.email)
+
+    result = digest()
+    assert result.exit_code == 1
+    assert f"not sent to {site.alice.email}" in result.output
+    assert "1 digest(s) sent, 1 failed" in result.output
+    assert [to for to, _raw in smtp.messages] == [[site.bob.email]]
+    assert all(n.emailed_at is None for n in notifications(db, site.alice))
+    assert fresh(db).get(EmailPreference, site.alice.id).last_sent_at is None
+    assert all(n.emailed_at is not None for n in notifications(db, site.bob))
+
+    # The server takes Alice's mail again: she gets hers, Bình nothing twice.
+    smtp.refused.clear()
+    again = digest()
+    assert again.exit_code == 0, again.output
+    assert [to for to, _raw in smtp.messages] == [[site.bob.email], [site.alice.email]]
+    assert all(n.emailed_at is not None for n in notifications(db, site.alice))
+
+
+def test_an_unreachable_server_sends_and_marks_nothing(conversation, db, digest, smtp, database_url, tmp_path):
+    opt_in(conversation.api["alice"])
+    env = {
+        "ELEARN_INSTANCE_PATH": str(tmp_path / "cli-instance"),
+        "ELEARN_DATABASE_URL": database_url,
+        "ELEARN_SECRET_KEY": "cli-test-secret",
+        "ELEARN_DISCUSSION_SMTP_HOST": "127.0.0.1",
+        "ELEARN_DISCUSSION_SMTP_PORT": str(_free_port()),  # nobody listens there
+        "ELEARN_DISCUSSION_MAIL_FROM": SENDER,
+    }
+    result = CliRunner().invoke(main, ["discussion-digest"], env=env)
+    assert result.exit_code == 1
+    assert "0 digest(s) sent, 1 failed" in result.output
+    assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
