@@ -87,6 +87,9 @@ def learner_lesson(db: Session, user: User | None, lesson_id: int, type_name: st
     403 not enrolled; with ``for_submit`` also 403 for staff previewing and retired lessons."""
     if user is None or not user.is_authenticated:
         fail(401, _("Please log in to continue."))
+    # The User itself, not Flask-Login's proxy: pages read user.id many times, each read through
+    # the proxy a lookup.
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user
     lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
     access = course_access(db, user, lesson.course, enrolment)
     if lesson.type_name != type_name:
@@ -261,20 +264,28 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     return _store(db, user, lesson, access.enrolment, progress, outcome)
 
 
-def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome) -> SubmitResult | None:
+def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome,
+                   known: LearnerLesson | None = None) -> SubmitResult | None:
     """Store an outcome decided outside a learner's submission: a moderator approving the post
     that completes a learner's participation, an instructor's grade or sign-off.
 
     Same rules as ``submit`` (the progress row locked, a completed lesson stays completed,
     the course completed with its last lesson, ``elearn_progress_changed`` called). Returns
     None, storing nothing, when ``user`` is not enrolled in the lesson's course (staff, or a
-    learner who left). Runs in the caller's transaction; the caller commits.
+    learner who left). ``known``: what ``learner_lesson`` loaded for this same user and lesson
+    earlier in the transaction, which spares looking the enrolment and progress up again.
+    Runs in the caller's transaction; the caller commits.
     """
-    enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                  Enrolment.course_id == lesson.course_id))
+    if known is not None and known.access.user is not None and known.access.user.id == user.id \
+            and known.lesson.id == lesson.id:
+        enrolment, found = known.access.enrolment, known.progress
+    else:
+        enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
+                                                      Enrolment.course_id == lesson.course_id))
+        found = None
     if enrolment is None:
         return None
-    progress = _locked_progress(db, user, lesson, None)
+    progress = _locked_progress(db, user, lesson, found)
     return _store(db, user, lesson, enrolment, progress, outcome)
 
 

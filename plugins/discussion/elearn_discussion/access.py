@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from elearn.learning.service import learner_lesson
-from elearn.models import GroupMember, Lesson, LessonProgress, User
+from elearn.learning.service import LearnerLesson, learner_lesson
+from elearn.models import GroupMember, Lesson, User
 from elearn.security import fail
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Post, PostState, Subscription, Thread
@@ -37,7 +37,9 @@ class Viewer:
     has_posted: bool  # for Q&A: a post of theirs (visible or waiting) is in this discussion
     subscribed: bool
     synthesis: dict[str, Any] | None
-    progress: LessonProgress | None = None
+    # What learner_lesson loaded (access, progress): lets the viewer's own progress be stored
+    # without looking it up again.
+    known: LearnerLesson | None = None
 
     @property
     def can_post(self) -> bool:
@@ -76,11 +78,18 @@ class Viewer:
         return and_(*conditions)
 
     def post_filter(self, post=Post) -> ColumnElement[bool]:
-        if self.is_staff:
-            return true()
-        mine = post.author_id == self.user.id
-        shown = or_(mine, post.state.in_(PostState.SHOWN))
-        return shown if self.sees_others else and_(shown, or_(mine, post.by_staff))
+        return post_visibility(post, literal(self.user.id), self.is_staff, self.sees_others)
+
+
+def post_visibility(post, me: Any, staff: bool, sees_others: bool) -> ColumnElement[bool]:
+    """The posts someone may see: all for staff; else visible and withdrawn ones, and their own
+    (``me``: their id, as a value or a bound parameter), without other learners' while a Q&A
+    discussion hides them."""
+    if staff:
+        return true()
+    mine = post.author_id == me
+    shown = or_(mine, post.state.in_(PostState.SHOWN))
+    return shown if sees_others else and_(shown, or_(mine, post.by_staff))
 
 
 def open_discussion(db: Session, user: User | None, lesson_id: int, for_post: bool = False) -> Viewer:
@@ -89,7 +98,7 @@ def open_discussion(db: Session, user: User | None, lesson_id: int, for_post: bo
     found = learner_lesson(db, user, lesson_id, TYPE_NAME)
     viewer = viewer_for(db, found.lesson, found.access.user, found.access.can_teach,
                         found.access.can_submit(found.lesson))
-    viewer.progress = found.progress
+    viewer.known = found
     if for_post and not viewer.can_post:
         fail(403, _("Only enrolled learners and the course's instructors can post here."))
     return viewer

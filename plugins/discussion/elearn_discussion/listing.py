@@ -9,13 +9,14 @@ may see it. ``page`` beyond the end gives an empty page, never an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from elearn.models import CourseGroup, User
-from elearn_discussion.access import Viewer
+from elearn_discussion.access import Viewer, post_visibility
 from elearn_discussion.models import HelpfulMark, Post, PostState, Thread
 
 MAX_PAGE = 100_000
@@ -73,29 +74,9 @@ def _count_threads(db: Session, viewer: Viewer, number: int) -> int:
 
 
 def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
-    """One page of a thread. The page's ids are chosen first, so the joins (authors, the quoted
-    post, the reader's helpful marks) run for those rows only; the total comes from an
-    uncorrelated subquery, computed once."""
     size = viewer.settings.page_size
-    author, quoted, quoted_author, counted = _AUTHOR, _QUOTED, _QUOTED_AUTHOR, _COUNTED_POST
-    page_ids = (
-        select(Post.id.label("id"))
-        .where(Post.thread_id == thread.id, viewer.post_filter())
-        .order_by(Post.root_id, Post.id)
-        .limit(size).offset((number - 1) * size)
-        .subquery()
-    )
-    total = (select(func.count()).select_from(counted)
-             .where(counted.thread_id == thread.id, viewer.post_filter(counted)).scalar_subquery())
-    mine = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.user.id)
-    rows = db.execute(
-        select(Post, author.name, quoted, quoted_author.name, mine, total)
-        .join(page_ids, page_ids.c.id == Post.id)
-        .join(author, author.id == Post.author_id)
-        .outerjoin(quoted, (quoted.id == Post.quote_id) & viewer.post_filter(quoted))
-        .outerjoin(quoted_author, quoted_author.id == quoted.author_id)
-        .order_by(Post.root_id, Post.id)
-    ).all()
+    params = {"thread_id": thread.id, "me": viewer.user.id, "limit": size, "offset": (number - 1) * size}
+    rows = db.execute(_posts_statement(viewer.is_staff, viewer.sees_others), params).all()
     items = []
     for post, name, quote, quote_name, helpful_by_me, _total in rows:
         quote_view = None
@@ -105,3 +86,32 @@ def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
         items.append({"post": post, "author": name, "quote": quote_view, "helpful_by_me": bool(helpful_by_me)})
     total_found = rows[0][5] if rows else 0
     return Page(items, number, size, total_found)
+
+
+@lru_cache(maxsize=4)
+def _posts_statement(staff: bool, sees_others: bool):
+    """One page of a thread, built once per kind of reader (bound parameters: thread_id, me,
+    limit, offset). The page's ids are chosen first, so the joins (authors, the quoted post, the
+    reader's helpful marks) run for those rows only; the total comes from an uncorrelated
+    subquery, computed once."""
+    me = bindparam("me")
+    author, quoted, quoted_author, counted = _AUTHOR, _QUOTED, _QUOTED_AUTHOR, _COUNTED_POST
+    page_ids = (
+        select(Post.id.label("id"))
+        .where(Post.thread_id == bindparam("thread_id"), post_visibility(Post, me, staff, sees_others))
+        .order_by(Post.root_id, Post.id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
+        .subquery()
+    )
+    total = (select(func.count()).select_from(counted)
+             .where(counted.thread_id == bindparam("thread_id"), post_visibility(counted, me, staff, sees_others))
+             .scalar_subquery())
+    helpful_by_me = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == me)
+    return (
+        select(Post, author.name, quoted, quoted_author.name, helpful_by_me, total)
+        .join(page_ids, page_ids.c.id == Post.id)
+        .join(author, author.id == Post.author_id)
+        .outerjoin(quoted, (quoted.id == Post.quote_id) & post_visibility(quoted, me, staff, sees_others))
+        .outerjoin(quoted_author, quoted_author.id == quoted.author_id)
+        .order_by(Post.root_id, Post.id)
+    )

@@ -22,6 +22,8 @@ from elearn_discussion.content import Settings
 from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
 
 PAGE_SIZE = 30
+# Made once: an alias proxies every column of its table, a cost not to pay per request.
+_OWN_POST, _ACTOR = aliased(Post, name="own_post"), aliased(User, name="actor")
 
 
 def kind_label(kind: str, actor: str, thread: str) -> str:
@@ -80,7 +82,7 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
     if not subscribers_only:
         people = people.union(select(Post.author_id).where(Post.lesson_id == lesson.id))
     people = people.subquery()
-    own = aliased(Post)
+    own = _OWN_POST
     posted = exists().where(own.lesson_id == lesson.id, own.author_id == people.c.user_id,
                             own.state.in_((PostState.VISIBLE, PostState.PENDING)))
     rows = db.execute(
@@ -110,7 +112,7 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
 
 def for_user(db: Session, user: User, page: int = 1) -> tuple[list[dict], int, int]:
     """A page of the user's notifications, newest first, with the total and the unread count."""
-    actor = aliased(User)
+    actor = _ACTOR
     rows = db.execute(
         select(Notification, Thread.title, Lesson.title_vi, Lesson.title_en, actor.name,
                func.count().over().label("total"))

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
-from elearn.learning.service import record_outcome
+from elearn.learning.service import LearnerLesson, record_outcome
 from elearn.models import Enrolment, Lesson, Status, User
 from elearn.plugins.lesson_type import Outcome
 from elearn.security import fail
@@ -63,7 +63,7 @@ def rule_text(settings: Settings) -> str:
     return _("To complete this discussion: at least %(posts)d posts.", posts=max(rule["posts"], 1))
 
 
-def refresh(db: Session, lesson: Lesson, user_id: int) -> None:
+def refresh(db: Session, lesson: Lesson, user_id: int, known: LearnerLesson | None = None) -> None:
     """Recompute a learner's progress on the discussion from what is visible now (a completed
     discussion stays completed: the core keeps it). The progress state carries the counts and
     the instructor's assessment, so the lesson page shows them without another query."""
@@ -85,7 +85,7 @@ def refresh(db: Session, lesson: Lesson, user_id: int) -> None:
                                "graded_at": assessment.graded_at.isoformat() if assessment.graded_at else None}
     record_outcome(db, db.get(User, user_id), lesson, Outcome(
         status=status, score=assessment.score if assessment is not None else None, counts_as_attempt=False,
-        state=state))
+        state=state), known=known)
 
 
 def assess(db: Session, lesson: Lesson, grader: User, learner_id: int, marks: Any, comment: Any,

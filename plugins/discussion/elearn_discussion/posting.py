@@ -118,11 +118,12 @@ def set_state(db: Session, post: Post, thread: Thread, state: str) -> None:
             thread.staff_replied = True
 
 
-def published(db: Session, post: Post, thread: Thread, lesson) -> None:
-    """A post became visible: tell those it concerns, and count it for its author."""
+def published(db: Session, post: Post, thread: Thread, lesson, known=None) -> None:
+    """A post became visible: tell those it concerns, and count it for its author (``known``:
+    the author's lesson and progress, when the author is the one posting)."""
     notify.post_published(db, post, thread, lesson)
     if not post.by_staff:
-        participation.refresh(db, lesson, post.author_id)
+        participation.refresh(db, lesson, post.author_id, known)
 
 
 # -- posting -----------------------------------------------------------------------------
@@ -217,13 +218,13 @@ def _post_in_thread(db: Session, viewer: Viewer, thread: Thread, post_id: int | 
 def _after_new_post(db: Session, viewer: Viewer, post: Post, thread: Thread) -> None:
     if post.state != PostState.VISIBLE:
         if not viewer.is_staff:
-            participation.refresh(db, viewer.lesson, viewer.user.id)  # started, waiting for approval
+            participation.refresh(db, viewer.lesson, viewer.user.id, viewer.known)  # started, waiting for approval
         return
     if not post.is_opening:
         thread.reply_count += 1
         thread.staff_replied = thread.staff_replied or post.by_staff
     thread.last_activity_at = post.created_at
-    published(db, post, thread, viewer.lesson)
+    published(db, post, thread, viewer.lesson, viewer.known)
 
 
 # -- changing one's own post -------------------------------------------------------------
@@ -247,7 +248,7 @@ def edit(db: Session, viewer: Viewer, post_id: int, body: object) -> Post:
     post.body_md, post.body_html, post.edited_at = body_md, body_html, now
     if post.state == PostState.VISIBLE and _new_post_state(viewer) == PostState.PENDING:
         set_state(db, post, thread, PostState.PENDING)  # pre-moderated: the new text is approved again
-        participation.refresh(db, viewer.lesson, viewer.user.id)
+        participation.refresh(db, viewer.lesson, viewer.user.id, viewer.known)
     return post
 
 
@@ -266,7 +267,7 @@ def withdraw(db: Session, viewer: Viewer, post_id: int) -> Post:
     if thread.resolved_post_id == post.id:
         thread.resolved_post_id = None
     if not viewer.is_staff:
-        participation.refresh(db, viewer.lesson, viewer.user.id)
+        participation.refresh(db, viewer.lesson, viewer.user.id, viewer.known)
     return post
 
 

@@ -188,7 +188,11 @@ def upgrade() -> None:
         batch_op.create_index("ix_x_discussion_posts_lesson_author", ["lesson_id", "author_id"], unique=False)
         batch_op.create_index("ix_x_discussion_posts_lesson_state", ["lesson_id", "state"], unique=False)
         batch_op.create_index("ix_x_discussion_posts_synthesis", ["lesson_id", "is_synthesis", "state"], unique=False)
-        batch_op.create_index("ix_x_discussion_posts_thread_order", ["thread_id", "root_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_x_discussion_posts_thread_order",
+            ["thread_id", "root_id", "id", "state", "author_id", "by_staff"],
+            unique=False,
+        )
 
     op.create_table(
         "x_discussion_helpful",
