@@ -84,19 +84,43 @@ def as_api(client, api_token):
             def lesson(self, lesson_id: int, **params):
                 return client.get(f"/api/v1/lessons/{lesson_id}", headers=headers, query_string=params)
 
+            # The steps most tests take on the way, each asserted to succeed.
+
+            def start(self, lesson, title: str, body: str, **extra) -> dict:
+                response = self.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body, **extra})
+                assert response.status_code == 201, response.get_json()
+                return response.get_json()["post"]
+
+            def answer(self, lesson, thread_id: int, body: str, **extra) -> dict:
+                response = self.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
+                assert response.status_code == 201, response.get_json()
+                return response.get_json()["post"]
+
+            def moderate(self, lesson, post_id: int, action: str, reason: str | None = None) -> dict:
+                response = self.send("POST", f"/lessons/{lesson.id}/posts/{post_id}/moderation",
+                                     {"action": action, "reason": reason})
+                assert response.status_code == 200, response.get_json()
+                return response.get_json()["post"]
+
         return Api()
 
     return make
 
 
 @pytest.fixture
-def form_post(client):
-    """``form_post(path, **fields)``: POST a form as a browser would, with the CSRF token of a page
-    already seen in this session (the token is the same on every page of a session)."""
+def signed_in(app, login):
+    """``signed_in(user)``: a browser-like client of its own, logged in through the login form;
+    ``.submit(path, **fields)`` posts a form with the session's CSRF token, as a browser would."""
 
-    def post(path: str, token_from: str = "/me", **fields):
-        page = client.get(token_from).get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        return client.post(path, data={"csrf_token": token, **fields})
+    class Client(app.test_client_class):
+        def submit(self, path: str, **fields):
+            page = self.get("/me").get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            return self.post(path, data={"csrf_token": token, **fields})
 
-    return post
+    def make(user):
+        client = Client(app, app.response_class, use_cookies=True)
+        login(client, user)
+        return client
+
+    return make

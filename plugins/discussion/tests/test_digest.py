@@ -80,18 +80,6 @@ def digest(database_url, tmp_path, smtp):
     return run
 
 
-def start(api, lesson, title: str, body: str) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
 def opt_in(api):
     response = api.send("PUT", "/me/email-digest", {"enabled": True})
     assert response.status_code == 200, response.get_json()
@@ -103,11 +91,11 @@ def conversation(discussion, as_api):
     notifications, Bình one."""
     site = discussion()
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(alice, site.lesson, "Vì sao thành viên vắng mặt?", "Mở đầu thảo luận.")
+    opening = alice.start(site.lesson, "Vì sao thành viên vắng mặt?", "Mở đầu thảo luận.")
     thread_id = opening["thread_id"]
-    from_bob = answer(bob, site.lesson, thread_id, "Vì họ bận mùa vụ.")
-    answer(teacher, site.lesson, thread_id, "Hãy nghĩ thêm về thông tin.")
-    answer(alice, site.lesson, thread_id, "Đồng ý với Bình.", parent_id=from_bob["id"])
+    from_bob = bob.answer(site.lesson, thread_id, "Vì họ bận mùa vụ.")
+    teacher.answer(site.lesson, thread_id, "Hãy nghĩ thêm về thông tin.")
+    alice.answer(site.lesson, thread_id, "Đồng ý với Bình.", parent_id=from_bob["id"])
     site.thread_id = thread_id
     site.api = {"alice": alice, "bob": bob, "teacher": teacher}
     return site
@@ -182,7 +170,7 @@ def test_a_second_run_sends_nothing_new(conversation, db, digest, smtp):
     assert len(smtp.messages) == 1
 
     # Something new later: only that goes out next time.
-    answer(conversation.api["bob"], conversation.lesson, conversation.thread_id, "Thêm một ý nữa.")
+    conversation.api["bob"].answer(conversation.lesson, conversation.thread_id, "Thêm một ý nữa.")
     assert digest().exit_code == 0
     assert len(smtp.messages) == 2
     body = smtp.parsed()[1][1].get_content()

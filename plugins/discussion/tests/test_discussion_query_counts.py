@@ -8,31 +8,7 @@ be equal (no query per thread, post or author), and the lesson page stays within
 
 from __future__ import annotations
 
-import pytest
-
 LESSON_LIMIT = 7
-
-
-@pytest.fixture
-def browser(app, login):
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def start(api, lesson, title: str, body: str) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
 
 
 def count_posts(api, lesson, thread_id: int) -> int:
@@ -51,7 +27,7 @@ def measure(count_queries, pages: dict) -> dict[str, int]:
 
 
 def test_discussion_pages_issue_the_same_few_queries_for_3_or_60_posts(
-        discussion, as_api, browser, make_user, enrol, count_queries):
+        discussion, as_api, signed_in, make_user, enrol, count_queries):
     site = discussion(page_size=100, rubric=[{"id": "analysis", "title": "Phân tích", "points": 10}])
     lid = site.lesson.id
     teacher, alice, bob = as_api(site.teacher), as_api(site.alice), as_api(site.bob)
@@ -62,22 +38,22 @@ def test_discussion_pages_issue_the_same_few_queries_for_3_or_60_posts(
         others.append(as_api(person))
 
     # Small: a thread of three posts by the learner, another learner and the instructor.
-    question = start(teacher, site.lesson, "Câu hỏi của cô", "Vì sao vắng mặt?")
+    question = teacher.start(site.lesson, "Câu hỏi của cô", "Vì sao vắng mặt?")
     tid = question["thread_id"]
-    first = answer(alice, site.lesson, tid, "Alice: vì mùa vụ")
-    summary = answer(teacher, site.lesson, tid, "Tổng kết của cô", parent_id=first["id"])
+    first = alice.answer(site.lesson, tid, "Alice: vì mùa vụ")
+    summary = teacher.answer(site.lesson, tid, "Tổng kết của cô", parent_id=first["id"])
     assert teacher.send("POST", f"/lessons/{lid}/posts/{summary['id']}/moderation",
                         {"action": "synthesis"}).status_code == 200
     assert teacher.send("PUT", f"/lessons/{lid}/participants/{site.alice.id}",
                         {"marks": {"analysis": 7}, "comment": "Tốt", "complete": False}).status_code == 200
 
-    alice_browser = browser(site.alice)
+    alice_browser = signed_in(site.alice)
     pages = {
         "lesson page": (alice_browser.get, f"/lessons/{lid}"),
         "thread page": (alice_browser.get, f"/x/discussion/lessons/{lid}/threads/{tid}"),
         "lesson API": (lambda url: alice.lesson(lid), None),
         "thread API": (alice.get, f"/lessons/{lid}/threads/{tid}"),
-        "instructor's thread page": (browser(site.teacher).get, f"/x/discussion/lessons/{lid}/threads/{tid}"),
+        "instructor's thread page": (signed_in(site.teacher).get, f"/x/discussion/lessons/{lid}/threads/{tid}"),
     }
     assert count_posts(alice, site.lesson, tid) == 3
     small = measure(count_queries, pages)
@@ -93,18 +69,18 @@ def test_discussion_pages_issue_the_same_few_queries_for_3_or_60_posts(
             extra["parent_id"] = posted[-1]["id"]
         if len(posted) % 4 == 0:
             extra["quote_id"] = posted[-2]["id"]
-        posted.append(answer(writer, site.lesson, tid, f"Ý kiến số {len(posted)}", **extra))
+        posted.append(writer.answer(site.lesson, tid, f"Ý kiến số {len(posted)}", **extra))
     for post in posted[1:10]:
         assert alice.send("PUT", f"/lessons/{lid}/posts/{post['id']}/helpful").status_code == 200
     assert bob.send("POST", f"/lessons/{lid}/posts/{posted[5]['id']}/withdraw").status_code == 200
     assert teacher.send("POST", f"/lessons/{lid}/posts/{posted[7]['id']}/moderation",
                         {"action": "hide", "reason": "Lạc đề"}).status_code == 200
-    mine = answer(alice, site.lesson, tid, "Alice bổ sung")
+    mine = alice.answer(site.lesson, tid, "Alice bổ sung")
     assert teacher.send("POST", f"/lessons/{lid}/posts/{mine['id']}/moderation",
                         {"action": "hide", "reason": "Trùng ý"}).status_code == 200
     for i, writer in enumerate([alice, *writers] * 3):
-        start(writer, site.lesson, f"Chủ đề {i}", "Nội dung")
-    pinned = start(bob, site.lesson, "Chủ đề ghim", "Nội dung")
+        writer.start(site.lesson, f"Chủ đề {i}", "Nội dung")
+    pinned = bob.start(site.lesson, "Chủ đề ghim", "Nội dung")
     assert teacher.send("POST", f"/lessons/{lid}/threads/{pinned['thread_id']}/moderation",
                         {"action": "pin"}).status_code == 200
     assert teacher.send("POST", f"/lessons/{lid}/posts/{posted[3]['id']}/moderation",

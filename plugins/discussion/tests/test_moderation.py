@@ -4,42 +4,12 @@ required to take a post down and are shown to its author."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from elearn_discussion.models import ModerationEntry, Post, Thread
 from sqlalchemy import func, select
 
 from elearn.models import Lesson
 from elearn.testing import fresh
-
-
-@pytest.fixture
-def browser(app, login):
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def submit_form(client, path: str, **fields):
-    page = client.get("/me").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def start(api, lesson, title: str, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
 
 
 def post_action(api, lesson, post_id: int, action: str, reason: str | None = None):
@@ -75,15 +45,15 @@ def second_discussion(app, db):
 # -- the audit log -----------------------------------------------------------------------
 
 
-def test_every_moderation_action_writes_one_log_row(discussion, as_api, browser, second_discussion):
+def test_every_moderation_action_writes_one_log_row(discussion, as_api, signed_in, second_discussion):
     site = discussion(moderation="pre")
     other = second_discussion(site.course)
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    question = start(teacher, site.lesson, "Câu hỏi của cô", "Vì sao vắng mặt?")
+    question = teacher.start(site.lesson, "Câu hỏi của cô", "Vì sao vắng mặt?")
     tid = question["thread_id"]
-    first = answer(alice, site.lesson, tid, "Vì mùa vụ")
-    second = answer(bob, site.lesson, tid, "Vì giấy mời")
-    summary = answer(teacher, site.lesson, tid, "Tổng kết của cô")
+    first = alice.answer(site.lesson, tid, "Vì mùa vụ")
+    second = bob.answer(site.lesson, tid, "Vì giấy mời")
+    summary = teacher.answer(site.lesson, tid, "Tổng kết của cô")
 
     steps = [
         (lambda: post_action(teacher, site.lesson, first["id"], "approve"), "approve", ""),
@@ -112,7 +82,7 @@ def test_every_moderation_action_writes_one_log_row(discussion, as_api, browser,
         assert (newest["action"], newest["reason"], newest["actor"]) == (action, reason, "Cô Lan")
         assert newest["thread_id"] == tid
 
-    page = browser(site.teacher).get(f"/x/discussion/lessons/{site.lesson.id}/log").get_data(as_text=True)
+    page = signed_in(site.teacher).get(f"/x/discussion/lessons/{site.lesson.id}/log").get_data(as_text=True)
     assert page.count("<tr>") == expected_total + 1  # the header row and one row per action
     assert "Trùng ý" in page and "Lạc đề" in page
 
@@ -127,7 +97,7 @@ def test_every_moderation_action_writes_one_log_row(discussion, as_api, browser,
 def test_a_refused_moderation_action_writes_no_log_row(discussion, as_api, db):
     site = discussion()
     teacher = as_api(site.teacher)
-    post = start(as_api(site.alice), site.lesson, "Ý kiến", "Nội dung")
+    post = as_api(site.alice).start(site.lesson, "Ý kiến", "Nội dung")
     assert post_action(teacher, site.lesson, post["id"], "approve").status_code == 409  # not waiting
     assert post_action(teacher, site.lesson, post["id"], "restore").status_code == 409  # not hidden
     assert post_action(teacher, site.lesson, post["id"], "dismiss_reports").status_code == 409
@@ -140,15 +110,15 @@ def test_a_refused_moderation_action_writes_no_log_row(discussion, as_api, db):
     assert db.scalar(select(func.count()).select_from(ModerationEntry)) == 0
 
 
-def test_moderating_through_the_forms_is_logged_too(discussion, as_api, browser):
+def test_moderating_through_the_forms_is_logged_too(discussion, as_api, signed_in):
     site = discussion()
     lid = site.lesson.id
-    post = start(as_api(site.alice), site.lesson, "Ý kiến", "FORMTEXT Nội dung")
-    staff = browser(site.teacher)
-    hidden = submit_form(staff, f"/x/discussion/lessons/{lid}/posts/{post['id']}/moderate", action="hide",
+    post = as_api(site.alice).start(site.lesson, "Ý kiến", "FORMTEXT Nội dung")
+    staff = signed_in(site.teacher)
+    hidden = staff.submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/moderate", action="hide",
                          reason="FORMREASON Lạc đề")
     assert hidden.status_code == 303
-    pinned = submit_form(staff, f"/x/discussion/lessons/{lid}/threads/{post['thread_id']}/moderate", action="pin")
+    pinned = staff.submit(f"/x/discussion/lessons/{lid}/threads/{post['thread_id']}/moderate", action="pin")
     assert pinned.status_code == 303
 
     log = log_of(as_api(site.teacher), site.lesson)
@@ -161,18 +131,18 @@ def test_moderating_through_the_forms_is_logged_too(discussion, as_api, browser)
 # -- reasons -----------------------------------------------------------------------------
 
 
-def test_rejecting_or_hiding_needs_a_reason(discussion, as_api, browser, db):
+def test_rejecting_or_hiding_needs_a_reason(discussion, as_api, signed_in, db):
     site = discussion(moderation="pre")
     lid = site.lesson.id
     teacher = as_api(site.teacher)
-    waiting = start(as_api(site.alice), site.lesson, "Chờ duyệt", "Nội dung chờ")
-    shown = start(teacher, site.lesson, "Của cô", "Nội dung của cô")
+    waiting = as_api(site.alice).start(site.lesson, "Chờ duyệt", "Nội dung chờ")
+    shown = teacher.start(site.lesson, "Của cô", "Nội dung của cô")
     for post, action in ((waiting, "reject"), (shown, "hide")):
         for reason in (None, "", "   "):
             refused = post_action(teacher, site.lesson, post["id"], action, reason)
             assert refused.status_code == 400, (action, reason)
         assert post_action(teacher, site.lesson, post["id"], action, "x" * 1001).status_code == 400
-        submit_form(browser(site.teacher), f"/x/discussion/lessons/{lid}/posts/{post['id']}/moderate",
+        signed_in(site.teacher).submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/moderate",
                     action=action, reason="")
     fresh(db)
     assert (db.get(Post, waiting["id"]).state, db.get(Post, shown["id"]).state) == ("pending", "visible")
@@ -181,19 +151,19 @@ def test_rejecting_or_hiding_needs_a_reason(discussion, as_api, browser, db):
 
 @pytest.mark.parametrize("moderation_mode, action", [("post", "hide"), ("pre", "reject")])
 def test_the_reason_is_shown_to_the_author_on_the_thread_and_in_a_notification(
-        discussion, as_api, browser, moderation_mode, action):
+        discussion, as_api, signed_in, moderation_mode, action):
     site = discussion(moderation=moderation_mode)
     lid = site.lesson.id
     alice, teacher = as_api(site.alice), as_api(site.teacher)
-    question = start(teacher, site.lesson, "Câu hỏi", "Vì sao?")
-    reply = answer(alice, site.lesson, question["thread_id"], "Nội dung của Alice")
+    question = teacher.start(site.lesson, "Câu hỏi", "Vì sao?")
+    reply = alice.answer(site.lesson, question["thread_id"], "Nội dung của Alice")
     done = post_action(teacher, site.lesson, reply["id"], action, "REASONTEXT có số điện thoại")
     assert done.status_code == 200
 
     mine = next(p for p in alice.get(f"/lessons/{lid}/threads/{question['thread_id']}").get_json()["posts"]["items"]
                 if p["id"] == reply["id"])
     assert mine["reason"] == "REASONTEXT có số điện thoại"
-    alice_browser = browser(site.alice)
+    alice_browser = signed_in(site.alice)
     page = alice_browser.get(f"/x/discussion/lessons/{lid}/threads/{question['thread_id']}").get_data(as_text=True)
     assert "REASONTEXT có số điện thoại" in page
 
@@ -210,13 +180,13 @@ def test_the_reason_is_shown_to_the_author_on_the_thread_and_in_a_notification(
 # -- synthesis ---------------------------------------------------------------------------
 
 
-def test_the_synthesis_is_shown_at_the_top_of_the_lesson_page_for_learners(discussion, as_api, browser):
+def test_the_synthesis_is_shown_at_the_top_of_the_lesson_page_for_learners(discussion, as_api, signed_in):
     site = discussion()
     lid = site.lesson.id
     teacher = as_api(site.teacher)
-    question = start(as_api(site.alice), site.lesson, "THREADTITLE Câu hỏi", "Vì sao?")
-    summary = answer(teacher, site.lesson, question["thread_id"], "SYNTHESISTEXT Tổng kết: đổi giờ họp.")
-    bob_browser = browser(site.bob)
+    question = as_api(site.alice).start(site.lesson, "THREADTITLE Câu hỏi", "Vì sao?")
+    summary = teacher.answer(site.lesson, question["thread_id"], "SYNTHESISTEXT Tổng kết: đổi giờ họp.")
+    bob_browser = signed_in(site.bob)
     assert "SYNTHESISTEXT" not in bob_browser.get(f"/lessons/{lid}").get_data(as_text=True)
     assert as_api(site.bob).lesson(lid).get_json()["view"]["synthesis"] is None
 
@@ -240,8 +210,8 @@ def test_a_synthesis_in_a_group_thread_is_shown_only_to_that_group(discussion, a
     group_a = put_in_group(site.course, site.alice, "a")
     put_in_group(site.course, site.bob, "b")
     teacher = as_api(site.teacher)
-    question = start(teacher, site.lesson, "Nhóm A", "Câu hỏi cho nhóm A", group_id=group_a.id)
-    summary = answer(teacher, site.lesson, question["thread_id"], "GROUPSYNTHESIS Kết luận nhóm A")
+    question = teacher.start(site.lesson, "Nhóm A", "Câu hỏi cho nhóm A", group_id=group_a.id)
+    summary = teacher.answer(site.lesson, question["thread_id"], "GROUPSYNTHESIS Kết luận nhóm A")
     assert post_action(teacher, site.lesson, summary["id"], "synthesis").status_code == 200
 
     assert "GROUPSYNTHESIS" in as_api(site.alice).lesson(site.lesson.id).get_json()["view"]["synthesis"]["html"]
@@ -251,17 +221,17 @@ def test_a_synthesis_in_a_group_thread_is_shown_only_to_that_group(discussion, a
 # -- moving threads ----------------------------------------------------------------------
 
 
-def test_a_thread_moves_to_another_discussion_of_the_same_course(discussion, as_api, browser, second_discussion,
+def test_a_thread_moves_to_another_discussion_of_the_same_course(discussion, as_api, signed_in, second_discussion,
                                                                   db):
     site = discussion()
     other = second_discussion(site.course)
     teacher, bob = as_api(site.teacher), as_api(site.bob)
-    question = start(as_api(site.alice), site.lesson, "MOVEDTITLE Đặt nhầm chỗ", "Nội dung")
+    question = as_api(site.alice).start(site.lesson, "MOVEDTITLE Đặt nhầm chỗ", "Nội dung")
     tid = question["thread_id"]
-    answer(bob, site.lesson, tid, "Trả lời")
+    bob.answer(site.lesson, tid, "Trả lời")
 
-    staff = browser(site.teacher)
-    moved = submit_form(staff, f"/x/discussion/lessons/{site.lesson.id}/threads/{tid}/moderate", action="move",
+    staff = signed_in(site.teacher)
+    moved = staff.submit(f"/x/discussion/lessons/{site.lesson.id}/threads/{tid}/moderate", action="move",
                         lesson_id=str(other.id))
     assert moved.status_code == 303
     assert moved.headers["Location"].endswith(f"/x/discussion/lessons/{other.id}/threads/{tid}")
@@ -271,7 +241,7 @@ def test_a_thread_moves_to_another_discussion_of_the_same_course(discussion, as_
     listed = bob.get(f"/lessons/{other.id}/threads").get_json()["threads"]["items"]
     assert [(t["id"], t["replies"]) for t in listed] == [(tid, 1)]
     assert len(bob.get(f"/lessons/{other.id}/threads/{tid}").get_json()["posts"]["items"]) == 2
-    assert "MOVEDTITLE" in browser(site.bob).get(f"/lessons/{other.id}").get_data(as_text=True)
+    assert "MOVEDTITLE" in signed_in(site.bob).get(f"/lessons/{other.id}").get_data(as_text=True)
     fresh(db)
     assert set(db.scalars(select(Post.lesson_id).where(Post.thread_id == tid))) == {other.id}
     assert log_of(teacher, site.lesson)["entries"][0]["action"] == "move"
@@ -282,7 +252,7 @@ def test_a_thread_cannot_move_to_another_courses_discussion_or_to_a_lesson_of_an
     site = discussion()
     elsewhere = discussion()
     teacher = as_api(site.teacher)
-    question = start(as_api(site.alice), site.lesson, "Ở lại", "Nội dung")
+    question = as_api(site.alice).start(site.lesson, "Ở lại", "Nội dung")
     tid = question["thread_id"]
     page_course = make_course()
     page_lesson = page_course.modules[0].lessons[0]
@@ -303,7 +273,7 @@ def test_a_thread_can_move_to_another_group(discussion, as_api, put_in_group):
     put_in_group(site.course, site.alice, "a")
     group_b = put_in_group(site.course, site.bob, "b")
     teacher = as_api(site.teacher)
-    question = start(as_api(site.alice), site.lesson, "Nhóm A", "Nội dung")
+    question = as_api(site.alice).start(site.lesson, "Nhóm A", "Nội dung")
     tid = question["thread_id"]
     assert as_api(site.bob).get(f"/lessons/{site.lesson.id}/threads/{tid}").status_code == 404
 

@@ -3,44 +3,6 @@ for people who may see the thread — marking them read, and the email digest pr
 
 from __future__ import annotations
 
-import re
-
-import pytest
-
-
-@pytest.fixture
-def browser(app, login):
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def submit_form(client, path: str, **fields):
-    page = client.get("/me").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def start(api, lesson, title: str, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def moderate(api, lesson, post_id: int, action: str, reason: str | None = None) -> None:
-    response = api.send("POST", f"/lessons/{lesson.id}/posts/{post_id}/moderation",
-                        {"action": action, "reason": reason})
-    assert response.status_code == 200, response.get_json()
-
 
 def follow(api, lesson) -> None:
     response = api.send("PUT", f"/lessons/{lesson.id}/subscription")
@@ -55,12 +17,12 @@ def notes(api) -> list[tuple[str, int | None]]:
 # -- replies -----------------------------------------------------------------------------
 
 
-def test_a_reply_to_my_post_notifies_me_and_only_me(discussion, as_api, browser):
+def test_a_reply_to_my_post_notifies_me_and_only_me(discussion, as_api, signed_in):
     site = discussion()
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(alice, site.lesson, "THREADTITLE Giờ họp", "Nội dung của Alice")
+    opening = alice.start(site.lesson, "THREADTITLE Giờ họp", "Nội dung của Alice")
     assert notes(alice) == []
-    reply = answer(bob, site.lesson, opening["thread_id"], "SECRETBODY Bình trả lời")
+    reply = bob.answer(site.lesson, opening["thread_id"], "SECRETBODY Bình trả lời")
 
     assert notes(alice) == [("reply", reply["id"])]
     assert notes(bob) == []  # not for one's own post
@@ -68,18 +30,18 @@ def test_a_reply_to_my_post_notifies_me_and_only_me(discussion, as_api, browser)
     body = alice.get("/notifications").get_json()
     assert body["unread"] == 1 and body["items"][0]["thread_id"] == opening["thread_id"]
     assert "SECRETBODY" not in str(body)  # names who and where, never the text
-    page = browser(site.alice).get("/x/discussion/notifications").get_data(as_text=True)
+    page = signed_in(site.alice).get("/x/discussion/notifications").get_data(as_text=True)
     assert "THREADTITLE Giờ họp" in page and "Bình Trần" in page and "SECRETBODY" not in page
 
     # A nested reply notifies the author of the post it answers; quoting notifies the one quoted.
-    nested = answer(teacher, site.lesson, opening["thread_id"], "Cô trả lời Bình", parent_id=reply["id"])
+    nested = teacher.answer(site.lesson, opening["thread_id"], "Cô trả lời Bình", parent_id=reply["id"])
     assert notes(bob) == [("reply", nested["id"])]
-    quoting = answer(bob, site.lesson, opening["thread_id"], "Nhắc lại ý cô", quote_id=nested["id"])
+    quoting = bob.answer(site.lesson, opening["thread_id"], "Nhắc lại ý cô", quote_id=nested["id"])
     assert notes(teacher) == [("reply", quoting["id"])]
     # A top-level reply in her thread tells its author, once.
     assert notes(alice) == [("reply", quoting["id"]), ("reply", reply["id"])]
     # Replying in one's own thread tells no one.
-    answer(alice, site.lesson, opening["thread_id"], "Alice tự trả lời")
+    alice.answer(site.lesson, opening["thread_id"], "Alice tự trả lời")
     assert notes(alice) == [("reply", quoting["id"]), ("reply", reply["id"])]
     assert notes(bob) == [("reply", nested["id"])]
 
@@ -90,11 +52,11 @@ def test_a_reply_to_my_post_notifies_me_and_only_me(discussion, as_api, browser)
 def test_approving_and_hiding_a_post_notify_its_author(discussion, as_api):
     site = discussion(moderation="pre")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    post = start(alice, site.lesson, "Ý kiến", "Chờ duyệt")
+    post = alice.start(site.lesson, "Ý kiến", "Chờ duyệt")
     assert notes(alice) == []
-    moderate(teacher, site.lesson, post["id"], "approve")
+    teacher.moderate(site.lesson, post["id"], "approve")
     assert notes(alice) == [("approved", post["id"])]
-    moderate(teacher, site.lesson, post["id"], "hide", "Lạc đề")
+    teacher.moderate(site.lesson, post["id"], "hide", "Lạc đề")
     items = alice.get("/notifications").get_json()["items"]
     assert [(n["kind"], n["reason"]) for n in items] == [("hidden", "Lạc đề"), ("approved", "")]
     assert notes(bob) == [] and notes(teacher) == []
@@ -104,11 +66,11 @@ def test_followers_hear_of_a_waiting_post_only_once_it_is_approved(discussion, a
     site = discussion(moderation="pre")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
     follow(bob, site.lesson)
-    question = start(teacher, site.lesson, "Câu hỏi", "Vì sao?")
+    question = teacher.start(site.lesson, "Câu hỏi", "Vì sao?")
     assert notes(bob) == [("new_post", question["id"])]
-    reply = answer(alice, site.lesson, question["thread_id"], "Chờ duyệt")
+    reply = alice.answer(site.lesson, question["thread_id"], "Chờ duyệt")
     assert notes(bob) == [("new_post", question["id"])]
-    moderate(teacher, site.lesson, reply["id"], "approve")
+    teacher.moderate(site.lesson, reply["id"], "approve")
     assert notes(bob) == [("new_post", reply["id"]), ("new_post", question["id"])]
 
 
@@ -127,16 +89,16 @@ def test_a_follower_in_another_group_is_not_told_of_a_group_threads_posts(
     for follower in (bob, as_carol, teacher):
         follow(follower, site.lesson)
 
-    group_thread = start(alice, site.lesson, "Nhóm A", "Bàn trong nhóm A")
+    group_thread = alice.start(site.lesson, "Nhóm A", "Bàn trong nhóm A")
     assert notes(as_carol) == [("new_post", group_thread["id"])]
     assert notes(teacher) == [("new_post", group_thread["id"])]
     assert notes(bob) == []
-    reply = answer(as_carol, site.lesson, group_thread["thread_id"], "Chi trả lời")
+    reply = as_carol.answer(site.lesson, group_thread["thread_id"], "Chi trả lời")
     assert notes(bob) == []
     assert notes(teacher)[0] == ("new_post", reply["id"])
 
     # A whole-class thread reaches every follower.
-    class_thread = start(teacher, site.lesson, "Cả lớp", "Câu hỏi chung")
+    class_thread = teacher.start(site.lesson, "Cả lớp", "Câu hỏi chung")
     assert notes(bob) == [("new_post", class_thread["id"])]
     assert notes(as_carol)[0] == ("new_post", class_thread["id"])
 
@@ -145,37 +107,37 @@ def test_in_qa_mode_a_follower_who_has_not_answered_is_not_told_of_others_answer
     site = discussion(mode="qa")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
     follow(bob, site.lesson)
-    question = start(teacher, site.lesson, "Câu hỏi", "Vì sao?")
+    question = teacher.start(site.lesson, "Câu hỏi", "Vì sao?")
     assert notes(bob) == [("new_post", question["id"])]  # the instructor's post is shown to all
-    answer(alice, site.lesson, question["thread_id"], "Câu trả lời của Alice")
+    alice.answer(site.lesson, question["thread_id"], "Câu trả lời của Alice")
     assert notes(bob) == [("new_post", question["id"])]
-    answer(bob, site.lesson, question["thread_id"], "Câu trả lời của Bình")
-    later = answer(alice, site.lesson, question["thread_id"], "Alice bổ sung")
+    bob.answer(site.lesson, question["thread_id"], "Câu trả lời của Bình")
+    later = alice.answer(site.lesson, question["thread_id"], "Alice bổ sung")
     assert notes(bob)[0] == ("new_post", later["id"])
 
 
-def test_unfollowing_through_the_form_stops_the_notifications(discussion, as_api, browser):
+def test_unfollowing_through_the_form_stops_the_notifications(discussion, as_api, signed_in):
     site = discussion()
     bob = as_api(site.bob)
-    bob_browser = browser(site.bob)
-    assert submit_form(bob_browser, f"/x/discussion/lessons/{site.lesson.id}/subscription",
+    bob_browser = signed_in(site.bob)
+    assert bob_browser.submit(f"/x/discussion/lessons/{site.lesson.id}/subscription",
                        subscribe="1").status_code == 303
-    first = start(as_api(site.alice), site.lesson, "Một", "Một")
+    first = as_api(site.alice).start(site.lesson, "Một", "Một")
     assert notes(bob) == [("new_post", first["id"])]
-    submit_form(bob_browser, f"/x/discussion/lessons/{site.lesson.id}/subscription", subscribe="0")
-    start(as_api(site.alice), site.lesson, "Hai", "Hai")
+    bob_browser.submit(f"/x/discussion/lessons/{site.lesson.id}/subscription", subscribe="0")
+    as_api(site.alice).start(site.lesson, "Hai", "Hai")
     assert notes(bob) == [("new_post", first["id"])]
 
 
 # -- reading -----------------------------------------------------------------------------
 
 
-def test_notifications_are_marked_read_one_at_a_time_or_all_at_once(discussion, as_api, browser):
+def test_notifications_are_marked_read_one_at_a_time_or_all_at_once(discussion, as_api, signed_in):
     site = discussion()
     alice, bob = as_api(site.alice), as_api(site.bob)
-    opening = start(alice, site.lesson, "Ý kiến", "Nội dung")
+    opening = alice.start(site.lesson, "Ý kiến", "Nội dung")
     for body in ("Một", "Hai", "Ba"):
-        answer(bob, site.lesson, opening["thread_id"], body)
+        bob.answer(site.lesson, opening["thread_id"], body)
     items = alice.get("/notifications").get_json()["items"]
     assert [n["read"] for n in items] == [False, False, False]
 
@@ -190,19 +152,19 @@ def test_notifications_are_marked_read_one_at_a_time_or_all_at_once(discussion, 
     assert alice.send("POST", "/notifications/read", {"ids": [True]}).status_code == 400
     assert alice.get("/notifications").get_json()["unread"] == 2
 
-    alice_browser = browser(site.alice)
-    assert submit_form(alice_browser, "/x/discussion/notifications/read", id=str(items[1]["id"])).status_code == 303
+    alice_browser = signed_in(site.alice)
+    assert alice_browser.submit("/x/discussion/notifications/read", id=str(items[1]["id"])).status_code == 303
     assert alice.get("/notifications").get_json()["unread"] == 1
-    assert submit_form(alice_browser, "/x/discussion/notifications/read").status_code == 303
+    assert alice_browser.submit("/x/discussion/notifications/read").status_code == 303
     assert alice.get("/notifications").get_json()["unread"] == 0
     assert alice.send("POST", "/notifications/read", {}).get_json() == {"marked_read": 0}
 
 
-def test_the_email_digest_is_off_until_the_user_turns_it_on(discussion, as_api, browser):
+def test_the_email_digest_is_off_until_the_user_turns_it_on(discussion, as_api, signed_in):
     site = discussion()
     alice = as_api(site.alice)
     assert alice.get("/notifications").get_json()["email_digest"] is False
-    alice_browser = browser(site.alice)
+    alice_browser = signed_in(site.alice)
     assert 'name="enabled" value="1"' in alice_browser.get("/x/discussion/notifications").get_data(as_text=True)
 
     assert alice.send("PUT", "/me/email-digest", {"enabled": "yes"}).status_code == 400
@@ -213,9 +175,9 @@ def test_the_email_digest_is_off_until_the_user_turns_it_on(discussion, as_api, 
     assert as_api(site.bob).get("/notifications").get_json()["email_digest"] is False
     assert 'name="enabled" value="0"' in alice_browser.get("/x/discussion/notifications").get_data(as_text=True)
 
-    assert submit_form(alice_browser, "/x/discussion/email-digest", enabled="0").status_code == 303
+    assert alice_browser.submit("/x/discussion/email-digest", enabled="0").status_code == 303
     assert alice.get("/notifications").get_json()["email_digest"] is False
-    submit_form(alice_browser, "/x/discussion/email-digest", enabled="1")
+    alice_browser.submit("/x/discussion/email-digest", enabled="1")
     assert alice.get("/notifications").get_json()["email_digest"] is True
 
 
@@ -224,8 +186,8 @@ def test_in_qa_mode_an_instructors_reply_in_a_learners_thread_is_not_announced_t
     site = discussion(mode="qa")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
     follow(bob, site.lesson)
-    theirs = start(alice, site.lesson, "HIDDENTITLE Câu trả lời của Alice", "Nội dung")
-    staff_reply = answer(teacher, site.lesson, theirs["thread_id"], "Cô nhận xét")
+    theirs = alice.start(site.lesson, "HIDDENTITLE Câu trả lời của Alice", "Nội dung")
+    staff_reply = teacher.answer(site.lesson, theirs["thread_id"], "Cô nhận xét")
     # Bob has not answered yet: he cannot open Alice's thread, so he must not hear of it (its title
     # would be in the notification).
     assert bob.get(f"/lessons/{site.lesson.id}/threads/{theirs['thread_id']}").status_code == 404

@@ -15,40 +15,6 @@ from elearn.testing import fresh
 RUBRIC = [{"id": "analysis", "title": "Phân tích", "points": 4}, {"id": "evidence", "title": "Dẫn chứng", "points": 6}]
 
 
-@pytest.fixture
-def browser(app, login):
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def submit_form(client, path: str, **fields):
-    page = client.get("/me").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def start(api, lesson, title: str, body: str) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def moderate(api, lesson, post_id: int, action: str, reason: str | None = None) -> None:
-    response = api.send("POST", f"/lessons/{lesson.id}/posts/{post_id}/moderation",
-                        {"action": action, "reason": reason})
-    assert response.status_code == 200, response.get_json()
-
-
 def status(api, lesson) -> str:
     response = api.lesson(lesson.id)
     assert response.status_code == 200, response.get_json()
@@ -72,15 +38,15 @@ def test_one_thread_then_one_reply_completes_a_posts_and_replies_rule(discussion
     site = discussion(completion={"posts": 1, "replies": 1})
     alice = as_api(site.alice)
     assert status(alice, site.lesson) == "not_started"
-    bobs = start(as_api(site.bob), site.lesson, "Ý của Bình", "Nội dung")
+    bobs = as_api(site.bob).start(site.lesson, "Ý của Bình", "Nội dung")
 
-    start(alice, site.lesson, "Ý của Alice", "Vì mùa vụ")
+    alice.start(site.lesson, "Ý của Alice", "Vì mùa vụ")
     assert status(alice, site.lesson) == "in_progress"
     assert completed_lessons(client, api_token, site.alice) == 0
     view = alice.lesson(site.lesson.id).get_json()["view"]["participation"]
     assert (view["posts"], view["replies"]) == (1, 0)
 
-    answer(alice, site.lesson, bobs["thread_id"], "Đồng ý với Bình")
+    alice.answer(site.lesson, bobs["thread_id"], "Đồng ý với Bình")
     assert status(alice, site.lesson) == "completed"
     assert completed_lessons(client, api_token, site.alice) == 1
     view = alice.lesson(site.lesson.id).get_json()["view"]["participation"]
@@ -92,63 +58,63 @@ def test_one_thread_then_one_reply_completes_a_posts_and_replies_rule(discussion
 def test_replies_alone_do_not_complete_a_rule_asking_for_two_replies(discussion, as_api):
     site = discussion(completion={"posts": 1, "replies": 2})
     alice = as_api(site.alice)
-    thread = start(as_api(site.bob), site.lesson, "Ý của Bình", "Nội dung")
-    answer(alice, site.lesson, thread["thread_id"], "Một")
+    thread = as_api(site.bob).start(site.lesson, "Ý của Bình", "Nội dung")
+    alice.answer(site.lesson, thread["thread_id"], "Một")
     assert status(alice, site.lesson) == "in_progress"
-    answer(alice, site.lesson, thread["thread_id"], "Hai")
+    alice.answer(site.lesson, thread["thread_id"], "Hai")
     assert status(alice, site.lesson) == "completed"
 
 
 def test_in_a_pre_moderated_discussion_completion_comes_with_approval(discussion, as_api):
     site = discussion(moderation="pre", completion={"posts": 1, "replies": 0})
     alice, teacher = as_api(site.alice), as_api(site.teacher)
-    post = start(alice, site.lesson, "Ý của Alice", "Chờ duyệt")
+    post = alice.start(site.lesson, "Ý của Alice", "Chờ duyệt")
     assert status(alice, site.lesson) == "in_progress"
     view = alice.lesson(site.lesson.id).get_json()["view"]["participation"]
     assert view["posts"] == 0
 
-    moderate(teacher, site.lesson, post["id"], "approve")
+    teacher.moderate(site.lesson, post["id"], "approve")
     assert status(alice, site.lesson) == "completed"
 
 
 def test_a_rejected_post_does_not_count(discussion, as_api):
     site = discussion(moderation="pre", completion={"posts": 1, "replies": 0})
     alice, teacher = as_api(site.alice), as_api(site.teacher)
-    post = start(alice, site.lesson, "Ý của Alice", "Chờ duyệt")
-    moderate(teacher, site.lesson, post["id"], "reject", "Chưa trả lời câu hỏi")
+    post = alice.start(site.lesson, "Ý của Alice", "Chờ duyệt")
+    teacher.moderate(site.lesson, post["id"], "reject", "Chưa trả lời câu hỏi")
     assert status(alice, site.lesson) != "completed"
-    second = start(alice, site.lesson, "Ý thứ hai", "Đã sửa")
-    moderate(teacher, site.lesson, second["id"], "approve")
+    second = alice.start(site.lesson, "Ý thứ hai", "Đã sửa")
+    teacher.moderate(site.lesson, second["id"], "approve")
     assert status(alice, site.lesson) == "completed"
 
 
 def test_a_withdrawn_post_does_not_count_before_completion(discussion, as_api):
     site = discussion(completion={"posts": 2, "replies": 0})
     alice = as_api(site.alice)
-    first = start(alice, site.lesson, "Một", "Một")
+    first = alice.start(site.lesson, "Một", "Một")
     assert alice.send("POST", f"/lessons/{site.lesson.id}/posts/{first['id']}/withdraw").status_code == 200
-    start(alice, site.lesson, "Hai", "Hai")
+    alice.start(site.lesson, "Hai", "Hai")
     assert status(alice, site.lesson) == "in_progress"
-    start(alice, site.lesson, "Ba", "Ba")
+    alice.start(site.lesson, "Ba", "Ba")
     assert status(alice, site.lesson) == "completed"
 
 
 # -- the instructor's sign-off -----------------------------------------------------------
 
 
-def test_with_the_instructor_rule_only_the_instructors_sign_off_completes(discussion, as_api, browser):
+def test_with_the_instructor_rule_only_the_instructors_sign_off_completes(discussion, as_api, signed_in):
     site = discussion(completion="instructor")
     alice, teacher = as_api(site.alice), as_api(site.teacher)
-    thread = start(alice, site.lesson, "Một", "Một")
+    thread = alice.start(site.lesson, "Một", "Một")
     for body in ("Hai", "Ba", "Bốn"):
-        answer(alice, site.lesson, thread["thread_id"], body)
+        alice.answer(site.lesson, thread["thread_id"], body)
     assert status(alice, site.lesson) == "in_progress"
 
     kept = assess(teacher, site.lesson, site.alice, comment="Cần thêm dẫn chứng", complete=False)
     assert kept.status_code == 200 and kept.get_json()["complete"] is False
     assert status(alice, site.lesson) == "in_progress"
 
-    signed = submit_form(browser(site.teacher), f"/x/discussion/lessons/{site.lesson.id}/participants",
+    signed = signed_in(site.teacher).submit(f"/x/discussion/lessons/{site.lesson.id}/participants",
                          user_id=str(site.alice.id), comment="Tốt", complete="1")
     assert signed.status_code == 303
     assert status(alice, site.lesson) == "completed"
@@ -190,7 +156,7 @@ def test_rubric_marks_out_of_range_or_unknown_are_refused(discussion, as_api, ma
     assert status(as_api(site.alice), site.lesson) == "not_started"
 
 
-def test_the_rubric_score_is_shown_to_the_learner_on_the_lesson_page(discussion, as_api, browser):
+def test_the_rubric_score_is_shown_to_the_learner_on_the_lesson_page(discussion, as_api, signed_in):
     site = discussion(rubric=RUBRIC, completion="instructor")
     teacher = as_api(site.teacher)
     saved = assess(teacher, site.lesson, site.alice, marks={"analysis": 3, "evidence": 4.5},
@@ -204,20 +170,20 @@ def test_the_rubric_score_is_shown_to_the_learner_on_the_lesson_page(discussion,
     assert lesson_json["progress"]["status"] == "completed"
     assessment = lesson_json["view"]["participation"]["assessment"]
     assert assessment["score"] == pytest.approx(0.75) and assessment["comment"] == "COMMENTTEXT Phân tích tốt"
-    page = browser(site.alice).get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
+    page = signed_in(site.alice).get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
     assert re.search(r"75\s?%", page)
     assert "COMMENTTEXT Phân tích tốt" in page and "Dẫn chứng: 4.5 / 6" in page
     # Another learner sees nothing of it.
-    bob_page = browser(site.bob).get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
+    bob_page = signed_in(site.bob).get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
     assert "COMMENTTEXT" not in bob_page
     assert as_api(site.bob).lesson(site.lesson.id).get_json()["view"]["participation"]["assessment"] is None
 
     # Marks from the form, with a decimal comma, and a mark out of range refused there too.
-    staff = browser(site.teacher)
-    submit_form(staff, f"/x/discussion/lessons/{site.lesson.id}/participants", user_id=str(site.alice.id),
+    staff = signed_in(site.teacher)
+    staff.submit(f"/x/discussion/lessons/{site.lesson.id}/participants", user_id=str(site.alice.id),
                 **{"mark-analysis": "9", "mark-evidence": "6"}, comment="", complete="1")
     assert teacher.get(f"/lessons/{site.lesson.id}/participants").get_json()["participants"][0]["assessment"][
         "score"] == pytest.approx(0.75)
-    submit_form(staff, f"/x/discussion/lessons/{site.lesson.id}/participants", user_id=str(site.alice.id),
+    staff.submit(f"/x/discussion/lessons/{site.lesson.id}/participants", user_id=str(site.alice.id),
                 **{"mark-analysis": "2,5", "mark-evidence": "6"}, comment="", complete="1")
     assert as_api(site.alice).lesson(site.lesson.id).get_json()["progress"]["score"] == pytest.approx(0.85)

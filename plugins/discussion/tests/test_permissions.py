@@ -4,8 +4,6 @@ hold on the HTML pages and in the JSON API."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from elearn_discussion.models import ModerationEntry, Post, Thread
 from sqlalchemy import func, select
@@ -15,43 +13,6 @@ from elearn.testing import fresh
 API = "/api/v1/x/discussion"
 
 
-@pytest.fixture
-def browser(app, login):
-    """``browser(user)``: a client of its own, logged in as ``user`` through the login form."""
-
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def submit_form(client, path: str, **fields):
-    page = client.get("/me").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def start(api, lesson, title: str, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def moderate(api, lesson, post_id: int, action: str, reason: str | None = None):
-    response = api.send("POST", f"/lessons/{lesson.id}/posts/{post_id}/moderation",
-                        {"action": action, "reason": reason})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["post"]
-
-
 def texts(thread_json: dict) -> str:
     return " ".join(item["html"] or "" for item in thread_json["posts"]["items"])
 
@@ -59,11 +20,11 @@ def texts(thread_json: dict) -> str:
 # -- moderation is for staff -------------------------------------------------------------
 
 
-def test_a_learner_cannot_moderate_through_the_api_or_the_forms(discussion, as_api, browser, db):
+def test_a_learner_cannot_moderate_through_the_api_or_the_forms(discussion, as_api, signed_in, db):
     site = discussion(moderation="pre")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(teacher, site.lesson, "Vì sao vắng mặt?", "Mời các bạn thảo luận.")
-    waiting = answer(alice, site.lesson, opening["thread_id"], "Vì họ bận mùa vụ.")
+    opening = teacher.start(site.lesson, "Vì sao vắng mặt?", "Mời các bạn thảo luận.")
+    waiting = alice.answer(site.lesson, opening["thread_id"], "Vì họ bận mùa vụ.")
     lid, tid = site.lesson.id, opening["thread_id"]
 
     for action, reason in [("approve", None), ("reject", "Lạc đề"), ("hide", "Lạc đề"), ("synthesis", None)]:
@@ -76,12 +37,12 @@ def test_a_learner_cannot_moderate_through_the_api_or_the_forms(discussion, as_a
     for path in ("queue", "log", "participants"):
         assert bob.get(f"/lessons/{lid}/{path}").status_code == 403
 
-    page = browser(site.bob)
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/posts/{waiting['id']}/moderate",
+    page = signed_in(site.bob)
+    assert page.submit(f"/x/discussion/lessons/{lid}/posts/{waiting['id']}/moderate",
                        action="approve").status_code == 403
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/posts/{opening['id']}/moderate",
+    assert page.submit(f"/x/discussion/lessons/{lid}/posts/{opening['id']}/moderate",
                        action="hide", reason="Không thích").status_code == 403
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/threads/{tid}/moderate", action="lock").status_code == 403
+    assert page.submit(f"/x/discussion/lessons/{lid}/threads/{tid}/moderate", action="lock").status_code == 403
     for path in ("queue", "log", "participants"):
         assert page.get(f"/x/discussion/lessons/{lid}/{path}").status_code == 403
 
@@ -100,23 +61,23 @@ def test_a_learner_cannot_moderate_through_the_api_or_the_forms(discussion, as_a
 
 
 def test_others_hidden_and_waiting_posts_are_left_out_but_authors_see_their_own_with_the_reason(
-        discussion, as_api, browser):
+        discussion, as_api, signed_in):
     site = discussion(moderation="pre")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(teacher, site.lesson, "Đại hội thường niên", "Vì sao chỉ 40 người đến?")
+    opening = teacher.start(site.lesson, "Đại hội thường niên", "Vì sao chỉ 40 người đến?")
     lid, tid = site.lesson.id, opening["thread_id"]
-    hidden = answer(alice, site.lesson, tid, "HIDDENTEXT họ không được mời đúng hạn")
-    moderate(teacher, site.lesson, hidden["id"], "approve")
-    moderate(teacher, site.lesson, hidden["id"], "hide", "Thông tin cá nhân của thành viên")
-    waiting = answer(alice, site.lesson, tid, "PENDINGTEXT giấy mời gửi muộn")
-    shown = answer(bob, site.lesson, tid, "SHOWNTEXT họ không thấy lợi ích")
-    moderate(teacher, site.lesson, shown["id"], "approve")
+    hidden = alice.answer(site.lesson, tid, "HIDDENTEXT họ không được mời đúng hạn")
+    teacher.moderate(site.lesson, hidden["id"], "approve")
+    teacher.moderate(site.lesson, hidden["id"], "hide", "Thông tin cá nhân của thành viên")
+    waiting = alice.answer(site.lesson, tid, "PENDINGTEXT giấy mời gửi muộn")
+    shown = bob.answer(site.lesson, tid, "SHOWNTEXT họ không thấy lợi ích")
+    teacher.moderate(site.lesson, shown["id"], "approve")
 
     as_bob = bob.get(f"/lessons/{lid}/threads/{tid}").get_json()
     assert "SHOWNTEXT" in texts(as_bob)
     assert {item["id"] for item in as_bob["posts"]["items"]} == {opening["id"], shown["id"]}
     assert as_bob["posts"]["total"] == 2
-    bob_page = browser(site.bob).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
+    bob_page = signed_in(site.bob).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
     assert "SHOWNTEXT" in bob_page
     for secret in ("HIDDENTEXT", "PENDINGTEXT", "Thông tin cá nhân của thành viên"):
         assert secret not in bob_page
@@ -127,33 +88,33 @@ def test_others_hidden_and_waiting_posts_are_left_out_but_authors_see_their_own_
     assert mine[hidden["id"]]["state"] == "hidden"
     assert mine[hidden["id"]]["reason"] == "Thông tin cá nhân của thành viên"
     assert mine[waiting["id"]]["state"] == "pending"
-    alice_page = browser(site.alice).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
+    alice_page = signed_in(site.alice).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
     assert "HIDDENTEXT" in alice_page and "PENDINGTEXT" in alice_page
     assert "Thông tin cá nhân của thành viên" in alice_page
     assert 'class="d-badge down"' in alice_page and 'class="d-badge wait"' in alice_page
 
 
-def test_a_learner_does_not_see_another_learners_waiting_thread(discussion, as_api, browser):
+def test_a_learner_does_not_see_another_learners_waiting_thread(discussion, as_api, signed_in):
     site = discussion(moderation="pre")
-    opening = start(as_api(site.alice), site.lesson, "PENDINGTITLE Ý kiến của Alice", "Nội dung chờ duyệt")
+    opening = as_api(site.alice).start(site.lesson, "PENDINGTITLE Ý kiến của Alice", "Nội dung chờ duyệt")
     lid, tid = site.lesson.id, opening["thread_id"]
     bob = as_api(site.bob)
 
     assert bob.get(f"/lessons/{lid}/threads").get_json()["threads"]["items"] == []
     assert bob.get(f"/lessons/{lid}/threads/{tid}").status_code == 404
     assert "PENDINGTITLE" not in str(bob.lesson(lid).get_json())
-    bob_browser = browser(site.bob)
+    bob_browser = signed_in(site.bob)
     assert "PENDINGTITLE" not in bob_browser.get(f"/lessons/{lid}").get_data(as_text=True)
     assert bob_browser.get(f"/x/discussion/lessons/{lid}/threads/{tid}").status_code == 404
     # Its author does see it, marked as waiting.
-    alice_page = browser(site.alice).get(f"/lessons/{lid}").get_data(as_text=True)
+    alice_page = signed_in(site.alice).get(f"/lessons/{lid}").get_data(as_text=True)
     assert "PENDINGTITLE" in alice_page
 
 
 # -- groups ------------------------------------------------------------------------------
 
 
-def test_a_learner_does_not_see_another_groups_threads(discussion, as_api, browser, put_in_group, make_user, enrol):
+def test_a_learner_does_not_see_another_groups_threads(discussion, as_api, signed_in, put_in_group, make_user, enrol):
     site = discussion(group_set="track")
     put_in_group(site.course, site.alice, "a")
     put_in_group(site.course, site.bob, "b")
@@ -162,15 +123,15 @@ def test_a_learner_does_not_see_another_groups_threads(discussion, as_api, brows
     put_in_group(site.course, carol, "a")
     alice, bob = as_api(site.alice), as_api(site.bob)
     lid = site.lesson.id
-    theirs = start(alice, site.lesson, "GROUPATITLE Chuyện nhóm A", "GROUPABODY Nhóm A bàn riêng")
-    whole_class = start(as_api(site.teacher), site.lesson, "CLASSTITLE Cả lớp", "Câu hỏi chung cho cả lớp")
+    theirs = alice.start(site.lesson, "GROUPATITLE Chuyện nhóm A", "GROUPABODY Nhóm A bàn riêng")
+    whole_class = as_api(site.teacher).start(site.lesson, "CLASSTITLE Cả lớp", "Câu hỏi chung cho cả lớp")
 
     listed = bob.get(f"/lessons/{lid}/threads").get_json()["threads"]["items"]
     assert [t["id"] for t in listed] == [whole_class["thread_id"]]
     assert bob.get(f"/lessons/{lid}/threads/{theirs['thread_id']}").status_code == 404
     lesson_json = str(bob.lesson(lid).get_json())
     assert "CLASSTITLE" in lesson_json and "GROUPATITLE" not in lesson_json
-    bob_browser = browser(site.bob)
+    bob_browser = signed_in(site.bob)
     page = bob_browser.get(f"/lessons/{lid}").get_data(as_text=True)
     assert "CLASSTITLE" in page and "GROUPATITLE" not in page
     assert bob_browser.get(f"/x/discussion/lessons/{lid}/threads/{theirs['thread_id']}").status_code == 404
@@ -182,7 +143,7 @@ def test_a_learner_does_not_see_another_groups_threads(discussion, as_api, brows
     # Carol, in group A, sees it on the lesson page and can open it.
     carol_listed = as_api(carol).get(f"/lessons/{lid}/threads").get_json()["threads"]["items"]
     assert {t["id"] for t in carol_listed} == {theirs["thread_id"], whole_class["thread_id"]}
-    carol_thread = browser(carol).get(f"/x/discussion/lessons/{lid}/threads/{theirs['thread_id']}")
+    carol_thread = signed_in(carol).get(f"/x/discussion/lessons/{lid}/threads/{theirs['thread_id']}")
     assert carol_thread.status_code == 200 and "GROUPABODY" in carol_thread.get_data(as_text=True)
 
 
@@ -196,17 +157,17 @@ def test_a_learner_outside_every_group_cannot_start_a_thread_in_a_grouped_discus
 # -- others' posts -----------------------------------------------------------------------
 
 
-def test_a_learner_cannot_edit_or_withdraw_another_learners_post(discussion, as_api, browser, db):
+def test_a_learner_cannot_edit_or_withdraw_another_learners_post(discussion, as_api, signed_in, db):
     site = discussion()
     lid = site.lesson.id
-    post = start(as_api(site.alice), site.lesson, "Ý kiến", "ORIGINAL văn bản của Alice")
+    post = as_api(site.alice).start(site.lesson, "Ý kiến", "ORIGINAL văn bản của Alice")
     bob = as_api(site.bob)
 
     assert bob.send("PATCH", f"/lessons/{lid}/posts/{post['id']}", {"body": "Bob sửa"}).status_code == 403
     assert bob.send("POST", f"/lessons/{lid}/posts/{post['id']}/withdraw").status_code == 403
-    page = browser(site.bob)
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="Bob sửa").status_code == 403
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/posts/{post['id']}/withdraw").status_code == 403
+    page = signed_in(site.bob)
+    assert page.submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="Bob sửa").status_code == 403
+    assert page.submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/withdraw").status_code == 403
 
     fresh(db)
     row = db.get(Post, post["id"])
@@ -218,7 +179,7 @@ def test_a_learner_cannot_edit_or_withdraw_another_learners_post(discussion, as_
 
 def test_anonymous_visitors_get_401_from_the_api_and_the_login_page_from_html(discussion, as_api, app):
     site = discussion()
-    post = start(as_api(site.alice), site.lesson, "Ý kiến", "Nội dung")
+    post = as_api(site.alice).start(site.lesson, "Ý kiến", "Nội dung")
     lid, tid = site.lesson.id, post["thread_id"]
     anonymous = app.test_client()
 
@@ -234,9 +195,9 @@ def test_anonymous_visitors_get_401_from_the_api_and_the_login_page_from_html(di
     assert "/login" in anonymous.get("/x/discussion/notifications").headers["Location"]
 
 
-def test_a_learner_not_enrolled_in_the_course_gets_403(discussion, as_api, browser, make_user, db):
+def test_a_learner_not_enrolled_in_the_course_gets_403(discussion, as_api, signed_in, make_user, db):
     site = discussion()
-    post = start(as_api(site.alice), site.lesson, "Ý kiến", "Nội dung")
+    post = as_api(site.alice).start(site.lesson, "Ý kiến", "Nội dung")
     lid, tid = site.lesson.id, post["thread_id"]
     outsider = make_user("learner", name="Người ngoài")
     api = as_api(outsider)
@@ -245,9 +206,9 @@ def test_a_learner_not_enrolled_in_the_course_gets_403(discussion, as_api, brows
     assert api.get(f"/lessons/{lid}/threads/{tid}").status_code == 403
     assert api.send("POST", f"/lessons/{lid}/threads", {"title": "A", "body": "B"}).status_code == 403
     assert api.send("POST", f"/lessons/{lid}/threads/{tid}/posts", {"body": "B"}).status_code == 403
-    page = browser(outsider)
+    page = signed_in(outsider)
     assert page.get(f"/x/discussion/lessons/{lid}/threads/{tid}").status_code == 403
-    assert submit_form(page, f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Xin chào").status_code == 403
+    assert page.submit(f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Xin chào").status_code == 403
     fresh(db)
     assert db.scalar(select(func.count()).select_from(Post)) == 1
 
@@ -255,14 +216,14 @@ def test_a_learner_not_enrolled_in_the_course_gets_403(discussion, as_api, brows
 # -- Q&A ---------------------------------------------------------------------------------
 
 
-def test_in_qa_mode_others_answers_appear_only_after_the_learner_has_posted(discussion, as_api, browser):
+def test_in_qa_mode_others_answers_appear_only_after_the_learner_has_posted(discussion, as_api, signed_in):
     site = discussion(mode="qa")
     lid = site.lesson.id
     alice, bob = as_api(site.alice), as_api(site.bob)
-    question = start(as_api(site.teacher), site.lesson, "TEACHERTITLE Câu hỏi của cô", "TEACHERBODY Hãy trả lời")
+    question = as_api(site.teacher).start(site.lesson, "TEACHERTITLE Câu hỏi của cô", "TEACHERBODY Hãy trả lời")
     tid = question["thread_id"]
-    alice_reply = answer(alice, site.lesson, tid, "ALICEREPLY Theo em là do giờ họp")
-    alice_thread = start(alice, site.lesson, "ALICETITLE Ý riêng", "ALICEBODY Một ý khác")
+    alice_reply = alice.answer(site.lesson, tid, "ALICEREPLY Theo em là do giờ họp")
+    alice_thread = alice.start(site.lesson, "ALICETITLE Ý riêng", "ALICEBODY Một ý khác")
 
     before = bob.get(f"/lessons/{lid}/threads/{tid}").get_json()
     assert before["sees_others"] is False
@@ -270,7 +231,7 @@ def test_in_qa_mode_others_answers_appear_only_after_the_learner_has_posted(disc
     assert "TEACHERBODY" in texts(before)
     assert [t["id"] for t in bob.get(f"/lessons/{lid}/threads").get_json()["threads"]["items"]] == [tid]
     assert bob.get(f"/lessons/{lid}/threads/{alice_thread['thread_id']}").status_code == 404
-    bob_browser = browser(site.bob)
+    bob_browser = signed_in(site.bob)
     lesson_page = bob_browser.get(f"/lessons/{lid}").get_data(as_text=True)
     thread_page = bob_browser.get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
     assert "TEACHERTITLE" in lesson_page and "ALICETITLE" not in lesson_page
@@ -279,7 +240,7 @@ def test_in_qa_mode_others_answers_appear_only_after_the_learner_has_posted(disc
     assert bob.send("POST", f"/lessons/{lid}/threads/{tid}/posts",
                     {"body": "Trích", "quote_id": alice_reply["id"]}).status_code == 404
 
-    answer(bob, site.lesson, tid, "BOBREPLY Em nghĩ là do thông báo muộn")
+    bob.answer(site.lesson, tid, "BOBREPLY Em nghĩ là do thông báo muộn")
 
     after = bob.get(f"/lessons/{lid}/threads/{tid}").get_json()
     assert after["sees_others"] is True
@@ -294,21 +255,21 @@ def test_in_qa_mode_others_answers_appear_only_after_the_learner_has_posted(disc
 
 @pytest.mark.parametrize("moderation_mode, action", [("post", "hide"), ("pre", "reject")])
 def test_a_learner_cannot_undo_a_moderators_decision_by_withdrawing_the_post(
-        discussion, as_api, browser, db, moderation_mode, action):
+        discussion, as_api, signed_in, db, moderation_mode, action):
     site = discussion(moderation=moderation_mode)
     lid = site.lesson.id
     alice, teacher = as_api(site.alice), as_api(site.teacher)
-    post = start(alice, site.lesson, "TAKENDOWN Chủ đề", "Nội dung")
-    moderate(teacher, site.lesson, post["id"], action, "Lạc đề")
+    post = alice.start(site.lesson, "TAKENDOWN Chủ đề", "Nội dung")
+    teacher.moderate(site.lesson, post["id"], action, "Lạc đề")
     taken_down = "hidden" if action == "hide" else "rejected"
 
     assert alice.send("POST", f"/lessons/{lid}/posts/{post['id']}/withdraw").status_code == 409
-    submit_form(browser(site.alice), f"/x/discussion/lessons/{lid}/posts/{post['id']}/withdraw")
+    signed_in(site.alice).submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/withdraw")
     fresh(db)
     assert db.get(Post, post["id"]).state == taken_down
     # Still gone for the others, and still the moderator's to restore.
     assert as_api(site.bob).get(f"/lessons/{lid}/threads").get_json()["threads"]["items"] == []
-    assert "TAKENDOWN" not in browser(site.bob).get(f"/lessons/{lid}").get_data(as_text=True)
+    assert "TAKENDOWN" not in signed_in(site.bob).get(f"/lessons/{lid}").get_data(as_text=True)
     mine = alice.get(f"/lessons/{lid}/threads/{post['thread_id']}").get_json()["posts"]["items"][0]
     assert (mine["state"], mine["reason"], mine["can_withdraw"]) == (taken_down, "Lạc đề", False)
     assert teacher.send("POST", f"/lessons/{lid}/posts/{post['id']}/moderation",

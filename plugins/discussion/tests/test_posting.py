@@ -35,41 +35,6 @@ def clock(monkeypatch) -> Clock:
     return fake
 
 
-@pytest.fixture
-def browser(app, login):
-    def make(user):
-        client = app.test_client()
-        login(client, user)
-        return client
-
-    return make
-
-
-def submit_form(client, path: str, **fields):
-    page = client.get("/me").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    return client.post(path, data={"csrf_token": token, **fields})
-
-
-def start(api, lesson, title: str, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads", {"title": title, "body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def answer(api, lesson, thread_id: int, body: str, **extra) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/threads/{thread_id}/posts", {"body": body, **extra})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["post"]
-
-
-def moderate(api, lesson, post_id: int, action: str, reason: str | None = None) -> dict:
-    response = api.send("POST", f"/lessons/{lesson.id}/posts/{post_id}/moderation",
-                        {"action": action, "reason": reason})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["post"]
-
-
 def posts_of(api, lesson, thread_id: int) -> list[dict]:
     response = api.get(f"/lessons/{lesson.id}/threads/{thread_id}")
     assert response.status_code == 200, response.get_json()
@@ -84,11 +49,11 @@ def count(db, model) -> int:
 # -- threads and replies -----------------------------------------------------------------
 
 
-def test_a_thread_started_and_answered_through_the_forms(discussion, browser, as_api):
+def test_a_thread_started_and_answered_through_the_forms(discussion, signed_in, as_api):
     site = discussion()
     lid = site.lesson.id
-    alice = browser(site.alice)
-    started = submit_form(alice, f"/x/discussion/lessons/{lid}/threads", title="Giờ họp không hợp lý",
+    alice = signed_in(site.alice)
+    started = alice.submit(f"/x/discussion/lessons/{lid}/threads", title="Giờ họp không hợp lý",
                           body="Họp vào **mùa gặt** thì ai đến được?")
     assert started.status_code == 303
     thread_url = started.headers["Location"]
@@ -98,8 +63,8 @@ def test_a_thread_started_and_answered_through_the_forms(discussion, browser, as
 
     tid = int(re.search(r"/threads/(\d+)", thread_url).group(1))
     opening = posts_of(as_api(site.bob), site.lesson, tid)[0]
-    bob = browser(site.bob)
-    replied = submit_form(bob, f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Đồng ý, nên đổi giờ.",
+    bob = signed_in(site.bob)
+    replied = bob.submit(f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Đồng ý, nên đổi giờ.",
                           parent_id=str(opening["id"]))
     assert replied.status_code == 303
     assert "Đồng ý, nên đổi giờ." in bob.get(replied.headers["Location"]).get_data(as_text=True)
@@ -111,12 +76,12 @@ def test_a_thread_started_and_answered_through_the_forms(discussion, browser, as
 def test_a_reply_to_a_reply_stays_one_level_deep_under_the_same_top_level_post(discussion, as_api, db):
     site = discussion()
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(alice, site.lesson, "Ý kiến", "Mở đầu")
+    opening = alice.start(site.lesson, "Ý kiến", "Mở đầu")
     tid = opening["thread_id"]
-    first = answer(bob, site.lesson, tid, "Trả lời một")
-    nested = answer(alice, site.lesson, tid, "Trả lời cho Bình", parent_id=first["id"])
-    deeper = answer(teacher, site.lesson, tid, "Trả lời cho câu trả lời", parent_id=nested["id"])
-    later = answer(bob, site.lesson, tid, "Trả lời hai")
+    first = bob.answer(site.lesson, tid, "Trả lời một")
+    nested = alice.answer(site.lesson, tid, "Trả lời cho Bình", parent_id=first["id"])
+    deeper = teacher.answer(site.lesson, tid, "Trả lời cho câu trả lời", parent_id=nested["id"])
+    later = bob.answer(site.lesson, tid, "Trả lời hai")
 
     assert (first["nested"], nested["nested"], deeper["nested"], later["nested"]) == (False, True, True, False)
     assert deeper["parent_id"] == nested["id"]
@@ -128,32 +93,32 @@ def test_a_reply_to_a_reply_stays_one_level_deep_under_the_same_top_level_post(d
     assert db.get(Thread, tid).reply_count == 4
 
 
-def test_a_quote_of_a_post_that_is_later_hidden_no_longer_shows_its_text(discussion, as_api, browser):
+def test_a_quote_of_a_post_that_is_later_hidden_no_longer_shows_its_text(discussion, as_api, signed_in):
     site = discussion()
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(teacher, site.lesson, "Câu hỏi", "Vì sao vắng mặt?")
+    opening = teacher.start(site.lesson, "Câu hỏi", "Vì sao vắng mặt?")
     tid = opening["thread_id"]
-    quoted = answer(alice, site.lesson, tid, "QUOTEDTEXT số điện thoại của chủ nhiệm là 0901")
-    quoting = answer(bob, site.lesson, tid, "Tôi không đồng ý với ý trên.", quote_id=quoted["id"])
+    quoted = alice.answer(site.lesson, tid, "QUOTEDTEXT số điện thoại của chủ nhiệm là 0901")
+    quoting = bob.answer(site.lesson, tid, "Tôi không đồng ý với ý trên.", quote_id=quoted["id"])
     assert quoting["quote"]["author"] == "Alice Nguyễn"
     assert "QUOTEDTEXT" in quoting["quote"]["html"]
 
-    moderate(teacher, site.lesson, quoted["id"], "hide", "Thông tin cá nhân")
+    teacher.moderate(site.lesson, quoted["id"], "hide", "Thông tin cá nhân")
 
     for reader in (bob, teacher, alice):
         item = next(p for p in posts_of(reader, site.lesson, tid) if p["id"] == quoting["id"])
         assert item["quote"] is None or item["quote"]["html"] is None
     bob_items = {p["id"]: p for p in posts_of(bob, site.lesson, tid)}
     assert "QUOTEDTEXT" not in str(bob_items)
-    page = browser(site.bob).get(f"/x/discussion/lessons/{site.lesson.id}/threads/{tid}").get_data(as_text=True)
+    page = signed_in(site.bob).get(f"/x/discussion/lessons/{site.lesson.id}/threads/{tid}").get_data(as_text=True)
     assert "Tôi không đồng ý với ý trên." in page and "QUOTEDTEXT" not in page
 
 
 def test_a_reply_cannot_nest_under_or_quote_a_post_of_another_thread(discussion, as_api, db):
     site = discussion()
     alice = as_api(site.alice)
-    one = start(alice, site.lesson, "Một", "Thứ nhất")
-    two = start(alice, site.lesson, "Hai", "Thứ hai")
+    one = alice.start(site.lesson, "Một", "Thứ nhất")
+    two = alice.start(site.lesson, "Hai", "Thứ hai")
     for field in ("parent_id", "quote_id"):
         refused = as_api(site.bob).send("POST", f"/lessons/{site.lesson.id}/threads/{two['thread_id']}/posts",
                                         {"body": "Trả lời", field: one["id"]})
@@ -165,18 +130,18 @@ def test_a_reply_cannot_nest_under_or_quote_a_post_of_another_thread(discussion,
 
 
 def test_an_edit_within_the_window_keeps_the_earlier_text_for_the_author_and_staff(
-        discussion, as_api, browser, clock):
+        discussion, as_api, signed_in, clock):
     site = discussion(edit_minutes=30)
     lid = site.lesson.id
     alice = as_api(site.alice)
-    post = start(alice, site.lesson, "Ý kiến", "FIRSTTEXT Ban đầu")
+    post = alice.start(site.lesson, "Ý kiến", "FIRSTTEXT Ban đầu")
     clock.advance(minutes=10)
     edited = alice.send("PATCH", f"/lessons/{lid}/posts/{post['id']}", {"body": "SECONDTEXT Đã sửa"})
     assert edited.status_code == 200
     assert "SECONDTEXT" in edited.get_json()["post"]["html"]
     clock.advance(minutes=10)
-    alice_browser = browser(site.alice)
-    saved = submit_form(alice_browser, f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="THIRDTEXT Lần ba")
+    alice_browser = signed_in(site.alice)
+    saved = alice_browser.submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="THIRDTEXT Lần ba")
     assert saved.status_code == 303
 
     bob_sees = posts_of(as_api(site.bob), site.lesson, post["thread_id"])[0]
@@ -191,20 +156,20 @@ def test_an_edit_within_the_window_keeps_the_earlier_text_for_the_author_and_sta
     assert page.status_code == 200 and "FIRSTTEXT" in page.get_data(as_text=True)
 
     assert as_api(site.bob).get(f"/lessons/{lid}/posts/{post['id']}/history").status_code == 403
-    assert browser(site.bob).get(f"/x/discussion/lessons/{lid}/posts/{post['id']}/history").status_code == 403
+    assert signed_in(site.bob).get(f"/x/discussion/lessons/{lid}/posts/{post['id']}/history").status_code == 403
 
 
-def test_an_edit_after_the_window_is_refused_and_changes_nothing(discussion, as_api, browser, clock, db):
+def test_an_edit_after_the_window_is_refused_and_changes_nothing(discussion, as_api, signed_in, clock, db):
     site = discussion(edit_minutes=30)
     lid = site.lesson.id
     alice = as_api(site.alice)
-    post = start(alice, site.lesson, "Ý kiến", "Ban đầu")
+    post = alice.start(site.lesson, "Ý kiến", "Ban đầu")
     clock.advance(minutes=30, seconds=1)
 
     late = alice.send("PATCH", f"/lessons/{lid}/posts/{post['id']}", {"body": "Quá muộn"})
     assert late.status_code == 409
     assert "30" in late.get_json()["error"]["message"]
-    submit_form(browser(site.alice), f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="Quá muộn")
+    signed_in(site.alice).submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/edit", body="Quá muộn")
     fresh(db)
     row = db.get(Post, post["id"])
     assert (row.body_md, row.edited_at) == ("Ban đầu", None)
@@ -215,7 +180,7 @@ def test_an_edit_after_the_window_is_refused_and_changes_nothing(discussion, as_
 def test_with_no_edit_window_a_learner_cannot_edit_at_all(discussion, as_api, clock):
     site = discussion(edit_minutes=0)
     alice = as_api(site.alice)
-    post = start(alice, site.lesson, "Ý kiến", "Ban đầu")
+    post = alice.start(site.lesson, "Ý kiến", "Ban đầu")
     clock.advance(seconds=1)
     assert alice.send("PATCH", f"/lessons/{site.lesson.id}/posts/{post['id']}", {"body": "Sửa"}).status_code == 409
 
@@ -224,9 +189,9 @@ def test_in_a_pre_moderated_discussion_an_edited_approved_post_waits_for_approva
     site = discussion(moderation="pre")
     lid = site.lesson.id
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    opening = start(teacher, site.lesson, "Câu hỏi", "Vì sao?")
-    reply = answer(alice, site.lesson, opening["thread_id"], "APPROVEDTEXT Vì mùa vụ")
-    moderate(teacher, site.lesson, reply["id"], "approve")
+    opening = teacher.start(site.lesson, "Câu hỏi", "Vì sao?")
+    reply = alice.answer(site.lesson, opening["thread_id"], "APPROVEDTEXT Vì mùa vụ")
+    teacher.moderate(site.lesson, reply["id"], "approve")
     assert reply["id"] in [p["id"] for p in posts_of(bob, site.lesson, opening["thread_id"])]
 
     edited = alice.send("PATCH", f"/lessons/{lid}/posts/{reply['id']}", {"body": "EDITEDTEXT Vì giấy mời"})
@@ -236,61 +201,61 @@ def test_in_a_pre_moderated_discussion_an_edited_approved_post_waits_for_approva
     assert [item["post_id"] for item in teacher.get(f"/lessons/{lid}/queue").get_json()["queue"]] == [reply["id"]]
     thread = teacher.get(f"/lessons/{lid}/threads/{opening['thread_id']}").get_json()["thread"]
     assert thread["replies"] == 0
-    moderate(teacher, site.lesson, reply["id"], "approve")
+    teacher.moderate(site.lesson, reply["id"], "approve")
     assert "EDITEDTEXT" in posts_of(bob, site.lesson, opening["thread_id"])[1]["html"]
 
 
 # -- withdrawing -------------------------------------------------------------------------
 
 
-def test_a_withdrawn_post_leaves_a_placeholder_without_its_text(discussion, as_api, browser, db):
+def test_a_withdrawn_post_leaves_a_placeholder_without_its_text(discussion, as_api, signed_in, db):
     site = discussion()
     lid = site.lesson.id
     alice, bob = as_api(site.alice), as_api(site.bob)
-    opening = start(bob, site.lesson, "Câu hỏi", "Vì sao?")
+    opening = bob.start(site.lesson, "Câu hỏi", "Vì sao?")
     tid = opening["thread_id"]
-    reply = answer(alice, site.lesson, tid, "WITHDRAWNTEXT Tôi nói hơi quá")
+    reply = alice.answer(site.lesson, tid, "WITHDRAWNTEXT Tôi nói hơi quá")
     withdrawn = alice.send("POST", f"/lessons/{lid}/posts/{reply['id']}/withdraw")
     assert withdrawn.status_code == 200 and withdrawn.get_json()["post"]["state"] == "withdrawn"
 
     seen = next(p for p in posts_of(bob, site.lesson, tid) if p["id"] == reply["id"])
     assert seen["state"] == "withdrawn" and seen["html"] is None
     assert "WITHDRAWNTEXT" not in str(posts_of(bob, site.lesson, tid))
-    page = browser(site.bob).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
+    page = signed_in(site.bob).get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
     assert f'id="post-{reply["id"]}"' in page and "WITHDRAWNTEXT" not in page
     fresh(db)
     assert db.get(Thread, tid).reply_count == 0
 
     # Through the form too, for a thread's opening post: its title goes with it.
-    alice_thread = start(alice, site.lesson, "WITHDRAWNTITLE", "Mở đầu")
-    assert submit_form(browser(site.alice), f"/x/discussion/lessons/{lid}/posts/{alice_thread['id']}/withdraw"
+    alice_thread = alice.start(site.lesson, "WITHDRAWNTITLE", "Mở đầu")
+    assert signed_in(site.alice).submit(f"/x/discussion/lessons/{lid}/posts/{alice_thread['id']}/withdraw"
                        ).status_code == 303
     listed = bob.get(f"/lessons/{lid}/threads").get_json()["threads"]["items"]
     assert "WITHDRAWNTITLE" not in str(listed)
-    assert "WITHDRAWNTITLE" not in browser(site.bob).get(f"/lessons/{lid}").get_data(as_text=True)
+    assert "WITHDRAWNTITLE" not in signed_in(site.bob).get(f"/lessons/{lid}").get_data(as_text=True)
 
 
 # -- locked threads ----------------------------------------------------------------------
 
 
-def test_a_locked_thread_refuses_learners_replies_but_not_the_instructors(discussion, as_api, browser, db):
+def test_a_locked_thread_refuses_learners_replies_but_not_the_instructors(discussion, as_api, signed_in, db):
     site = discussion()
     lid = site.lesson.id
     teacher = as_api(site.teacher)
-    opening = start(as_api(site.alice), site.lesson, "Câu hỏi", "Vì sao?")
+    opening = as_api(site.alice).start(site.lesson, "Câu hỏi", "Vì sao?")
     tid = opening["thread_id"]
     locked = teacher.send("POST", f"/lessons/{lid}/threads/{tid}/moderation", {"action": "lock"})
     assert locked.status_code == 200 and locked.get_json()["thread"]["locked"] is True
 
     refused = as_api(site.bob).send("POST", f"/lessons/{lid}/threads/{tid}/posts", {"body": "Muộn rồi"})
     assert refused.status_code == 409
-    bob_browser = browser(site.bob)
-    submit_form(bob_browser, f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Muộn rồi")
+    bob_browser = signed_in(site.bob)
+    bob_browser.submit(f"/x/discussion/lessons/{lid}/threads/{tid}/posts", body="Muộn rồi")
     assert count(db, Post) == 1
     page = bob_browser.get(f"/x/discussion/lessons/{lid}/threads/{tid}").get_data(as_text=True)
     assert f'action="/x/discussion/lessons/{lid}/threads/{tid}/posts"' not in page
 
-    answer(teacher, site.lesson, tid, "Cô chốt lại: cảm ơn các bạn.")
+    teacher.answer(site.lesson, tid, "Cô chốt lại: cảm ơn các bạn.")
     assert count(db, Post) == 2
 
 
@@ -301,7 +266,7 @@ def test_empty_too_long_or_malformed_posts_are_refused_with_400_and_nothing_is_w
     site = discussion()
     lid = site.lesson.id
     alice = as_api(site.alice)
-    opening = start(alice, site.lesson, "Câu hỏi", "Vì sao?")
+    opening = alice.start(site.lesson, "Câu hỏi", "Vì sao?")
     tid = opening["thread_id"]
     bad = [
         ("POST", f"/lessons/{lid}/threads", {"title": "Tiêu đề", "body": ""}),
@@ -325,35 +290,35 @@ def test_empty_too_long_or_malformed_posts_are_refused_with_400_and_nothing_is_w
     assert count(db, Post) == 1
     assert db.get(Post, opening["id"]).body_md == "Vì sao?"
     # The longest allowed post goes through.
-    answer(alice, site.lesson, tid, "x" * 20_000)
+    alice.answer(site.lesson, tid, "x" * 20_000)
 
 
-def test_the_posting_rate_limit_refuses_the_third_post_in_a_minute(app, discussion, as_api, browser, db):
+def test_the_posting_rate_limit_refuses_the_third_post_in_a_minute(app, discussion, as_api, signed_in, db):
     app.config["DISCUSSION_POST_LIMITS"] = "2/minute"
     app.extensions.pop("elearn_discussion_limiter", None)
     site = discussion()
     lid = site.lesson.id
     alice = as_api(site.alice)
-    opening = start(alice, site.lesson, "Một", "Thứ nhất")
-    answer(alice, site.lesson, opening["thread_id"], "Thứ hai")
+    opening = alice.start(site.lesson, "Một", "Thứ nhất")
+    alice.answer(site.lesson, opening["thread_id"], "Thứ hai")
 
     third = alice.send("POST", f"/lessons/{lid}/threads/{opening['thread_id']}/posts", {"body": "Thứ ba"})
     assert third.status_code == 429
     assert alice.send("POST", f"/lessons/{lid}/threads", {"title": "Hai", "body": "Thứ ba"}).status_code == 429
-    submit_form(browser(site.alice), f"/x/discussion/lessons/{lid}/threads", title="Ba", body="Qua biểu mẫu")
+    signed_in(site.alice).submit(f"/x/discussion/lessons/{lid}/threads", title="Ba", body="Qua biểu mẫu")
     assert count(db, Post) == 2 and count(db, Thread) == 1
     # The limit is per person: Bob can still post.
-    answer(as_api(site.bob), site.lesson, opening["thread_id"], "Bình trả lời")
+    as_api(site.bob).answer(site.lesson, opening["thread_id"], "Bình trả lời")
 
 
 # -- reports and helpful marks -----------------------------------------------------------
 
 
-def test_a_reported_post_appears_in_the_moderation_queue_with_the_reason(discussion, as_api, browser, db):
+def test_a_reported_post_appears_in_the_moderation_queue_with_the_reason(discussion, as_api, signed_in, db):
     site = discussion()
     lid = site.lesson.id
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    post = start(alice, site.lesson, "Ý kiến", "Một câu nói nặng lời")
+    post = alice.start(site.lesson, "Ý kiến", "Một câu nói nặng lời")
     assert teacher.get(f"/lessons/{lid}/queue").get_json()["queue"] == []
 
     assert bob.send("POST", f"/lessons/{lid}/posts/{post['id']}/reports", {"reason": ""}).status_code == 400
@@ -366,25 +331,25 @@ def test_a_reported_post_appears_in_the_moderation_queue_with_the_reason(discuss
     queue = teacher.get(f"/lessons/{lid}/queue").get_json()["queue"]
     assert [item["post_id"] for item in queue] == [post["id"]]
     assert [(r["by"], r["reason"]) for r in queue[0]["reports"]] == [("Bình Trần", "REPORTREASON xúc phạm")]
-    assert "REPORTREASON xúc phạm" in browser(site.teacher).get(f"/x/discussion/lessons/{lid}/queue").get_data(
+    assert "REPORTREASON xúc phạm" in signed_in(site.teacher).get(f"/x/discussion/lessons/{lid}/queue").get_data(
         as_text=True)
     assert count(db, Report) == 1
     # The author does not learn who reported, nor how many reports there are.
     assert posts_of(alice, site.lesson, post["thread_id"])[0]["open_reports"] is None
 
     # Through the form too.
-    carol_form = submit_form(browser(site.teacher), f"/x/discussion/lessons/{lid}/posts/{post['id']}/report",
+    carol_form = signed_in(site.teacher).submit(f"/x/discussion/lessons/{lid}/posts/{post['id']}/report",
                              reason="FORMREASON cũng thấy không ổn")
     assert carol_form.status_code == 303
     reasons = [r["reason"] for r in teacher.get(f"/lessons/{lid}/queue").get_json()["queue"][0]["reports"]]
     assert reasons == ["REPORTREASON xúc phạm", "FORMREASON cũng thấy không ổn"]
 
 
-def test_helpful_marks_toggle_and_count_but_not_on_ones_own_post(discussion, as_api, browser, db):
+def test_helpful_marks_toggle_and_count_but_not_on_ones_own_post(discussion, as_api, signed_in, db):
     site = discussion()
     lid = site.lesson.id
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
-    post = start(alice, site.lesson, "Ý kiến", "Một ý hay")
+    post = alice.start(site.lesson, "Ý kiến", "Một ý hay")
     path = f"/lessons/{lid}/posts/{post['id']}/helpful"
 
     assert bob.send("PUT", path).get_json() == {"post_id": post["id"], "helpful": 1, "helpful_by_me": True}
@@ -400,10 +365,10 @@ def test_helpful_marks_toggle_and_count_but_not_on_ones_own_post(discussion, as_
     assert own.status_code == 409
     assert posts_of(alice, site.lesson, post["thread_id"])[0]["helpful"] == 1
 
-    bob_browser = browser(site.bob)
-    assert submit_form(bob_browser, f"/x/discussion{path}", helpful="1").status_code == 303
+    bob_browser = signed_in(site.bob)
+    assert bob_browser.submit(f"/x/discussion{path}", helpful="1").status_code == 303
     assert posts_of(alice, site.lesson, post["thread_id"])[0]["helpful"] == 2
-    submit_form(browser(site.alice), f"/x/discussion{path}", helpful="1")
+    signed_in(site.alice).submit(f"/x/discussion{path}", helpful="1")
     assert count(db, HelpfulMark) == 2
-    submit_form(bob_browser, f"/x/discussion{path}", helpful="0")
+    bob_browser.submit(f"/x/discussion{path}", helpful="0")
     assert posts_of(alice, site.lesson, post["thread_id"])[0]["helpful"] == 1
