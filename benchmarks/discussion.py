@@ -16,7 +16,6 @@ import argparse
 import gzip
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import run
 import yaml
 from run import BIN, WORKERS, Browser, first_load_size, gunicorn
 
@@ -70,28 +70,11 @@ BODIES = [
 ]
 
 
-def wrk(url: str, duration: int, connections: int, script: Path | None = None, headers=(), env=None) -> dict:
-    """As ``run.wrk`` (2-second warm-up, then the measured run), with a 10-second timeout instead of
-    wrk's 2: on a busy machine a reply waiting for SQLite's write lock can take longer and is still
-    stored; the p99 shows it, and it is not counted as a failed request."""
-    command = ["wrk", "--threads", "2", "--connections", str(connections), "--latency", "--timeout", "10s"]
-    for header in headers:
-        command += ["--header", header]
-    if script is not None:
-        command += ["--script", str(script)]
-    run_env = {**os.environ, **(env or {})}
-    subprocess.run([*command, "--duration", "2s", url], check=True, capture_output=True, env=run_env)
-    out = subprocess.run([*command, "--duration", f"{duration}s", url], check=True, capture_output=True, text=True,
-                         env=run_env).stdout
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1),
-        "p99": re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "bad": (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
-    }
+def wrk(url: str, duration: int, connections: int, **options) -> dict:
+    """``run.wrk`` with a 10-second timeout instead of wrk's 2: on a busy machine a reply waiting for
+    SQLite's write lock can take longer and is still stored; the p99 shows it, and it is not counted
+    as a failed request."""
+    return run.wrk(url, duration, connections, timeout="10s", **options)
 
 
 def write_pack(folder: Path) -> None:

@@ -82,9 +82,11 @@ def gunicorn(app: str, env: dict[str, str], cwd: Path):
         log.close()
 
 
-def wrk(url: str, duration: int, connections: int, script: Path | None = None, headers=(), env=None) -> dict:
-    """Run wrk (after a 2-second warm-up) and return requests/s, latencies and errors."""
-    command = ["wrk", "--threads", "2", "--connections", str(connections), "--latency"]
+def wrk(url: str, duration: int, connections: int, script: Path | None = None, headers=(), env=None,
+        timeout: str = "2s") -> dict:
+    """Run wrk (after a 2-second warm-up) and return requests/s, latencies and errors. A request
+    slower than ``timeout`` counts as an error (wrk's default is 2 s)."""
+    command = ["wrk", "--threads", "2", "--connections", str(connections), "--latency", "--timeout", timeout]
     for header in headers:
         command += ["--header", header]
     if script is not None:

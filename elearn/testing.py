@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,23 @@ def count_queries(app) -> Callable[..., Any]:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# -- time ----------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """The server's "now", moved by the test: patch it over ``utcnow`` where your code reads the
+    time (``monkeypatch.setattr("elearn_quiz.attempts.utcnow", clock)``), then ``clock.advance(minutes=31)``."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 # -- browser tests -------------------------------------------------------------------------

@@ -5,31 +5,17 @@ helpful marks — through the forms and the JSON API."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from elearn_discussion.models import HelpfulMark, Post, Report, Thread
 from sqlalchemy import func, select
 
-from elearn.testing import fresh
-
-
-class Clock:
-    """The server's "now", moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
+from elearn.testing import FakeClock, fresh
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
     for module in ("elearn_discussion.posting", "elearn_discussion.serialize"):
         monkeypatch.setattr(f"{module}.utcnow", fake)
     return fake

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from elearn_quiz.models import QuizAnswerStep, QuizAttempt
 from sqlalchemy import select
 
 from elearn.models import LessonProgress
+from elearn.testing import FakeClock
 
 THREADS = 8
 
@@ -23,22 +24,9 @@ def quiz(**settings):
     return {"questions": QUESTIONS, "settings": settings}
 
 
-class Clock:
-    """The server's "now", moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
     for module in ("elearn_quiz.attempts", "elearn_quiz.lesson"):
         monkeypatch.setattr(f"{module}.utcnow", fake)
     return fake
