@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from elearn.api.auth import api_user, token_required
@@ -14,7 +14,17 @@ from elearn.db import db_session
 from elearn.i18n import current_locale
 from elearn.models import User
 from elearn.security import fail
-from elearn_discussion import dashboard, listing, moderation, notify, pages, participation, posting, serialize
+from elearn_discussion import (
+    attachments,
+    dashboard,
+    listing,
+    moderation,
+    notify,
+    pages,
+    participation,
+    posting,
+    serialize,
+)
 from elearn_discussion.access import open_discussion
 from elearn_discussion.models import Post, PostState, Thread
 
@@ -200,6 +210,40 @@ def moderate_thread(lesson_id: int, thread_id: int):
     db_session().commit()
     return jsonify(thread={"id": found.id, "lesson_id": found.lesson_id, "group_id": found.group_id,
                            "pinned": found.pinned, "locked": found.locked})
+
+
+@api.post("/lessons/<int:lesson_id>/attachments")
+@token_required
+def upload_attachment(lesson_id: int):
+    """Add a document to the case (instructors): multipart form with "title" and "file"
+
+The file
+    is listed with the case for everyone who sees the lesson, in the lesson's "attachments"."""
+    viewer = _viewer(lesson_id)
+    db = db_session()
+    row = attachments.upload(db, viewer, request.files.get("file"), request.form.get("title"))
+    moderation.log(db, viewer, "attach", reason=row.title, file=row.filename)
+    try:
+        db.commit()
+    except Exception:
+        attachments.discard(row)
+        raise
+    return jsonify(id=row.id, title=row.title, size=row.size,
+                   url=url_for("discussion.attachment", lesson_id=lesson_id, attachment_id=row.id,
+                               filename=row.filename)), 201
+
+
+@api.delete("/lessons/<int:lesson_id>/attachments/<int:attachment_id>")
+@token_required
+def delete_attachment(lesson_id: int, attachment_id: int):
+    """Remove a document from the case (instructors)"""
+    viewer = _viewer(lesson_id)
+    db = db_session()
+    row = attachments.remove(db, viewer, attachment_id)
+    moderation.log(db, viewer, "detach", reason=row.title, file=row.filename)
+    db.commit()
+    attachments.discard(row)
+    return "", 204
 
 
 @api.get("/lessons/<int:lesson_id>/queue")
