@@ -53,21 +53,24 @@ class PluginCommands(click.Group):
     """The core's commands plus those plugins return from ``elearn_commands``.
 
     Plugins are looked up only when a name is not one of the core's (or for
-    ``--help``), so ``elearn db upgrade`` never depends on a plugin importing. A
-    plugin's command cannot replace a core command.
+    ``--help``), so ``elearn db upgrade`` never depends on a plugin importing. Only
+    the plugins the site runs are asked (``PLUGINS``). A plugin's command cannot
+    replace a core command.
     """
 
     def _plugins(self, ctx: click.Context) -> dict[str, click.Command]:
         # Looked up once per run of ``elearn`` (kept in the run's context, not on the group,
-        # which lives as long as the process): the plugins installed now, not at the first run.
+        # which lives as long as the process), from the app this run configures: the plugins
+        # the site runs (``PLUGINS`` honoured), the same app their commands then get.
         meta = ctx.find_root().meta
         if "elearn.plugin_commands" not in meta:
-            from elearn.plugins.manager import PluginRegistry
-
-            registry = PluginRegistry()
-            registry.load_entry_points()
             found: dict[str, click.Command] = {}
-            for _plugin, commands in registry.call_each("elearn_commands", at_startup=True):
+            try:
+                registry = ctx.find_root().ensure_object(AppContext).app.extensions["elearn_plugins"]
+            except Exception as exc:
+                click.echo(f"warning: plugins' commands are unavailable: the site cannot be set up ({exc})", err=True)
+                registry = None
+            for _plugin, commands in registry.call_each("elearn_commands") if registry else []:
                 for command in commands or []:
                     if isinstance(command, click.Command) and command.name and command.name not in self.commands:
                         found.setdefault(command.name, command)

@@ -418,15 +418,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def run_cli(database_url: str, tmp_path: Path, *args: str):
-    """``elearn <args>`` as an operator runs it, against the test's database."""
+def run_cli(database_url: str, tmp_path: Path, *args: str, **settings: str):
+    """``elearn <args>`` as an operator runs it, against the test's database (``settings``: more
+    ``ELEARN_*`` variables)."""
     from click.testing import CliRunner
 
     from elearn.cli import main
 
     instance = tmp_path / "cli-instance"
     instance.mkdir(exist_ok=True)
-    env = {"ELEARN_INSTANCE_PATH": str(instance), "ELEARN_DATABASE_URL": database_url}
+    env = {"ELEARN_INSTANCE_PATH": str(instance), "ELEARN_DATABASE_URL": database_url,
+           **{f"ELEARN_{name}": value for name, value in settings.items()}}
     return CliRunner().invoke(main, list(args), env=env)
 
 
@@ -620,6 +622,15 @@ def test_the_plugin_command_is_listed_and_runs_in_the_configured_app(
     assert counted.output.strip() == "2 flashcards lessons, 2 cards reviewed"
     # The core's commands are still there.
     assert "upgrade" in run_cli(database_url, tmp_path, "db", "--help").output
+
+
+def test_a_plugin_the_site_does_not_run_has_no_command(database_url, tmp_path):
+    """``PLUGINS`` names the plugins a site runs; a disabled plugin's command is neither listed nor run."""
+    listed = run_cli(database_url, tmp_path, "--help", PLUGINS='["page"]')
+    assert listed.exit_code == 0, listed.output
+    assert "flashcards-count" not in listed.output and "pack" in listed.output
+    refused = run_cli(database_url, tmp_path, "flashcards-count", PLUGINS='["page"]')
+    assert refused.exit_code == 2 and "No such command" in refused.output
 
 
 # -- plugins that misbehave ------------------------------------------------------------
