@@ -156,18 +156,30 @@ def _synthesis_query(viewer: Viewer, group: Any, posted: Any):
     )
 
 
-def visible_thread(db: Session, viewer: Viewer, thread_id: int) -> Thread:
-    thread = db.scalar(select(Thread).where(Thread.id == thread_id, viewer.thread_filter()))
+def visible_thread(db: Session, viewer: Viewer, thread_id: int, lock: bool = False) -> Thread:
+    """A thread the viewer may see, or a 404. ``lock``: for a change to its counters, the row is
+    locked until commit (PostgreSQL; SQLite's writing requests already hold the write lock)."""
+    query = select(Thread).where(Thread.id == thread_id, viewer.thread_filter())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    thread = db.scalar(query)
     if thread is None:
         fail(404, _("This thread does not exist."))
     return thread
 
 
-def visible_post(db: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
-    row = db.execute(
-        select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
-        .where(Post.id == post_id, Post.lesson_id == viewer.lesson.id, viewer.thread_filter(), viewer.post_filter())
-    ).first()
+def visible_post(db: Session, viewer: Viewer, post_id: int, lock: bool = False) -> tuple[Post, Thread]:
+    """A post the viewer may see with its thread, or a 404; ``lock`` locks both rows, thread first."""
+    if lock:
+        found = db.scalar(select(Post.thread_id).where(Post.id == post_id, Post.lesson_id == viewer.lesson.id))
+        if found is not None:
+            visible_thread(db, viewer, found, lock=True)
+    query = (select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
+             .where(Post.id == post_id, Post.lesson_id == viewer.lesson.id, viewer.thread_filter(),
+                    viewer.post_filter()))
+    if lock:
+        query = query.with_for_update(of=Post).execution_options(populate_existing=True)
+    row = db.execute(query).first()
     if row is None:
         fail(404, _("This post does not exist."))
     return row.Post, row.Thread

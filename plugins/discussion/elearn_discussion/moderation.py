@@ -15,7 +15,7 @@ from elearn.clock import utcnow
 from elearn.models import Lesson, User
 from elearn.security import fail
 from elearn_discussion import notify, participation
-from elearn_discussion.access import TYPE_NAME, Viewer
+from elearn_discussion.access import TYPE_NAME, Viewer, visible_post, visible_thread
 from elearn_discussion.content import Settings
 from elearn_discussion.models import ModerationEntry, Post, PostState, Report, Thread
 from elearn_discussion.posting import clean_reason, group_in_set, optional_id, published, set_state
@@ -39,11 +39,8 @@ def log(db: Session, viewer: Viewer, action: str, thread_id: int | None = None, 
 
 
 def _staff_post(db: Session, viewer: Viewer, post_id: int) -> tuple[Post, Thread]:
-    row = db.execute(select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
-                     .where(Post.id == post_id, Thread.lesson_id == viewer.lesson.id)).first()
-    if row is None:
-        fail(404, _("This post does not exist."))
-    return row.Post, row.Thread
+    """The post and its thread, locked (thread first, as posting does) for the counters they keep."""
+    return visible_post(db, viewer, post_id, lock=True)
 
 
 def moderate_post(db: Session, viewer: Viewer, post_id: int, action: object, reason: object = None) -> Post:
@@ -145,9 +142,7 @@ def moderate_thread(db: Session, viewer: Viewer, thread_id: int, action: object,
     require_staff(viewer)
     if action not in THREAD_ACTIONS:
         fail(400, _("Unknown action. Use one of: %(actions)s.", actions=", ".join(THREAD_ACTIONS)))
-    thread = db.scalar(select(Thread).where(Thread.id == thread_id, Thread.lesson_id == viewer.lesson.id))
-    if thread is None:
-        fail(404, _("This thread does not exist."))
+    thread = visible_thread(db, viewer, thread_id, lock=True)
     details: dict[str, Any] = {}
     if action in ("pin", "unpin"):
         thread.pinned = action == "pin"

@@ -182,7 +182,7 @@ def _new_post_state(viewer: Viewer) -> str:
 
 def reply(db: Session, viewer: Viewer, thread_id: int, body: object, parent_id: object = None,
           quote_id: object = None) -> Post:
-    thread = visible_thread(db, viewer, thread_id)
+    thread = visible_thread(db, viewer, thread_id, lock=True)
     if thread.locked and not viewer.is_staff:
         fail(409, _("This thread is locked: no more replies."))
     if thread.state != PostState.VISIBLE and not viewer.is_staff:
@@ -231,7 +231,7 @@ def _after_new_post(db: Session, viewer: Viewer, post: Post, thread: Thread) -> 
 
 
 def edit(db: Session, viewer: Viewer, post_id: int, body: object) -> Post:
-    post, thread = visible_post(db, viewer, post_id)
+    post, thread = visible_post(db, viewer, post_id, lock=True)
     if post.author_id != viewer.user.id:
         fail(403, _("You can only edit your own posts."))
     if post.state not in (PostState.VISIBLE, PostState.PENDING):
@@ -253,7 +253,7 @@ def edit(db: Session, viewer: Viewer, post_id: int, body: object) -> Post:
 
 
 def withdraw(db: Session, viewer: Viewer, post_id: int) -> Post:
-    post, thread = visible_post(db, viewer, post_id)
+    post, thread = visible_post(db, viewer, post_id, lock=True)
     if post.author_id != viewer.user.id:
         fail(403, _("You can only withdraw your own posts."))
     if post.state == PostState.WITHDRAWN:
@@ -302,7 +302,7 @@ def report(db: Session, viewer: Viewer, post_id: int, reason: object) -> Report:
 
 def mark_helpful(db: Session, viewer: Viewer, post_id: int, helpful: bool) -> Post:
     """Add or take back one's "helpful" mark; repeating either is harmless."""
-    post, _thread = visible_post(db, viewer, post_id)
+    post, _thread = visible_post(db, viewer, post_id, lock=True)
     if post.author_id == viewer.user.id:
         fail(409, _("You cannot mark your own post as helpful."))
     if post.state != PostState.VISIBLE:
