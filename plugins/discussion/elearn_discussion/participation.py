@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
+from elearn.db import insert_if_missing
 from elearn.learning.service import LearnerLesson, record_outcome
 from elearn.models import Enrolment, Lesson, Status, User
 from elearn.plugins.lesson_type import Outcome
@@ -101,11 +102,12 @@ def assess(db: Session, lesson: Lesson, grader: User, learner_id: int, marks: An
         fail(400, _("The comment must be text of at most 5,000 characters."))
     if not isinstance(signed_off, bool):
         fail(400, _("“complete” must be true or false."))
-    row = db.scalar(select(Participation).where(Participation.lesson_id == lesson.id,
-                                                Participation.user_id == learner_id))
-    if row is None:
-        row = Participation(lesson_id=lesson.id, user_id=learner_id)
-        db.add(row)
+    # Created if missing and locked: two instructors assessing at once take turns.
+    insert_if_missing(db, Participation, ["lesson_id", "user_id"], lesson_id=lesson.id, user_id=learner_id,
+                      marks={}, comment="", signed_off=False)
+    row = db.scalars(select(Participation).where(Participation.lesson_id == lesson.id,
+                                                 Participation.user_id == learner_id)
+                     .with_for_update().execution_options(populate_existing=True)).one()
     row.marks = clean
     row.score = sum(clean.values()) / settings.rubric_total if settings.rubric and clean else None
     row.comment = comment.replace("\0", "\ufffd").strip()  # PostgreSQL text cannot hold NUL

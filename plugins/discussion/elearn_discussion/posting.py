@@ -284,7 +284,7 @@ def history(db: Session, viewer: Viewer, post_id: int) -> tuple[Post, list[Revis
 
 
 def report(db: Session, viewer: Viewer, post_id: int, reason: object) -> Report:
-    post, _thread = visible_post(db, viewer, post_id)
+    post, _thread = visible_post(db, viewer, post_id, lock=True)
     if post.author_id == viewer.user.id:
         fail(409, _("You cannot report your own post; withdraw it instead."))
     if post.state != PostState.VISIBLE:
