@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.exceptions import HTTPException
 
 from elearn.groups import service
-from elearn.models import CourseGroup, CourseInstructor, GroupMember
+from elearn.models import CourseGroup, CourseGroupSet, CourseInstructor, Enrolment, GroupMember
 from elearn.testing import csrf_token, fresh
 
 
@@ -321,3 +321,119 @@ def test_the_api_refuses_learners_strangers_and_anonymous(
     other_teacher = make_user("instructor")
     assert client.get(base, headers=bearer(api_token(other_teacher))).status_code == 403
     assert client.get("/api/v1/courses/no-such-course/groups", headers=stranger).status_code == 404
+
+
+# -- learners choosing their group --------------------------------------------------
+
+
+@pytest.fixture
+def chosen_tracks(db, course, tracks):
+    """The ``track`` set, now one where learners choose their own group."""
+    service.set_learners_choose(db, course, "track", True)
+    db.commit()
+    return tracks
+
+
+def test_a_new_set_is_placed_by_instructors_until_they_let_learners_choose(db, course, tracks, learner, enrol):
+    enrol(learner, course)
+    assert refused(lambda: service.choose_group(db, course, learner, tracks[0])) == 403
+    service.set_learners_choose(db, course, "track", True)
+    service.choose_group(db, course, learner, tracks[0])
+    service.choose_group(db, course, learner, tracks[1])
+    db.commit()
+    assert members(db) == [(learner.id, tracks[1].id)]
+    assert refused(lambda: service.set_learners_choose(db, course, "no-such-set", True)) == 404
+
+
+def test_the_instructor_toggles_a_set_on_the_page(client, db, course, tracks, instructor, login):
+    login(client, instructor)
+    path = "/courses/hop-tac-xa/groups"
+    assert "Giảng viên xếp học viên vào nhóm trong cách chia nhóm này." in client.get(path).get_data(as_text=True)
+    form = {"csrf_token": csrf_token(client, path), "group_set": "track", "learners_choose": "1"}
+    response = client.post(f"{path}/sets", data=form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Từ nay học viên tự chọn nhóm" in page and "Để giảng viên xếp nhóm" in page
+    assert fresh(db).scalar(select(CourseGroupSet.learners_choose)) is True
+    form["learners_choose"] = "0"
+    assert client.post(f"{path}/sets", data=form).status_code == 303
+    assert fresh(db).scalar(select(CourseGroupSet.learners_choose)) is False
+
+
+def test_a_learner_chooses_on_the_course_page(client, db, course, chosen_tracks, learner, enrol, login):
+    urban, rural = chosen_tracks
+    enrol(learner, course)
+    login(client, learner)
+    page = client.get("/courses/hop-tac-xa").get_data(as_text=True)
+    assert "Chọn nhóm (track):" in page and "— chưa chọn —" in page
+    token = csrf_token(client, "/courses/hop-tac-xa")
+    for group in (urban, rural):
+        response = client.post("/courses/hop-tac-xa/my-groups", data={"csrf_token": token, "group_id": group.id})
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("/courses/hop-tac-xa")
+    assert members(db) == [(learner.id, rural.id)]
+    page = client.get("/courses/hop-tac-xa").get_data(as_text=True)
+    assert f'<option value="{rural.id}" selected>' in page
+    assert "— chưa chọn —" not in page
+    assert client.post("/courses/hop-tac-xa/my-groups", data={"group_id": urban.id}).status_code == 400  # no CSRF
+
+
+def test_the_form_refuses_an_instructor_placed_set_and_the_not_enrolled(
+    client, db, course, tracks, learner, enrol, login
+):
+    login(client, learner)
+    enrol(learner, course)
+    assert "Chọn nhóm" not in client.get("/courses/hop-tac-xa").get_data(as_text=True)
+    form = {"csrf_token": csrf_token(client, "/courses/hop-tac-xa"), "group_id": tracks[0].id}
+    response = client.post("/courses/hop-tac-xa/my-groups", data=form, follow_redirects=True)
+    assert "Trong cách chia nhóm này, giảng viên xếp học viên vào nhóm." in response.get_data(as_text=True)
+
+    service.set_learners_choose(db, course, "track", True)
+    db.execute(delete(Enrolment))
+    db.commit()
+    response = client.post("/courses/hop-tac-xa/my-groups", data=form, follow_redirects=True)
+    assert "chưa đăng ký học khoá này" in response.get_data(as_text=True)
+    assert members(db) == []
+
+
+def test_the_course_page_costs_one_query_more_with_choosable_sets(
+    client, db, course, tracks, learner, enrol, login, count_queries
+):
+    enrol(learner, course)
+    login(client, learner)
+
+    def count() -> int:
+        with count_queries() as counted:
+            assert client.get("/courses/hop-tac-xa").status_code == 200
+        return counted.n
+
+    placed = count()  # instructor-placed sets are not on the learner's page
+    service.set_learners_choose(db, course, "track", True)
+    db.commit()
+    assert count() == placed + 1
+
+
+def test_a_learner_chooses_through_the_api(client, db, course, chosen_tracks, learner, make_user, enrol, api_token):
+    urban, rural = chosen_tracks
+    district = service.create_group(db, course, "district", "ba-vi", "Ba Vì")
+    db.commit()
+    path = "/api/v1/courses/hop-tac-xa/my-groups"
+    headers = bearer(api_token(learner))
+    assert client.put(f"{path}/track", json={"group_id": urban.id}, headers=headers).status_code == 409
+    enrol(learner, course)
+    response = client.put(f"{path}/track", json={"group_id": rural.id}, headers=headers)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "user_id": learner.id,
+        "group_id": rural.id,
+        "group_set": "track",
+        "key": "rural",
+        "title": "Xã",
+    }
+    assert client.put(f"{path}/district", json={"group_id": district.id}, headers=headers).status_code == 403
+    assert client.put(f"{path}/district", json={"group_id": rural.id}, headers=headers).status_code == 404
+    assert client.put(f"{path}/track", json={"group_id": rural.id + 99}, headers=headers).status_code == 404
+    for body in ({}, {"group_id": "1"}, {"group_id": True}, []):
+        response = client.put(f"{path}/track", json=body, headers=headers)
+        assert response.status_code == 400 and response.get_json()["error"]["message"]
+    assert client.put(f"{path}/track", json={"group_id": urban.id}).status_code == 401
+    assert members(db) == [(learner.id, rural.id)]

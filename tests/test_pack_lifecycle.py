@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 from elearn import create_app
 from elearn.clock import utcnow
 from elearn.db.migrate import upgrade
+from elearn.groups import service as group_service
 from elearn.learning.outline import my_learning
-from elearn.models import Course, Enrolment, InstalledPack, Lesson, LessonProgress, Module
+from elearn.models import Course, CourseGroup, CourseGroupSet, Enrolment, InstalledPack, Lesson, LessonProgress, Module
 from elearn.models.progress import Status
 from elearn.packs import installer
 from elearn.packs.service import (
@@ -33,11 +34,21 @@ from elearn.packs.service import (
     scaffold_pack,
     validate_path,
 )
-from elearn.testing import test_config
+from elearn.testing import fresh, test_config
 
 DEMO_PACK = Path(__file__).resolve().parent.parent / "content_packs" / "hop-tac-xa-co-ban"
 PACK_ID = "hop-tac-xa-co-ban"
-TABLES = ["courses", "modules", "lessons", "installed_packs", "enrolments", "lesson_progress", "course_instructors"]
+TABLES = [
+    "courses",
+    "modules",
+    "lessons",
+    "installed_packs",
+    "enrolments",
+    "lesson_progress",
+    "course_instructors",
+    "course_group_sets",
+    "course_groups",
+]
 
 NEW_LESSON = """\
         - id: bao-cao-nam
@@ -439,3 +450,69 @@ def test_installing_writes_nothing_for_an_invalid_pack(app, db, tmp_path):
     assert all(rows == [] for rows in table_dump(app).values())
     assert file_listing(app) == []
     assert db.scalar(select(InstalledPack)) is None
+
+
+# -- groups ---------------------------------------------------------------------------
+
+
+def test_a_pack_creates_its_groups_and_an_upgrade_renames_and_keeps_members(app, db, learner, make_user, tmp_path):
+    install_path(app, DEMO_PACK)
+    course = db.scalar(select(Course).where(Course.pack_id == PACK_ID))
+    assert db.scalar(select(CourseGroupSet.learners_choose).where(CourseGroupSet.name == "track")) is True
+    groups = {g.key: g for g in db.scalars(select(CourseGroup).where(CourseGroup.course_id == course.id))}
+    assert {key: (g.group_set, g.title_vi, g.title_en) for key, g in groups.items()} == {
+        "phuong-do-thi": ("track", "Phường, thị trấn", "Urban wards and towns"),
+        "xa-nong-thon": ("track", "Xã nông thôn mới", "Rural communes"),
+    }
+    # A group the instructors added, and a learner who chose a track.
+    extra = group_service.create_group(db, course, "track", "lang-nghe", "Làng nghề")
+    db.add(Enrolment(user_id=learner.id, course_id=course.id))
+    db.flush()
+    group_service.choose_group(db, course, learner, groups["xa-nong-thon"])
+    db.commit()
+
+    newer = pack_version(tmp_path, "1.1.0")
+    manifest = newer / "pack.yaml"
+    source = manifest.read_text(encoding="utf-8").replace("vi: Xã nông thôn mới", "vi: Xã")
+    urban = '        - id: phuong-do-thi\n          title: {vi: "Phường, thị trấn", en: Urban wards and towns}\n'
+    assert urban in source
+    manifest.write_text(source.replace(urban, "        - id: ven-do\n          title: {vi: Ven đô}\n"))
+    install_path(app, newer)
+    after = {g.key: g for g in fresh(db).scalars(select(CourseGroup).where(CourseGroup.course_id == course.id))}
+    assert after["xa-nong-thon"].id == groups["xa-nong-thon"].id and after["xa-nong-thon"].title_vi == "Xã"
+    assert after["ven-do"].title_vi == "Ven đô"
+    # Gone from the pack, or never in it: kept, with their members.
+    assert {"phuong-do-thi", "lang-nghe"} <= after.keys() and after["lang-nghe"].id == extra.id
+    assert group_service.user_group_ids(db, learner.id, course.id) == {"track": groups["xa-nong-thon"].id}
+
+
+def test_group_errors_are_reported_with_their_place_all_at_once(app, tmp_path):
+    source = pack_version(tmp_path, "1.0.0")
+    manifest = source / "pack.yaml"
+    bad_groups = (
+        "  groups:\n"
+        "    Track: {groups: [{id: a, title: {vi: A}}]}\n"
+        "    track:\n"
+        "      learners_choose: yes please\n"
+        "      colour: red\n"
+        "      groups:\n"
+        "        - {id: urban, title: {vi: Phường}}\n"
+        "        - {id: urban, title: {vi: Phường}}\n"
+        "        - {id: Rural_1, title: {en: Rural}}\n"
+        "    district: {groups: []}\n"
+    )
+    text = manifest.read_text(encoding="utf-8")
+    start, end = text.index("  groups:\n"), text.index("  modules:\n")
+    manifest.write_text(text[:start] + bad_groups + text[end:], encoding="utf-8")
+    with pytest.raises(PackInvalid) as caught:
+        validate_path(app, source)
+    assert {str(error) for error in caught.value.errors} == {
+        "pack.yaml: course.groups.Track: 'Track' is not a set name of 1 to 50 lower-case letters, digits and dashes",
+        "pack.yaml: course.groups.track.colour: unknown field (use 'learners_choose' and 'groups')",
+        "pack.yaml: course.groups.track.learners_choose: must be true or false",
+        "pack.yaml: course.groups.track.groups[1].id: 'urban' is used twice",
+        "pack.yaml: course.groups.track.groups[2].id: 'Rural_1' is not an id of lower-case letters, digits, -",
+        "pack.yaml: course.groups.track.groups[2].title.vi: is required text",
+        "pack.yaml: course.groups.district.groups: must be a non-empty list",
+    }
+    assert installed_packs(app) == []

@@ -91,6 +91,23 @@ def unassign(slug: str, group_id: int, user_id: int):
     return "", 204
 
 
+@bp.put("/courses/<slug>/my-groups/<group_set>")
+@token_required
+def choose(slug: str, group_set: str):
+    """The caller, an enrolled learner, chooses their group in a set that lets learners choose."""
+    db, user = db_session(), api_user()
+    course, _access = service.course_for(db, user, slug)
+    group_id = json_body().get("group_id")
+    if not isinstance(group_id, int) or isinstance(group_id, bool):
+        fail(400, _("Send “group_id” as a number."))
+    group = service.get_group(db, course, group_id)
+    if group.group_set != group_set:
+        fail(404, _("This course has no such group."))
+    member = service.choose_group(db, course, user, group)
+    db.commit()
+    return jsonify(_membership(member, group))
+
+
 def _membership(member: GroupMember, group: CourseGroup) -> dict[str, Any]:
     return {"user_id": member.user_id, "group_id": group.id, **_group(group)}
 

@@ -75,6 +75,7 @@ def _build(app: Flask) -> dict[str, Any]:
             "title_en": {"type": "string", "maxLength": 300},
         },
     }
+    chosen_group = {"type": "object", "required": ["group_id"], "properties": {"group_id": {"type": "integer"}}}
     credentials = {
         "type": "object",
         "required": ["email", "password"],
@@ -152,6 +153,15 @@ def _build(app: Flask) -> dict[str, Any]:
                 ),
                 "delete": _op(
                     "Take the learner out of the group (idempotent)", "Removed", errors=(403, 404), ok_status="204"
+                ),
+            },
+            "/courses/{slug}/my-groups/{group_set}": {
+                "parameters": [_slug(), _slug("group_set")],
+                "put": _op(
+                    "Choose the caller's own group in a set that lets learners choose (enrolled learners; idempotent)",
+                    "Membership",
+                    body=chosen_group,
+                    errors=(400, 403, 404, 409),
                 ),
             },
         },

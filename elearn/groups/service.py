@@ -7,7 +7,6 @@ tables directly (``user_group_ids`` is the one call they usually need).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -15,15 +14,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from elearn.db import insert_if_missing
 from elearn.learning.service import get_course
-from elearn.models import Course, CourseGroup, Enrolment, GroupMember, User
+from elearn.models import Course, CourseGroup, CourseGroupSet, Enrolment, GroupMember, User
+from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
 from elearn.permissions import CourseAccess, course_access, require_course_view
 from elearn.security import fail
-
-# Sets and keys are named by plugins' settings and content packs, so they are plain slugs.
-GROUP_SET = re.compile(r"[a-z0-9-]{1,50}")
-GROUP_KEY = re.compile(r"[a-z0-9-]{1,100}")
-TITLE_MAX = 300
 
 
 @dataclass
@@ -32,10 +28,20 @@ class GroupRow:
 
     group: CourseGroup
     members: list[User] = field(default_factory=list)
+    learners_choose: bool = False  # the setting of the group's set
 
     @property
     def member_count(self) -> int:
         return len(self.members)
+
+
+@dataclass
+class Choice:
+    """A set whose learners choose their own group: its groups, and the one the learner is in (if any)."""
+
+    group_set: str
+    groups: list[CourseGroup] = field(default_factory=list)
+    chosen_id: int | None = None
 
 
 def course_for(db: Session, user: User | None, slug: str) -> tuple[Course, CourseAccess]:
@@ -67,6 +73,7 @@ def create_group(
     if not title_vi or len(title_vi) > TITLE_MAX or len(title_en) > TITLE_MAX:
         fail(400, _("The Vietnamese title is required; titles have at most %(count)d characters.", count=TITLE_MAX))
     group = CourseGroup(course_id=course.id, group_set=group_set, key=key, title_vi=title_vi, title_en=title_en)
+    ensure_group_set(db, course, group_set)
     try:
         # The unique constraint, not a prior SELECT, decides: two instructors may create it at once.
         with db.begin_nested():
@@ -74,6 +81,25 @@ def create_group(
     except IntegrityError:
         fail(409, _("The set “%(set)s” already has a group “%(key)s”.", set=group_set, key=key))
     return group
+
+
+def ensure_group_set(db: Session, course: Course, name: str) -> CourseGroupSet:
+    """The set's settings row, made (learners not choosing) if missing; two requests may make it at once."""
+    insert_if_missing(db, CourseGroupSet, ["course_id", "name"], course_id=course.id, name=name, learners_choose=False)
+    return db.scalar(select(CourseGroupSet).where(CourseGroupSet.course_id == course.id, CourseGroupSet.name == name))
+
+
+def set_learners_choose(db: Session, course: Course, name: str, learners_choose: bool) -> CourseGroupSet:
+    """Let the learners of a set choose their group, or leave it to the instructors; only for an existing set."""
+    exists = db.scalar(
+        select(CourseGroup.id).where(CourseGroup.course_id == course.id, CourseGroup.group_set == name).limit(1)
+    )
+    if exists is None:
+        fail(404, _("This course has no such group set."))
+    group_set = ensure_group_set(db, course, name)
+    group_set.learners_choose = learners_choose
+    db.flush()
+    return group_set
 
 
 def get_group(db: Session, course: Course, group_id: int) -> CourseGroup:
@@ -110,6 +136,39 @@ def assign(db: Session, course: Course, user: User, group: CourseGroup) -> Group
     fail(409, _("The groups changed at the same time. Please try again."))
 
 
+def choose_group(db: Session, course: Course, user: User, group: CourseGroup) -> GroupMember:
+    """A learner puts themself in ``group`` (moving within its set), if the set lets learners choose;
+    ``assign`` then applies the same rules as for instructors (enrolled learners only)."""
+    if group.course_id != course.id:
+        fail(404, _("This course has no such group."))
+    learners_choose = db.scalar(
+        select(CourseGroupSet.learners_choose).where(
+            CourseGroupSet.course_id == course.id, CourseGroupSet.name == group.group_set
+        )
+    )
+    if not learners_choose:
+        fail(403, _("The instructors place learners in the groups of this set."))
+    return assign(db, course, user, group)
+
+
+def learner_choices(db: Session, course: Course, user_id: int) -> list[Choice]:
+    """The sets a learner may choose in, with their groups and the learner's current one, in one query."""
+    rows = db.execute(
+        select(CourseGroup, GroupMember.group_id)
+        .join(CourseGroupSet, _set_of(CourseGroup))
+        .outerjoin(GroupMember, (GroupMember.group_id == CourseGroup.id) & (GroupMember.user_id == user_id))
+        .where(CourseGroup.course_id == course.id, CourseGroupSet.learners_choose.is_(True))
+        .order_by(CourseGroup.group_set, CourseGroup.title_vi, CourseGroup.key)
+    ).all()
+    choices: dict[str, Choice] = {}
+    for group, member_group_id in rows:
+        choice = choices.setdefault(group.group_set, Choice(group.group_set))
+        choice.groups.append(group)
+        if member_group_id is not None:
+            choice.chosen_id = member_group_id
+    return list(choices.values())
+
+
 def unassign(db: Session, course: Course, user: User, group_set: str) -> bool:
     """Take ``user`` out of their group of ``group_set``; False when they were in none."""
     result = db.execute(
@@ -121,13 +180,14 @@ def unassign(db: Session, course: Course, user: User, group_set: str) -> bool:
 
 
 def groups_of_course(db: Session, course: Course) -> list[GroupRow]:
-    """Every group of the course with its members (by name), in two queries however many there are."""
-    groups = db.scalars(
-        select(CourseGroup)
+    """Every group of the course with its set's setting and its members (by name), in two queries."""
+    groups = db.execute(
+        select(CourseGroup, CourseGroupSet.learners_choose)
+        .outerjoin(CourseGroupSet, _set_of(CourseGroup))
         .where(CourseGroup.course_id == course.id)
         .order_by(CourseGroup.group_set, CourseGroup.title_vi, CourseGroup.key)
     ).all()
-    rows = {group.id: GroupRow(group) for group in groups}
+    rows = {group.id: GroupRow(group, learners_choose=bool(choose)) for group, choose in groups}
     members = db.execute(
         select(GroupMember.group_id, User)
         .join(User, User.id == GroupMember.user_id)
@@ -171,6 +231,11 @@ def enrolled_learners(db: Session, course: Course) -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+def _set_of(group):
+    """The join condition from groups to their set's settings row."""
+    return (CourseGroupSet.course_id == group.course_id) & (CourseGroupSet.name == group.group_set)
 
 
 def _membership(db: Session, course_id: int, group_set: str, user_id: int) -> GroupMember | None:

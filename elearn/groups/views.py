@@ -42,10 +42,44 @@ def create(slug: str):
             form.get("title_en", ""),
         )
     except HTTPException as exc:
-        return _back_with_error(slug, exc)
+        return _back_with_error(url_for("groups.groups", slug=slug), exc)
     db.commit()
     flash(_("Group “%(title)s” created.", title=group.title_for(current_locale())), "success")
     return redirect(url_for("groups.groups", slug=slug), code=303)
+
+
+@bp.post("/courses/<slug>/groups/sets")
+@login_required
+def set_choice(slug: str):
+    """An instructor lets the learners of a set choose their own group, or takes the choice back."""
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    group_set = service.set_learners_choose(
+        db, course, request.form.get("group_set", ""), request.form.get("learners_choose") == "1"
+    )
+    db.commit()
+    if group_set.learners_choose:
+        flash(_("Learners now choose their own group in the set “%(set)s”.", set=group_set.name), "success")
+    else:
+        flash(_("Instructors now place the learners in the set “%(set)s”.", set=group_set.name), "success")
+    return redirect(url_for("groups.groups", slug=slug), code=303)
+
+
+@bp.post("/courses/<slug>/my-groups")
+@login_required
+def choose(slug: str):
+    """An enrolled learner chooses their group from the course page; refusals go back there with the reason."""
+    db = db_session()
+    course, _access = service.course_for(db, current_user, slug)
+    group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
+    back = url_for("learning.course", slug=slug)
+    try:
+        service.choose_group(db, course, current_user, group)
+    except HTTPException as exc:
+        return _back_with_error(back, exc, also=(403,))
+    db.commit()
+    flash(_("You are now in the group “%(title)s”.", title=group.title_for(current_locale())), "success")
+    return redirect(back, code=303)
 
 
 @bp.post("/courses/<slug>/groups/members")
@@ -58,7 +92,7 @@ def assign(slug: str):
     try:
         service.assign(db, course, user, group)
     except HTTPException as exc:
-        return _back_with_error(slug, exc)
+        return _back_with_error(url_for("groups.groups", slug=slug), exc)
     db.commit()
     flash(
         _("%(name)s is now in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
@@ -92,10 +126,10 @@ def _user(user_id: int | None) -> User:
     return user
 
 
-def _back_with_error(slug: str, exc: HTTPException):
-    """A refused form (bad slug, duplicate, learner not enrolled) goes back to the page with the reason,
-    where the instructor can correct it, rather than to a bare error page."""
-    if exc.code not in (400, 409):
+def _back_with_error(back: str, exc: HTTPException, also: tuple[int, ...] = ()):
+    """A refused form (bad slug, duplicate, learner not enrolled) goes back to its page with the reason,
+    where the user can correct it, rather than to a bare error page. ``also`` names further codes so treated."""
+    if exc.code not in (400, 409, *also):
         raise exc
     flash(getattr(exc, "elearn_message", None) or exc.description, "error")
-    return redirect(url_for("groups.groups", slug=slug), code=303)
+    return redirect(back, code=303)

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from elearn.clock import utcnow
 from elearn.db import insert_if_missing
@@ -44,8 +44,9 @@ def registry() -> PluginRegistry:
     return current_app.extensions["elearn_plugins"]
 
 
-def get_course(db: Session, slug: str) -> Course:
-    course = db.scalar(select(Course).where(Course.slug == slug))
+def get_course(db: Session, slug: str, *options) -> Course:
+    """The course at ``slug``, or a 404; ``options`` (e.g. ``undefer``) shape the one query that loads it."""
+    course = db.scalar(select(Course).options(*options).where(Course.slug == slug))
     if course is None:
         fail(404, _("This course does not exist."))
     return course
@@ -109,7 +110,7 @@ class CoursePage:
 
 
 def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
-    course = get_course(db, slug)
+    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups))
     access = course_access(db, user, course)
     require_course_view(access)
     rows = lesson_rows(db, [course.id], access.user if access.is_enrolled else None)[course.id]

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from elearn.db import db_session
+from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
 from elearn.security import safe_next
@@ -43,8 +44,14 @@ def dashboard():
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    page = service.course_page(db_session(), _user(), slug)
-    return render_template("learning/course.html", page=page, course=page.progress.course)
+    db = db_session()
+    page = service.course_page(db, _user(), slug)
+    course = page.progress.course
+    # The flag came with the course's own row, so a course without such sets costs no query here.
+    choices = []
+    if page.access.is_enrolled and course.has_learner_chosen_groups:
+        choices = groups.learner_choices(db, course, current_user.id)
+    return render_template("learning/course.html", page=page, course=course, group_choices=choices)
 
 
 @bp.post("/courses/<slug>/enrol")

@@ -1,7 +1,7 @@
 """The core's tables. Plugins declare theirs on the same ``Base``."""
 
 from elearn.models.courses import Course, CourseInstructor, Lesson, Module
-from elearn.models.groups import CourseGroup, GroupMember
+from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
 from elearn.models.packs import InstalledPack
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.users import ApiToken, AuthSession, Role, User
@@ -11,6 +11,7 @@ __all__ = [
     "AuthSession",
     "Course",
     "CourseGroup",
+    "CourseGroupSet",
     "CourseInstructor",
     "Enrolment",
     "GroupMember",

@@ -9,15 +9,35 @@ threads. This is the core's because several lesson types need the same groups.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from elearn.clock import utcnow
 from elearn.db import Base
 from elearn.db.types import UTCDateTime
-from elearn.models.courses import Titled
+from elearn.models.courses import Course, Titled
+
+# Sets and keys are named by plugins' settings and content packs, so they are plain slugs; the
+# instructors' forms, the API and pack.yaml all check them against these.
+GROUP_SET = re.compile(r"[a-z0-9-]{1,50}")
+GROUP_KEY = re.compile(r"[a-z0-9-]{1,100}")
+TITLE_MAX = 300
+
+
+class CourseGroupSet(Base):
+    """A set's own settings. ``course_groups.group_set`` names the set by text, so a set without a
+    row here (a plugin's, say) simply has the defaults: instructors place the learners."""
+
+    __tablename__ = "course_group_sets"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    learners_choose: Mapped[bool] = mapped_column(default=False)
 
 
 class CourseGroup(Titled, Base):
@@ -47,3 +67,11 @@ class GroupMember(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     group_set: Mapped[str] = mapped_column(String(50))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Whether the course page needs the learner's group choices, answered inside the query that loads the
+# course (deferred: only the course page asks), so a course without such sets costs no extra query.
+Course.has_learner_chosen_groups = column_property(
+    exists().where(CourseGroupSet.course_id == Course.id, CourseGroupSet.learners_choose.is_(True)),
+    deferred=True,
+)

@@ -2,7 +2,8 @@
 
 Modules and lessons are matched by their stable ids (``key``), so installing a
 newer version updates content in place and keeps every learner's progress;
-lessons the new version no longer has are retired, never deleted.
+lessons the new version no longer has are retired, never deleted. Groups are
+matched by set and id the same way and never deleted: learners may be in them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
-from elearn.models import Course, InstalledPack, Lesson, Module
+from elearn.models import Course, CourseGroup, CourseGroupSet, InstalledPack, Lesson, Module
 from elearn.packs.manifest import Pack, PackLesson, semver_key
 
 
@@ -54,6 +55,7 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
     course.summary_vi, course.summary_en = pack.description["vi"], pack.description["en"]
     db.flush()
     _sync_outline(db, course, pack, report)
+    _sync_groups(db, course, pack)
     if installed is None:
         db.add(InstalledPack(id=pack.id, version=pack.version, manifest=pack.manifest))
     else:
@@ -86,6 +88,28 @@ def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport
     for key, module in modules.items():
         if key not in seen_modules and module.retired_at is None:
             module.retired_at = now
+
+
+def _sync_groups(db: Session, course: Course, pack: Pack) -> None:
+    """Create the pack's sets and groups, update their settings and titles; leave any others as they are."""
+    sets = {s.name: s for s in db.scalars(select(CourseGroupSet).where(CourseGroupSet.course_id == course.id))}
+    groups = {
+        (group.group_set, group.key): group
+        for group in db.scalars(select(CourseGroup).where(CourseGroup.course_id == course.id))
+    }
+    for pack_set in pack.group_sets:
+        group_set = sets.get(pack_set.name)
+        if group_set is None:
+            group_set = CourseGroupSet(course_id=course.id, name=pack_set.name)
+            db.add(group_set)
+        group_set.learners_choose = pack_set.learners_choose
+        for pack_group in pack_set.groups:
+            group = groups.get((pack_set.name, pack_group.key))
+            if group is None:
+                group = CourseGroup(course_id=course.id, group_set=pack_set.name, key=pack_group.key)
+                db.add(group)
+            group.title_vi, group.title_en = pack_group.title["vi"], pack_group.title["en"]
+    db.flush()
 
 
 def _write_lesson(

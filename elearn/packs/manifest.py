@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
 from elearn.packs.files import FolderFiles
 from elearn.packs.source import PackInvalid, links_leaving, load_yaml
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
@@ -44,6 +45,19 @@ class PackModule:
 
 
 @dataclass
+class PackGroup:
+    key: str
+    title: dict[str, str]
+
+
+@dataclass
+class PackGroupSet:
+    name: str
+    learners_choose: bool
+    groups: list[PackGroup]
+
+
+@dataclass
 class Pack:
     id: str
     version: str
@@ -55,6 +69,7 @@ class Pack:
     authors: list[str] = field(default_factory=list)
     licence: str = ""
     requires: dict[str, Any] = field(default_factory=dict)
+    group_sets: list[PackGroupSet] = field(default_factory=list)
 
     @property
     def lessons(self) -> list[PackLesson]:
@@ -140,10 +155,11 @@ def load_pack(
     valid_version = version if SEMVER.match(version or "") else None
     files = FolderFiles(path, pack_id=valid_id, version=valid_version)
     modules = _modules(check, course.get("modules"), lesson_types, files)
+    group_sets = _group_sets(check, course.get("groups"))
     check.errors.extend(links_leaving(path))
     if check.errors:
         raise PackInvalid(check.errors)
-    return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires)
+    return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets)
 
 
 def _authors(check: _Checker, value: Any) -> list[str]:
@@ -213,6 +229,43 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError:
         raise PackInvalid([ContentError(MANIFEST, "is not UTF-8 text")]) from None
     return load_yaml(text, MANIFEST)
+
+
+def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
+    """``course.groups``: the course's group sets, by name, each with its groups."""
+    if value is None:
+        return []
+    sets = []
+    for name, raw in check.mapping(value, "course.groups").items():
+        where = f"course.groups.{name}"
+        if not isinstance(name, str) or not GROUP_SET.fullmatch(name):
+            check.error(where, f"{name!r} is not a set name of 1 to 50 lower-case letters, digits and dashes")
+        data = check.mapping(raw, where)
+        for key in sorted(set(data) - {"learners_choose", "groups"}, key=str):
+            check.error(f"{where}.{key}", "unknown field (use 'learners_choose' and 'groups')")
+        learners_choose = data.get("learners_choose", False)
+        if not isinstance(learners_choose, bool):
+            check.error(f"{where}.learners_choose", "must be true or false")
+        groups = data.get("groups")
+        if not isinstance(groups, list) or not groups:
+            check.error(f"{where}.groups", "must be a non-empty list")
+            groups = []
+        pack_groups, keys = [], set()
+        for index, raw_group in enumerate(groups):
+            group = check.mapping(raw_group, f"{where}.groups[{index}]")
+            key = check.text(group.get("id"), f"{where}.groups[{index}].id")
+            if key and not GROUP_KEY.fullmatch(key):
+                check.error(f"{where}.groups[{index}].id", f"{key!r} is not an id of lower-case letters, digits, -")
+            elif key in keys:
+                check.error(f"{where}.groups[{index}].id", f"{key!r} is used twice")
+            keys.add(key)
+            title = check.titles(group.get("title"), f"{where}.groups[{index}].title")
+            for locale, text in title.items():
+                if len(text) > TITLE_MAX:
+                    check.error(f"{where}.groups[{index}].title.{locale}", f"is longer than {TITLE_MAX} characters")
+            pack_groups.append(PackGroup(key, title))
+        sets.append(PackGroupSet(str(name), learners_choose is True, pack_groups))
+    return sets
 
 
 def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModule]:
