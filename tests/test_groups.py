@@ -364,7 +364,7 @@ def test_a_learner_chooses_on_the_course_page(client, db, course, chosen_tracks,
     enrol(learner, course)
     login(client, learner)
     page = client.get("/courses/hop-tac-xa").get_data(as_text=True)
-    assert "Chọn nhóm (track):" in page and "— chưa chọn —" in page
+    assert "Nhóm của bạn — track:" in page and "— chưa chọn —" in page
     token = csrf_token(client, "/courses/hop-tac-xa")
     for group in (urban, rural):
         response = client.post("/courses/hop-tac-xa/my-groups", data={"csrf_token": token, "group_id": group.id})

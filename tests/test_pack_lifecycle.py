@@ -458,7 +458,9 @@ def test_installing_writes_nothing_for_an_invalid_pack(app, db, tmp_path):
 def test_a_pack_creates_its_groups_and_an_upgrade_renames_and_keeps_members(app, db, learner, make_user, tmp_path):
     install_path(app, DEMO_PACK)
     course = db.scalar(select(Course).where(Course.pack_id == PACK_ID))
-    assert db.scalar(select(CourseGroupSet.learners_choose).where(CourseGroupSet.name == "track")) is True
+    track = db.scalar(select(CourseGroupSet).where(CourseGroupSet.name == "track"))
+    assert track.learners_choose is True
+    assert (track.title_for("vi"), track.title_for("en")) == ("Địa bàn hợp tác xã", "Where your cooperative is")
     groups = {g.key: g for g in db.scalars(select(CourseGroup).where(CourseGroup.course_id == course.id))}
     assert {key: (g.group_set, g.title_vi, g.title_en) for key, g in groups.items()} == {
         "phuong-do-thi": ("track", "Phường, thị trấn", "Urban wards and towns"),
@@ -508,7 +510,7 @@ def test_group_errors_are_reported_with_their_place_all_at_once(app, tmp_path):
         validate_path(app, source)
     assert {str(error) for error in caught.value.errors} == {
         "pack.yaml: course.groups.Track: 'Track' is not a set name of 1 to 50 lower-case letters, digits and dashes",
-        "pack.yaml: course.groups.track.colour: unknown field (use 'learners_choose' and 'groups')",
+        "pack.yaml: course.groups.track.colour: unknown field (use 'title', 'learners_choose' and 'groups')",
         "pack.yaml: course.groups.track.learners_choose: must be true or false",
         "pack.yaml: course.groups.track.groups[1].id: 'urban' is used twice",
         "pack.yaml: course.groups.track.groups[2].id: 'Rural_1' is not an id of lower-case letters, digits, -",

@@ -40,8 +40,12 @@ class Choice:
     """A set whose learners choose their own group: its groups, and the one the learner is in (if any)."""
 
     group_set: str
+    settings: CourseGroupSet
     groups: list[CourseGroup] = field(default_factory=list)
     chosen_id: int | None = None
+
+    def title_for(self, locale: str) -> str:
+        return self.settings.title_for(locale)
 
 
 def course_for(db: Session, user: User | None, slug: str) -> tuple[Course, CourseAccess]:
@@ -154,15 +158,15 @@ def choose_group(db: Session, course: Course, user: User, group: CourseGroup) ->
 def learner_choices(db: Session, course: Course, user_id: int) -> list[Choice]:
     """The sets a learner may choose in, with their groups and the learner's current one, in one query."""
     rows = db.execute(
-        select(CourseGroup, GroupMember.group_id)
+        select(CourseGroup, GroupMember.group_id, CourseGroupSet)
         .join(CourseGroupSet, _set_of(CourseGroup))
         .outerjoin(GroupMember, (GroupMember.group_id == CourseGroup.id) & (GroupMember.user_id == user_id))
         .where(CourseGroup.course_id == course.id, CourseGroupSet.learners_choose.is_(True))
         .order_by(CourseGroup.group_set, CourseGroup.title_vi, CourseGroup.key)
     ).all()
     choices: dict[str, Choice] = {}
-    for group, member_group_id in rows:
-        choice = choices.setdefault(group.group_set, Choice(group.group_set))
+    for group, member_group_id, settings in rows:
+        choice = choices.setdefault(group.group_set, Choice(group.group_set, settings))
         choice.groups.append(group)
         if member_group_id is not None:
             choice.chosen_id = member_group_id

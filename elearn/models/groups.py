@@ -38,6 +38,12 @@ class CourseGroupSet(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(50))
     learners_choose: Mapped[bool] = mapped_column(default=False)
+    # What learners read ("Địa bàn"), when a pack gives it; the name ("track") otherwise.
+    title_vi: Mapped[str] = mapped_column(String(300), default="")
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+
+    def title_for(self, locale: str) -> str:
+        return (self.title_en if locale == "en" and self.title_en else self.title_vi) or self.name
 
 
 class CourseGroup(Titled, Base):

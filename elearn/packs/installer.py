@@ -103,6 +103,7 @@ def _sync_groups(db: Session, course: Course, pack: Pack) -> None:
             group_set = CourseGroupSet(course_id=course.id, name=pack_set.name)
             db.add(group_set)
         group_set.learners_choose = pack_set.learners_choose
+        group_set.title_vi, group_set.title_en = pack_set.title["vi"], pack_set.title["en"]
         for pack_group in pack_set.groups:
             group = groups.get((pack_set.name, pack_group.key))
             if group is None:

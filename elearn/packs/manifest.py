@@ -55,6 +55,7 @@ class PackGroupSet:
     name: str
     learners_choose: bool
     groups: list[PackGroup]
+    title: dict[str, str]
 
 
 @dataclass
@@ -241,8 +242,9 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
         if not isinstance(name, str) or not GROUP_SET.fullmatch(name):
             check.error(where, f"{name!r} is not a set name of 1 to 50 lower-case letters, digits and dashes")
         data = check.mapping(raw, where)
-        for key in sorted(set(data) - {"learners_choose", "groups"}, key=str):
-            check.error(f"{where}.{key}", "unknown field (use 'learners_choose' and 'groups')")
+        for key in sorted(set(data) - {"title", "learners_choose", "groups"}, key=str):
+            check.error(f"{where}.{key}", "unknown field (use 'title', 'learners_choose' and 'groups')")
+        set_title = check.titles(data.get("title"), f"{where}.title", required=False)
         learners_choose = data.get("learners_choose", False)
         if not isinstance(learners_choose, bool):
             check.error(f"{where}.learners_choose", "must be true or false")
@@ -264,7 +266,7 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
                 if len(text) > TITLE_MAX:
                     check.error(f"{where}.groups[{index}].title.{locale}", f"is longer than {TITLE_MAX} characters")
             pack_groups.append(PackGroup(key, title))
-        sets.append(PackGroupSet(str(name), learners_choose is True, pack_groups))
+        sets.append(PackGroupSet(str(name), learners_choose is True, pack_groups, set_title))
     return sets
 
 

@@ -21,6 +21,8 @@ def upgrade() -> None:
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("learners_choose", sa.Boolean(), nullable=False),
+        sa.Column("title_vi", sa.String(length=300), nullable=False, server_default=""),
+        sa.Column("title_en", sa.String(length=300), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(
             ["course_id"], ["courses.id"], name=op.f("fk_course_group_sets_course_id_courses"), ondelete="CASCADE"
         ),
