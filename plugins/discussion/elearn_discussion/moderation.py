@@ -17,7 +17,7 @@ from elearn.security import fail
 from elearn_discussion import notify, participation
 from elearn_discussion.access import TYPE_NAME, Viewer, visible_post, visible_thread
 from elearn_discussion.content import Settings
-from elearn_discussion.models import ModerationEntry, Post, PostState, Report, Thread
+from elearn_discussion.models import ModerationEntry, Notification, Post, PostState, Report, Thread
 from elearn_discussion.posting import clean_reason, group_in_set, optional_id, published, set_state
 
 POST_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss_reports", "synthesis", "unsynthesis", "resolve",
@@ -179,6 +179,8 @@ def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, gr
         db.execute(update(Post).where(Post.thread_id == thread.id).values(lesson_id=target.id))
         db.execute(update(Report).where(Report.post_id.in_(select(Post.id).where(Post.thread_id == thread.id)))
                    .values(lesson_id=target.id))
+        # Notifications link to the thread through its lesson: they follow it.
+        db.execute(update(Notification).where(Notification.thread_id == thread.id).values(lesson_id=target.id))
         learners = db.scalars(select(Post.author_id).where(Post.thread_id == thread.id, ~Post.by_staff).distinct())
         for learner_id in sorted(learners):
             participation.refresh(db, source, learner_id)

@@ -245,6 +245,10 @@ def test_a_thread_moves_to_another_discussion_of_the_same_course(discussion, as_
     fresh(db)
     assert set(db.scalars(select(Post.lesson_id).where(Post.thread_id == tid))) == {other.id}
     assert log_of(teacher, site.lesson)["entries"][0]["action"] == "move"
+    # Alice's notification of Bob's reply still leads to the thread, now in the other discussion.
+    note = as_api(site.alice).get("/notifications").get_json()["items"][0]
+    assert (note["lesson_id"], note["thread_id"]) == (other.id, tid)
+    assert as_api(site.alice).get(f"/lessons/{note['lesson_id']}/threads/{tid}").status_code == 200
 
 
 def test_a_thread_cannot_move_to_another_courses_discussion_or_to_a_lesson_of_another_type(
