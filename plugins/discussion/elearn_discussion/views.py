@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from elearn.db import db_session
 from elearn.i18n import current_locale
-from elearn.security import fail
+from elearn.security import fail, safe_next
 from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
@@ -37,10 +37,9 @@ def _form_action(action):
 
 
 def _back(lesson_id: int, fallback: str | None = None):
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target, code=303)
-    return redirect(fallback or url_for("learning.lesson", lesson_id=lesson_id), code=303)
+    """Back to the page the form was on (``next``, a path on this site only), or ``fallback``."""
+    return redirect(safe_next(request.form.get("next"), fallback or url_for("learning.lesson", lesson_id=lesson_id)),
+                    code=303)
 
 
 def _thread_url(viewer, post) -> str:
@@ -185,9 +184,7 @@ def notifications_read():
     one = request.form.get("id", "")
     ids = [int(one)] if one.isascii() and one.isdigit() else None
     _form_action(lambda db: notify.mark_read(db, current_user, ids))
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/x/discussion/")
-                    and not request.form.get("next", "").startswith("//")
-                    else url_for("discussion.notifications"), code=303)
+    return redirect(safe_next(request.form.get("next"), url_for("discussion.notifications")), code=303)
 
 
 @bp.post("/email-digest")

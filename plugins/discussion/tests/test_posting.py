@@ -358,3 +358,13 @@ def test_helpful_marks_toggle_and_count_but_not_on_ones_own_post(discussion, as_
     assert count(db, HelpfulMark) == 2
     bob_browser.submit(f"/x/discussion{path}", helpful="0")
     assert posts_of(alice, site.lesson, post["thread_id"])[0]["helpful"] == 1
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/x", "javascript:x"])
+def test_a_form_never_sends_the_browser_to_another_site(discussion, as_api, signed_in, target):
+    site = discussion()
+    post = as_api(site.alice).start(site.lesson, "Giờ họp", "Nên họp buổi tối.")
+    sent = signed_in(site.bob).submit(f"/x/discussion/lessons/{site.lesson.id}/posts/{post['id']}/helpful",
+                                      helpful="1", next=target)
+    assert sent.status_code == 303
+    assert sent.headers["Location"] == f"/lessons/{site.lesson.id}"
