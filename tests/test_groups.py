@@ -64,8 +64,8 @@ def test_a_learner_is_in_one_group_per_set_and_moving_replaces(db, course, track
     assert members(db) == [(learner.id, rural.id)]
     assert service.user_group_ids(db, learner.id, course.id) == {"track": rural.id, "district": district.id}
 
-    assert service.unassign(db, course, learner, "track") is True
-    assert service.unassign(db, course, learner, "track") is False
+    assert service.unassign(db, course, learner, rural) is True
+    assert service.unassign(db, course, learner, rural) is False
     db.commit()
     assert service.user_group_ids(db, learner.id, course.id) == {"district": district.id}
 

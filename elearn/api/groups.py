@@ -16,7 +16,7 @@ from elearn.api.views import json_body
 from elearn.db import db_session
 from elearn.groups import service
 from elearn.i18n import current_locale
-from elearn.models import CourseGroup, GroupMember, User
+from elearn.models import CourseGroup, GroupMember
 from elearn.security import csrf, fail
 
 bp = Blueprint("api_groups", __name__, url_prefix="/api/v1")
@@ -72,7 +72,7 @@ def assign(slug: str, group_id: int, user_id: int):
     db = db_session()
     course = service.staff_course(db, api_user(), slug)
     group = service.get_group(db, course, group_id)
-    member = service.assign(db, course, _user(user_id), group)
+    member = service.assign(db, course, service.get_user(db, user_id), group)
     db.commit()
     return jsonify(_membership(member, group))
 
@@ -84,10 +84,9 @@ def unassign(slug: str, group_id: int, user_id: int):
     db = db_session()
     course = service.staff_course(db, api_user(), slug)
     group = service.get_group(db, course, group_id)
-    user = _user(user_id)
-    if service.user_group_ids(db, user.id, course.id).get(group.group_set) == group.id:
-        service.unassign(db, course, user, group.group_set)
-        db.commit()
+    user = service.get_user(db, user_id)
+    service.unassign(db, course, user, group)
+    db.commit()
     return "", 204
 
 
@@ -112,8 +111,3 @@ def _membership(member: GroupMember, group: CourseGroup) -> dict[str, Any]:
     return {"user_id": member.user_id, "group_id": group.id, **_group(group)}
 
 
-def _user(user_id: int) -> User:
-    user = db_session().get(User, user_id)
-    if user is None:
-        fail(404, _("There is no such user."))
-    return user

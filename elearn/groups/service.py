@@ -173,14 +173,22 @@ def learner_choices(db: Session, course: Course, user_id: int) -> list[Choice]:
     return list(choices.values())
 
 
-def unassign(db: Session, course: Course, user: User, group_set: str) -> bool:
-    """Take ``user`` out of their group of ``group_set``; False when they were in none."""
+def unassign(db: Session, course: Course, user: User, group: CourseGroup) -> bool:
+    """Take ``user`` out of ``group``; False when they were not in it. Only out of that group: a
+    learner someone has since moved to another group of the set stays where they were moved."""
     result = db.execute(
         delete(GroupMember).where(
-            GroupMember.course_id == course.id, GroupMember.group_set == group_set, GroupMember.user_id == user.id
+            GroupMember.course_id == course.id, GroupMember.group_id == group.id, GroupMember.user_id == user.id
         )
     )
     return result.rowcount > 0
+
+
+def get_user(db: Session, user_id: int | None) -> User:
+    user = db.get(User, user_id or 0)
+    if user is None:
+        fail(404, _("There is no such user."))
+    return user
 
 
 def groups_of_course(db: Session, course: Course) -> list[GroupRow]:

@@ -10,8 +10,6 @@ from werkzeug.exceptions import HTTPException
 from elearn.db import db_session
 from elearn.groups import service
 from elearn.i18n import current_locale
-from elearn.models import User
-from elearn.security import fail
 
 bp = Blueprint("groups", __name__)
 
@@ -88,7 +86,7 @@ def assign(slug: str):
     db = db_session()
     course = service.staff_course(db, current_user, slug)
     group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
-    user = _user(request.form.get("user_id", type=int))
+    user = service.get_user(db, request.form.get("user_id", type=int))
     try:
         service.assign(db, course, user, group)
     except HTTPException as exc:
@@ -107,23 +105,15 @@ def remove(slug: str):
     db = db_session()
     course = service.staff_course(db, current_user, slug)
     group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
-    user = _user(request.form.get("user_id", type=int))
-    # Only out of the group shown on the page: if someone moved the learner meanwhile, leave the move alone.
-    if service.user_group_ids(db, user.id, course.id).get(group.group_set) == group.id:
-        service.unassign(db, course, user, group.group_set)
-        db.commit()
+    user = service.get_user(db, request.form.get("user_id", type=int))
+    # Only out of the group shown on the page: if someone moved the learner meanwhile, the move stays.
+    service.unassign(db, course, user, group)
+    db.commit()
     flash(
         _("%(name)s is no longer in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
         "success",
     )
     return redirect(url_for("groups.groups", slug=slug), code=303)
-
-
-def _user(user_id: int | None) -> User:
-    user = db_session().get(User, user_id or 0)
-    if user is None:
-        fail(404, _("There is no such user."))
-    return user
 
 
 def _back_with_error(back: str, exc: HTTPException, also: tuple[int, ...] = ()):
