@@ -9,6 +9,7 @@ discussion before their own) is ever loaded for them, let alone sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -50,6 +51,15 @@ class Viewer:
     def sees_others(self) -> bool:
         """False while a Q&A discussion hides other learners' posts from this learner."""
         return self.is_staff or self.settings.mode != "qa" or self.has_posted
+
+    def can_reply_in(self, thread: Thread) -> bool:
+        """Staff always; learners while the thread is shown and not locked."""
+        return self.can_post and (self.is_staff or (not thread.locked and thread.state == PostState.VISIBLE))
+
+    def may_still_edit(self, post: Post, now: datetime) -> bool:
+        """Within the discussion's edit window (staff: always), for a post its author may change."""
+        return post.state in PostState.CHANGEABLE and (
+            self.is_staff or now <= post.created_at + timedelta(minutes=self.settings.edit_minutes))
 
     @property
     def needs_group(self) -> bool:
@@ -113,7 +123,7 @@ def viewer_for(db: Session, lesson: Lesson, user: User, is_staff: bool, may_subm
                     group_id=None, has_posted=False, subscribed=False, synthesis=None)
     posted = exists().where(
         Post.lesson_id == lesson.id, Post.author_id == user.id,
-        Post.state.in_((PostState.VISIBLE, PostState.PENDING)),
+        Post.state.in_(PostState.TAKING_PART),
     )
     subscribed = exists().where(Subscription.user_id == user.id, Subscription.lesson_id == lesson.id)
     group = None

@@ -45,7 +45,7 @@ def overview(db: Session, user: User) -> dict[str, Any]:
         .order_by(Thread.created_at).limit(LIST_LIMIT)
     ).all() if ids else []
     took_part = exists().where(Post.lesson_id == Lesson.id, Post.author_id == Enrolment.user_id,
-                               Post.state.in_((PostState.VISIBLE, PostState.PENDING)))
+                               Post.state.in_(PostState.TAKING_PART))
     silent = db.execute(
         select(Lesson.id, User.id, User.name, func.count().over(partition_by=Lesson.id))
         .join(Enrolment, Enrolment.course_id == Lesson.course_id)

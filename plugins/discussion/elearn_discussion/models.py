@@ -26,7 +26,10 @@ class PostState:
     HIDDEN = "hidden"  # taken down by a moderator; the author sees why
     WITHDRAWN = "withdrawn"  # withdrawn by its author; others see a placeholder, never the text
 
-    ALL = (PENDING, VISIBLE, REJECTED, HIDDEN, WITHDRAWN)
+    # What an author may still edit or withdraw: not what a moderator took down, nor what is gone.
+    CHANGEABLE = (VISIBLE, PENDING)
+    # A post that shows its author took part (unlocks a Q&A discussion; counted by the dashboard).
+    TAKING_PART = (VISIBLE, PENDING)
     # What others may see of a post: its text when visible, a placeholder when withdrawn.
     SHOWN = (VISIBLE, WITHDRAWN)
 

@@ -84,7 +84,7 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
     people = people.subquery()
     own = _OWN_POST
     posted = exists().where(own.lesson_id == lesson.id, own.author_id == people.c.user_id,
-                            own.state.in_((PostState.VISIBLE, PostState.PENDING)))
+                            own.state.in_(PostState.TAKING_PART))
     rows = db.execute(
         select(people.c.user_id, User.role, CourseInstructor.user_id.label("teaches"), GroupMember.group_id,
                posted.label("posted"))

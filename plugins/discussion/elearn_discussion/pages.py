@@ -27,7 +27,7 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[
         "thread": summary,
         "posts": serialize.page(found, [serialize.post(viewer, item, thread) for item in found.items]),
         "sees_others": viewer.sees_others,
-        "can_reply": viewer.can_post and (viewer.is_staff or (not thread.locked and thread.state == "visible")),
+        "can_reply": viewer.can_reply_in(thread),
         "is_staff": viewer.is_staff,
     }
 

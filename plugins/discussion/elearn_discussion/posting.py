@@ -7,8 +7,6 @@ view commits once, so a refused action writes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_babel import gettext as _
 from limits import parse_many
@@ -183,10 +181,9 @@ def _new_post_state(viewer: Viewer) -> str:
 def reply(db: Session, viewer: Viewer, thread_id: int, body: object, parent_id: object = None,
           quote_id: object = None) -> Post:
     thread = visible_thread(db, viewer, thread_id, lock=True)
-    if thread.locked and not viewer.is_staff:
-        fail(409, _("This thread is locked: no more replies."))
-    if thread.state != PostState.VISIBLE and not viewer.is_staff:
-        fail(409, _("This thread is not open for replies."))
+    if not viewer.can_reply_in(thread):
+        fail(409, _("This thread is locked: no more replies.") if thread.locked
+             else _("This thread is not open for replies."))
     body_md, body_html = clean_body(body)
     root_id = None
     parent = _post_in_thread(db, viewer, thread, optional_id(parent_id, "parent_id"))
@@ -234,9 +231,9 @@ def edit(db: Session, viewer: Viewer, post_id: int, body: object) -> Post:
     post, thread = visible_post(db, viewer, post_id, lock=True)
     if post.author_id != viewer.user.id:
         fail(403, _("You can only edit your own posts."))
-    if post.state not in (PostState.VISIBLE, PostState.PENDING):
+    if post.state not in PostState.CHANGEABLE:
         fail(409, _("This post can no longer be edited."))
-    if not viewer.is_staff and utcnow() > post.created_at + timedelta(minutes=viewer.settings.edit_minutes):
+    if not viewer.may_still_edit(post, utcnow()):
         fail(409, _("Posts can be edited for %(n)d minutes after posting; that time has passed.",
                     n=viewer.settings.edit_minutes))
     body_md, body_html = clean_body(body)
@@ -258,7 +255,7 @@ def withdraw(db: Session, viewer: Viewer, post_id: int) -> Post:
         fail(403, _("You can only withdraw your own posts."))
     if post.state == PostState.WITHDRAWN:
         return post
-    if post.state not in (PostState.VISIBLE, PostState.PENDING):
+    if post.state not in PostState.CHANGEABLE:
         # Hidden or rejected: withdrawing would show it again (as a placeholder) and undo the moderator.
         fail(409, _("This post is not shown."))
     set_state(db, post, thread, PostState.WITHDRAWN)

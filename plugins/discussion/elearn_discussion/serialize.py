@@ -5,7 +5,7 @@ reasons and report counts (except to the author or the staff)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from elearn.clock import utcnow
@@ -52,8 +52,6 @@ def post(viewer: Viewer, item: dict[str, Any], thread_row: Thread, now: datetime
     now = now or utcnow()
     show_text = found.state != PostState.WITHDRAWN or own or viewer.is_staff
     visible = found.state == PostState.VISIBLE
-    editable = own and found.state in (PostState.VISIBLE, PostState.PENDING) and (
-        viewer.is_staff or now <= found.created_at + timedelta(minutes=viewer.settings.edit_minutes))
     return {
         "id": found.id,
         "thread_id": found.thread_id,
@@ -75,9 +73,8 @@ def post(viewer: Viewer, item: dict[str, Any], thread_row: Thread, now: datetime
         "open_reports": found.open_reports if viewer.is_staff else None,
         "created_at": when(found.created_at),
         "edited_at": when(found.edited_at),
-        "can_edit": editable,
-        "can_withdraw": own and found.state in (PostState.VISIBLE, PostState.PENDING),
+        "can_edit": own and viewer.may_still_edit(found, now),
+        "can_withdraw": own and found.state in PostState.CHANGEABLE,
         "can_react": not own and visible and viewer.can_post,
-        "can_reply": visible and viewer.can_post and (viewer.is_staff or (not thread_row.locked
-                                                                          and thread_row.state == PostState.VISIBLE)),
+        "can_reply": visible and viewer.can_reply_in(thread_row),
     }
