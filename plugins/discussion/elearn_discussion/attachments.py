@@ -23,6 +23,7 @@ from elearn.media import INLINE_TYPES, SVG_POLICY
 from elearn.security import fail
 from elearn_discussion.access import Viewer
 from elearn_discussion.models import Attachment
+from elearn_discussion.moderation import log
 
 DOWNLOAD_TYPES = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp", ".txt", ".csv"}
 ALLOWED = set(INLINE_TYPES) | DOWNLOAD_TYPES
@@ -38,7 +39,8 @@ def of_lesson(db: Session, lesson_id: int) -> list[Attachment]:
 
 
 def upload(db: Session, viewer: Viewer, file: FileStorage | None, title: object) -> Attachment:
-    """Store the file and its row; the caller commits (and calls ``discard`` if that fails)."""
+    """Store the file, its row and the audit-log entry; the caller commits (and calls ``discard``
+    if that fails)."""
     if not viewer.is_staff:
         fail(403, _("Only the instructors of this course can add documents to the case."))
     if file is None or not file.filename:
@@ -64,6 +66,7 @@ def upload(db: Session, viewer: Viewer, file: FileStorage | None, title: object)
                      size=len(data), uploaded_by=viewer.user.id, created_at=utcnow())
     db.add(row)
     db.flush()
+    log(db, viewer, "attach", reason=row.title, file=row.filename)
     return row
 
 
@@ -72,6 +75,7 @@ def discard(row: Attachment) -> None:
 
 
 def remove(db: Session, viewer: Viewer, attachment_id: int) -> Attachment:
+    """Delete the row and log it; the caller commits, then ``discard``s the file."""
     if not viewer.is_staff:
         fail(403, _("Only the instructors of this course can remove documents."))
     row = db.scalar(select(Attachment).where(Attachment.id == attachment_id,
@@ -79,6 +83,7 @@ def remove(db: Session, viewer: Viewer, attachment_id: int) -> Attachment:
     if row is None:
         fail(404, _("This document does not exist."))
     db.delete(row)
+    log(db, viewer, "detach", reason=row.title, file=row.filename)
     return row
 
 

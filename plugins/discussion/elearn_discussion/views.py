@@ -212,11 +212,10 @@ def attachment(lesson_id: int, attachment_id: int, filename: str):
 @login_required
 def upload_attachment(lesson_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id)
-    stored: list = []
+    stored: list = []  # the row, once its file is written: a commit that fails takes the file away again
 
     def save(db):
         stored.append(attachments.upload(db, viewer, request.files.get("file"), request.form.get("title")))
-        moderation.log(db, viewer, "attach", reason=stored[0].title, file=stored[0].filename)
 
     try:
         _done, ok = _form_action(save)
@@ -226,9 +225,6 @@ def upload_attachment(lesson_id: int):
         raise
     if ok:
         flash(_("The document is added to the case."), "success")
-    else:
-        for row in stored:
-            attachments.discard(row)
     return _back(lesson_id)
 
 
@@ -236,15 +232,9 @@ def upload_attachment(lesson_id: int):
 @login_required
 def delete_attachment(lesson_id: int, attachment_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id)
-    removed: list = []
-
-    def delete(db):
-        removed.append(attachments.remove(db, viewer, attachment_id))
-        moderation.log(db, viewer, "detach", reason=removed[0].title, file=removed[0].filename)
-
-    _done, ok = _form_action(delete)
+    removed, ok = _form_action(lambda db: attachments.remove(db, viewer, attachment_id))
     if ok:
-        attachments.discard(removed[0])
+        attachments.discard(removed)
         flash(_("The document is removed."), "success")
     return _back(lesson_id)
 
