@@ -32,14 +32,16 @@ class Counts:
     waiting: int = 0
 
 
+def _counted():
+    """The three counts of ``Counts``, as SQL over a learner's posts (one learner, or grouped by author)."""
+    visible = Post.state == PostState.VISIBLE
+    return (func.count().filter(visible).label("posts"),
+            func.count().filter(and_(visible, ~Post.is_opening)).label("replies"),
+            func.count().filter(Post.state == PostState.PENDING).label("waiting"))
+
+
 def counts(db: Session, lesson_id: int, user_id: int) -> Counts:
-    row = db.execute(
-        select(
-            func.count().filter(Post.state == PostState.VISIBLE),
-            func.count().filter(and_(Post.state == PostState.VISIBLE, ~Post.is_opening)),
-            func.count().filter(Post.state == PostState.PENDING),
-        ).where(Post.lesson_id == lesson_id, Post.author_id == user_id)
-    ).one()
+    row = db.execute(select(*_counted()).where(Post.lesson_id == lesson_id, Post.author_id == user_id)).one()
     return Counts(*row)
 
 
@@ -146,10 +148,7 @@ def overview(db: Session, lesson: Lesson) -> list[dict[str, Any]]:
     """Every enrolled learner with their counts, helpful marks received and assessment: one query."""
     visible = Post.state == PostState.VISIBLE
     per_author = (
-        select(Post.author_id,
-               func.count().filter(visible).label("posts"),
-               func.count().filter(and_(visible, ~Post.is_opening)).label("replies"),
-               func.count().filter(Post.state == PostState.PENDING).label("waiting"),
+        select(Post.author_id, *_counted(),
                func.coalesce(func.sum(case((visible, Post.helpful_count), else_=0)), 0).label("helpful"))
         .where(Post.lesson_id == lesson.id)
         .group_by(Post.author_id)
