@@ -16,7 +16,6 @@ import argparse
 import gzip
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -245,15 +244,10 @@ def count_queries(app, cookie: str, paths: dict[str, str], show: bool, explain: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per benchmark (default 10)")
-    parser.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--show-sql", action="store_true", help="print the statements of each counted page")
     parser.add_argument("--explain", action="store_true", help="print SQLite's EXPLAIN QUERY PLAN of each SELECT")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed; on Debian: sudo apt-get install -y wrk")
-    load = {"duration": args.duration, "connections": args.connections}
+    args, load = run.wrk_options(parser)
     load_before = os.getloadavg()[0]
     rows: list[tuple[str, dict]] = []
     with tempfile.TemporaryDirectory(prefix="elearn-bench-discussion-") as tmp:

@@ -82,6 +82,17 @@ def gunicorn(app: str, env: dict[str, str], cwd: Path):
         log.close()
 
 
+def wrk_options(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, dict]:
+    """Parse the command line with the load options every wrk benchmark takes (--duration,
+    --connections) added; return the arguments and the ``wrk()`` keywords. wrk must be installed."""
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per benchmark (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed; on Debian: sudo apt-get install -y wrk")
+    return args, {"duration": args.duration, "connections": args.connections}
+
+
 def wrk(url: str, duration: int, connections: int, script: Path | None = None, headers=(), env=None,
         timeout: str = "2s") -> dict:
     """Run wrk (after a 2-second warm-up) and return requests/s, latencies and errors. A request
@@ -161,13 +172,7 @@ def plugin_site(folder: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per benchmark (default 10)")
-    parser.add_argument("--connections", type=int, default=16, help="open connections (default 16)")
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed; on Debian: sudo apt-get install -y wrk")
-    load = {"duration": args.duration, "connections": args.connections}
+    args, load = wrk_options(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     load_before = os.getloadavg()[0]
 
     rows: list[tuple[str, dict]] = []
