@@ -31,7 +31,7 @@ class CourseAccess:
     @property
     def can_teach(self) -> bool:
         """Instructors of this course and admins: preview, moderate, grade."""
-        return self.is_admin or self.teaches
+        return self.user is not None and teaches_course(self.user.role, self.teaches)
 
     @property
     def can_view_course(self) -> bool:
@@ -55,6 +55,13 @@ class CourseAccess:
     def can_submit(self, lesson: Lesson) -> bool:
         """Only enrolled learners make progress; staff previewing do not."""
         return self.is_enrolled and lesson.retired_at is None and self.can_view_course
+
+
+def teaches_course(role: str, named_instructor: bool) -> bool:
+    """Who teaches a course: admins, and instructors named on it. A course_instructors row left
+    behind by someone no longer an instructor gives nothing. For code that reads the row in its own
+    query (e.g. choosing whom to notify) instead of through ``course_access``."""
+    return role == Role.ADMIN or (role == Role.INSTRUCTOR and named_instructor)
 
 
 _NOT_LOADED = object()

@@ -17,7 +17,8 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from elearn.clock import utcnow
-from elearn.models import CourseInstructor, GroupMember, Lesson, Role, User
+from elearn.models import CourseInstructor, GroupMember, Lesson, User
+from elearn.permissions import teaches_course
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
 
@@ -97,7 +98,7 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
     ).all()
     found = []
     for row in rows:
-        staff = row.role == Role.ADMIN or row.teaches is not None
+        staff = teaches_course(row.role, row.teaches is not None)
         if not staff:
             if thread.state != PostState.VISIBLE:
                 continue

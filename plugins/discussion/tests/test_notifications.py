@@ -103,6 +103,21 @@ def test_a_follower_in_another_group_is_not_told_of_a_group_threads_posts(
     assert notes(as_carol)[0] == ("new_post", class_thread["id"])
 
 
+def test_a_former_instructor_now_a_learner_is_not_told_of_another_groups_posts(
+        discussion, as_api, put_in_group, db, enrol):
+    """Their course_instructors row is left behind: it must not make them staff for notifications."""
+    site = discussion(group_set="track")
+    put_in_group(site.course, site.alice, "a")
+    site.teacher.role = "learner"
+    db.commit()
+    enrol(site.teacher, site.course)
+    put_in_group(site.course, site.teacher, "b")
+    former = as_api(site.teacher)
+    follow(former, site.lesson)
+    as_api(site.alice).start(site.lesson, "Nhóm A", "Bàn trong nhóm A")
+    assert notes(former) == []
+
+
 def test_in_qa_mode_a_follower_who_has_not_answered_is_not_told_of_others_answers(discussion, as_api):
     site = discussion(mode="qa")
     alice, bob, teacher = as_api(site.alice), as_api(site.bob), as_api(site.teacher)
