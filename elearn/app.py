@@ -83,17 +83,17 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
 
     for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp):
         app.register_blueprint(blueprint)
-    _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x")
-    _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x")
+    _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
+    _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)
 
 
-def _register_plugin_blueprints(app: Flask, registry: PluginRegistry, hook: str, prefix: str) -> None:
+def _register_plugin_blueprints(app: Flask, registry: PluginRegistry, hook: str, prefix: str, api: bool) -> None:
     """Mount each plugin's blueprints under ``<prefix>/<plugin name>``; API ones need no CSRF
     token (they authenticate by bearer token only, like the core's API)."""
     for plugin_name, blueprints in registry.call_each(hook, at_startup=True):
         for blueprint in blueprints or []:
             try:
-                if prefix.startswith("/api/"):
+                if api:
                     security.csrf.exempt(blueprint)
                 app.register_blueprint(blueprint, url_prefix=f"{prefix}/{plugin_name}")
             except Exception as exc:
