@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, flash, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -100,7 +100,8 @@ def error_response(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
-def _http_error(exc: HTTPException):
+def refusal_message(exc: HTTPException) -> str:
+    """What to tell the user about an error: the message ``fail`` gave, else the status's own."""
     messages = {
         400: _("The request could not be understood."),
         401: _("Please log in to continue."),
@@ -111,9 +112,20 @@ def _http_error(exc: HTTPException):
         413: _("The upload is too large."),
         429: _("Too many attempts. Please wait a minute and try again."),
     }
+    return getattr(exc, "elearn_message", None) or messages.get(exc.code or 500) or _("Something went wrong.")
+
+
+def flash_refusal(exc: HTTPException, codes: tuple[int, ...] = (400, 409)) -> None:
+    """A form refused with one of ``codes`` (input to correct, a conflict) shows its reason on the
+    page the form came from, where the user can act on it; any other error goes on to the error page."""
+    if exc.code not in codes:
+        raise exc
+    flash(refusal_message(exc), "error")
+
+
+def _http_error(exc: HTTPException):
     status = exc.code or 500
-    message = getattr(exc, "elearn_message", None) or messages.get(status) or _("Something went wrong.")
-    response = make_response(error_response(status, message))
+    response = make_response(error_response(status, refusal_message(exc)))
     if status == 405 and getattr(exc, "valid_methods", None):
         # A 405 must say which methods the URL takes (RFC 9110, 15.5.6).
         response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from elearn.db import db_session
 from elearn.groups import service
 from elearn.i18n import current_locale
+from elearn.security import flash_refusal
 
 bp = Blueprint("groups", __name__)
 
@@ -119,7 +120,5 @@ def remove(slug: str):
 def _back_with_error(back: str, exc: HTTPException, also: tuple[int, ...] = ()):
     """A refused form (bad slug, duplicate, learner not enrolled) goes back to its page with the reason,
     where the user can correct it, rather than to a bare error page. ``also`` names further codes so treated."""
-    if exc.code not in (400, 409, *also):
-        raise exc
-    flash(getattr(exc, "elearn_message", None) or exc.description, "error")
+    flash_refusal(exc, (400, 409, *also))
     return redirect(back, code=303)

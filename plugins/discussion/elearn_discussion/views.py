@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from elearn.db import db_session
 from elearn.i18n import current_locale
-from elearn.security import fail, safe_next
+from elearn.security import fail, flash_refusal, safe_next
 from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
@@ -28,10 +28,8 @@ def _form_action(action):
         result = action(db)
     except HTTPException as exc:
         db.rollback()
-        if exc.code in (400, 409, 429):
-            flash(getattr(exc, "description", "") or _("That did not work."), "error")
-            return None, False
-        raise
+        flash_refusal(exc, (400, 409, 429))
+        return None, False
     db.commit()
     return result, True
 

@@ -368,3 +368,14 @@ def test_a_form_never_sends_the_browser_to_another_site(discussion, as_api, sign
                                       helpful="1", next=target)
     assert sent.status_code == 303
     assert sent.headers["Location"] == f"/lessons/{site.lesson.id}"
+
+
+def test_a_refused_form_shows_its_reason_on_the_page(discussion, signed_in, db):
+    """Not the web server's generic text: the reason the learner can act on, in Vietnamese."""
+    site = discussion()
+    page = signed_in(site.alice)
+    sent = page.submit(f"/x/discussion/lessons/{site.lesson.id}/threads", title="", body="Nội dung")
+    assert sent.status_code == 303
+    shown = page.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Vui lòng đặt tiêu đề cho chủ đề." in shown and "could not understand" not in shown
+    assert db.scalar(select(func.count()).select_from(Thread)) == 0
