@@ -43,14 +43,14 @@ from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from elearn.cli import app_context
 from elearn.clock import utcnow
 from elearn.db import get_database
-from elearn.models import Lesson, User
+from elearn.models import User
 from elearn_discussion import notify
-from elearn_discussion.models import EmailPreference, Notification, Thread
+from elearn_discussion.models import EmailPreference, Notification
 
 DEFAULT_SITE_URL = "http://localhost:8000"
 LISTED = 50  # notifications listed in one message; the rest are counted, and all are on the site
@@ -107,15 +107,7 @@ def recipients(db: Session) -> list[int]:
 def build(app: Flask, db: Session, user_id: int, settings: Settings) -> Digest | None:
     """One user's message, in their language; None when nothing is left to send them."""
     user = db.get(User, user_id)
-    actor = aliased(User)
-    rows = db.execute(
-        select(Notification, Thread.title, Lesson.title_vi, Lesson.title_en, actor.name)
-        .join(Lesson, Lesson.id == Notification.lesson_id)
-        .outerjoin(Thread, Thread.id == Notification.thread_id)
-        .outerjoin(actor, actor.id == Notification.actor_id)
-        .where(Notification.user_id == user_id, *_pending())
-        .order_by(Notification.id)
-    ).all()
+    rows = db.execute(notify.described(Notification.user_id == user_id, *_pending()).order_by(Notification.id)).all()
     if user is None or not rows:
         return None
     languages = app.config.get("LANGUAGES") or []
@@ -134,8 +126,7 @@ def build(app: Flask, db: Session, user_id: int, settings: Settings) -> Digest |
                           "You have %(num)d unread notifications in the case discussions:", count), ""]
         for row in rows[:LISTED]:
             note = row.Notification
-            lesson_title = row.title_en if locale == "en" and row.title_en else row.title_vi
-            lines.append(f"- {lesson_title}: {notify.kind_label(note.kind, row.name or '', row.title or '')}")
+            lines.append(f"- {notify.lesson_title(row, locale)}: {notify.sentence(row)}")
             if note.thread_id is not None:
                 lines.append("  " + link("discussion.thread", lesson_id=note.lesson_id, thread_id=note.thread_id))
             else:

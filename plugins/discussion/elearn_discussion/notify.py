@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from elearn.clock import utcnow
@@ -111,26 +112,39 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
     return found
 
 
-def for_user(db: Session, user: User, page: int = 1) -> tuple[list[dict], int, int]:
-    """A page of the user's notifications, newest first, with the total and the unread count."""
-    actor = _ACTOR
-    rows = db.execute(
-        select(Notification, Thread.title, Lesson.title_vi, Lesson.title_en, actor.name,
-               func.count().over().label("total"))
+def described(*where: Any) -> Select:
+    """Notifications with what their sentence needs (thread title, lesson titles, the actor's name),
+    for the notifications page and the email digest alike."""
+    return (
+        select(Notification, Thread.title.label("thread_title"), Lesson.title_vi, Lesson.title_en,
+               _ACTOR.name.label("actor"))
         .join(Lesson, Lesson.id == Notification.lesson_id)
         .outerjoin(Thread, Thread.id == Notification.thread_id)
-        .outerjoin(actor, actor.id == Notification.actor_id)
-        .where(Notification.user_id == user.id)
+        .outerjoin(_ACTOR, _ACTOR.id == Notification.actor_id)
+        .where(*where)
+    )
+
+
+def sentence(row: Any) -> str:
+    """The sentence of a row of ``described``."""
+    return kind_label(row.Notification.kind, row.actor or "", row.thread_title or "")
+
+
+def lesson_title(row: Any, locale: str) -> str:
+    return row.title_en if locale == "en" and row.title_en else row.title_vi
+
+
+def for_user(db: Session, user: User, page: int = 1) -> tuple[list[Any], int, int]:
+    """A page of the user's notifications (rows of ``described``), newest first, with the total and
+    the unread count."""
+    rows = db.execute(
+        described(Notification.user_id == user.id)
+        .add_columns(func.count().over().label("total"))
         .order_by(Notification.id.desc())
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     unread = db.scalar(select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None)))
-    items = [
-        {"notification": row.Notification, "thread_title": row.title or "",
-         "lesson_title": (row.title_vi, row.title_en), "actor": row.name or ""}
-        for row in rows
-    ]
-    return items, (rows[0].total if rows else 0), unread or 0
+    return rows, (rows[0].total if rows else 0), unread or 0
 
 
 def mark_read(db: Session, user: User, ids: list[int] | None, now: datetime | None = None) -> int:

@@ -53,24 +53,23 @@ def groups_for_staff(db: Session, viewer: Viewer) -> list[dict[str, Any]]:
 
 def notifications_page(db: Session, user: User, page: Any, locale: str) -> dict[str, Any]:
     number = listing.page_number(page)
-    items, total, unread = notify.for_user(db, user, number)
+    rows, total, unread = notify.for_user(db, user, number)
     digest = db.scalar(select(EmailPreference.digest).where(EmailPreference.user_id == user.id))
     return {
         "items": [
             {
-                "id": item["notification"].id,
-                "kind": item["notification"].kind,
-                "text": notify.kind_label(item["notification"].kind, item["actor"], item["thread_title"]),
-                "reason": item["notification"].reason,
-                "lesson_id": item["notification"].lesson_id,
-                "lesson_title": item["lesson_title"][1] if locale == "en" and item["lesson_title"][1]
-                else item["lesson_title"][0],
-                "thread_id": item["notification"].thread_id,
-                "post_id": item["notification"].post_id,
-                "created_at": serialize.when(item["notification"].created_at),
-                "read": item["notification"].read_at is not None,
+                "id": row.Notification.id,
+                "kind": row.Notification.kind,
+                "text": notify.sentence(row),
+                "reason": row.Notification.reason,
+                "lesson_id": row.Notification.lesson_id,
+                "lesson_title": notify.lesson_title(row, locale),
+                "thread_id": row.Notification.thread_id,
+                "post_id": row.Notification.post_id,
+                "created_at": serialize.when(row.Notification.created_at),
+                "read": row.Notification.read_at is not None,
             }
-            for item in items
+            for row in rows
         ],
         "page": number,
         "pages": max(1, -(-total // notify.PAGE_SIZE)),
