@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from elearn.api.auth import api_user, token_required
@@ -222,14 +222,13 @@ def upload_attachment(lesson_id: int):
     viewer = _viewer(lesson_id)
     db = db_session()
     row = attachments.upload(db, viewer, request.files.get("file"), request.form.get("title"))
+    body = attachments.described(row)  # before the commit, which would expire the row
     try:
         db.commit()
     except Exception:
         attachments.discard(row)
         raise
-    return jsonify(id=row.id, title=row.title, size=row.size,
-                   url=url_for("discussion.attachment", lesson_id=lesson_id, attachment_id=row.id,
-                               filename=row.filename)), 201
+    return jsonify(body), 201
 
 
 @api.delete("/lessons/<int:lesson_id>/attachments/<int:attachment_id>")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from flask import current_app, send_from_directory
+from flask import current_app, send_from_directory, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +37,13 @@ def folder(lesson_id: int) -> Path:
 
 def of_lesson(db: Session, lesson_id: int) -> list[Attachment]:
     return list(db.scalars(select(Attachment).where(Attachment.lesson_id == lesson_id).order_by(Attachment.id)))
+
+
+def described(row: Attachment) -> dict[str, Any]:
+    """An uploaded document as the lesson view and the API show it."""
+    return {"title": row.title, "id": row.id, "size": row.size,
+            "url": url_for("discussion.attachment", lesson_id=row.lesson_id, attachment_id=row.id,
+                           filename=row.filename)}
 
 
 def upload(db: Session, viewer: Viewer, file: FileStorage | None, title: object) -> Attachment:

@@ -45,10 +45,7 @@ class DiscussionLesson(LessonType):
             "case_html": ctx.content["case_html"],
             "questions": [q["html"] for q in ctx.content["questions"]],
             "attachments": [{"title": a["title"], "url": a["url"]} for a in ctx.content["attachments"]] + [
-                {"title": a.title, "id": a.id, "size": a.size,
-                 "url": url_for("discussion.attachment", lesson_id=ctx.lesson.id, attachment_id=a.id,
-                                filename=a.filename)}
-                for a in attachments.of_lesson(ctx.db, ctx.lesson.id)
+                attachments.described(a) for a in attachments.of_lesson(ctx.db, ctx.lesson.id)
             ],
             "mode": settings.mode,
             "moderation": settings.moderation,
