@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elearn.auth.ratelimit import LoginLimiter
 from elearn.auth.sessions import user_for_session
-from elearn.db import db_session
+from elearn.db import TransactionAborted, db_session
 
 # Scripts and styles only from our own origin: no inline script anywhere.
 CONTENT_SECURITY_POLICY = (
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_forget_user)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(TransactionAborted, _transaction_aborted)
 
 
 def _forget_user(_exc: BaseException | None) -> None:
@@ -130,6 +131,13 @@ def _http_error(exc: HTTPException):
         # A 405 must say which methods the URL takes (RFC 9110, 15.5.6).
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
+
+
+def _transaction_aborted(exc: TransactionAborted):
+    """The database refused part of the change: say so, never acknowledge what was not kept."""
+    current_app.logger.error("refused to acknowledge a write: %s", exc)
+    return error_response(500, _("Your change could not be saved because of an error on the server. "
+                                 "Nothing was changed: please try again."))
 
 
 def _csrf_error(_exc: CSRFError):

@@ -961,3 +961,205 @@ def _submit_failure():
     from flask_babel import gettext
 
     return gettext("Your work could not be saved because this lesson's type failed. Nothing was changed.")
+
+
+# -- plugins that break the request's transaction -------------------------------------------
+#
+# On PostgreSQL a failed statement aborts the whole transaction and a COMMIT then quietly rolls
+# back: a plugin must never make the learner read "saved" about work that was not kept.
+
+TRANSACTION_BREAKERS = {
+    # Changes the learner's progress, then runs bad SQL and raises.
+    "fcx_hook_raises.py": """
+        from sqlalchemy import text
+
+        from elearn import hookimpl
+        from elearn.db import db_session
+
+        @hookimpl
+        def elearn_progress_changed(progress):
+            progress.state = {"hooked": "raises"}
+            db_session().flush()
+            db_session().execute(text("SELECT * FROM fcx_no_such_table"))
+    """,
+    # Runs bad SQL and swallows the error, as a careless plugin would.
+    "fcx_hook_swallows.py": """
+        from sqlalchemy import text
+
+        from elearn import hookimpl
+        from elearn.db import db_session
+
+        @hookimpl
+        def elearn_progress_changed(progress):
+            try:
+                db_session().execute(text("SELECT * FROM fcx_no_such_table"))
+            except Exception:
+                pass
+    """,
+    # A well-behaved plugin beside them: its own work is kept.
+    "fcx_hook_counts.py": """
+        from elearn import hookimpl
+
+        CALLS = []
+
+        @hookimpl
+        def elearn_progress_changed(user, lesson, old_status):
+            CALLS.append((user.id, lesson.id, old_status))
+    """,
+    "fcx_sql_types.py": """
+        from sqlalchemy import text
+
+        from elearn import hookimpl
+        from elearn.models import Status
+        from elearn.plugins.lesson_type import LessonType, Outcome
+
+        def bad_sql(db, swallow):
+            try:
+                db.execute(text("SELECT * FROM fcx_no_such_table"))
+            except Exception:
+                if not swallow:
+                    raise
+
+        class SqlView(LessonType):
+            labels = {"en": "Bad SQL in the view"}
+            template = "page/lesson.html"
+
+            def __init__(self, name, swallow):
+                self.name, self.swallow = name, swallow
+
+            def learner_view(self, ctx):
+                bad_sql(ctx.db, self.swallow)
+                return {"html": "<p>VIEW SHOWN</p>", "read": False}
+
+        class SqlSubmit(LessonType):
+            name = "sql_submit"
+            labels = {"en": "Bad SQL in submit"}
+            template = "page/lesson.html"
+
+            def learner_view(self, ctx):
+                return {"html": "<p>Press the button.</p>", "read": False}
+
+            def submit(self, ctx, data):
+                ctx.progress.state = {"half": "written"}
+                ctx.db.flush()
+                bad_sql(ctx.db, swallow=True)
+                return Outcome(status=Status.COMPLETED, score=1.0, message="Saved!")
+
+        @hookimpl
+        def elearn_lesson_types():
+            return [SqlView("sql_view_raises", swallow=False), SqlView("sql_view_swallows", swallow=True), SqlSubmit()]
+    """,
+}
+
+
+class TestPluginsThatBreakTheTransaction:
+    @pytest.fixture
+    def app_config(self, database_url, tmp_path, site):
+        for name, source in TRANSACTION_BREAKERS.items():
+            (site / name).write_text(dedent(source).lstrip())
+        install_dist(site, "elearn_breakers", "0.1", {
+            "hook_raises": "fcx_hook_raises", "hook_swallows": "fcx_hook_swallows",
+            "hook_counts": "fcx_hook_counts", "sql_types": "fcx_sql_types",
+        })
+        importlib.invalidate_caches()
+        return config_for(database_url, tmp_path)
+
+    @pytest.fixture
+    def course(self, make_course, learner, enrol, db):
+        english(db, learner)
+        course = make_course([
+            ("page", {"text": "Đọc kỹ điều lệ."}),
+            ("page", {"text": "Bài cuối."}),
+            ("sql_view_raises", {}),
+            ("sql_view_swallows", {}),
+            ("sql_submit", {}),
+        ])
+        enrol(learner, course)
+        return course
+
+    def lesson(self, course, index):
+        return course.modules[0].lessons[index]
+
+    def test_a_hook_that_breaks_the_transaction_loses_only_its_own_work(
+        self, app, client, login, learner, course, api_token, caplog
+    ):
+        import fcx_hook_counts
+
+        first, last = self.lesson(course, 0), self.lesson(course, 1)
+        login(client, learner)
+        done = client.post(f"/lessons/{first.id}/submit",
+                           data={"read": "1", "csrf_token": csrf_token(client, f"/lessons/{first.id}")})
+        assert done.status_code == 303
+        kept = progress_of(app, learner, first)
+        assert kept.status == Status.COMPLETED
+        assert kept.state != {"hooked": "raises"}  # the failing hook's change was rolled back with it
+
+        answer = app.test_client().post(f"/api/v1/lessons/{last.id}/submissions", json={"read": True},
+                                        headers={"Authorization": f"Bearer {api_token(learner)}"})
+        assert answer.status_code == 201
+        assert progress_of(app, learner, last).status == Status.COMPLETED
+        assert fcx_hook_counts.CALLS[-2:] == [(learner.id, first.id, "not_started"), (learner.id, last.id, "not_started")]
+        assert any(r.getMessage() == "plugin hook_raises failed in elearn_progress_changed" for r in caplog.records)
+        if app.extensions["elearn_db"].is_sqlite:
+            return
+        assert any(r.getMessage() == "plugin hook_swallows failed in elearn_progress_changed" for r in caplog.records)
+
+    def test_a_view_that_breaks_the_transaction_breaks_only_its_lesson(self, app, client, login, learner, course,
+                                                                      api_token):
+        from elearn.learning.service import plugin_failure_message
+
+        login(client, learner)
+        auth = {"Authorization": f"Bearer {api_token(learner)}"}
+        raises, swallows = self.lesson(course, 2), self.lesson(course, 3)
+        for lesson in (raises, swallows):
+            shown = client.get(f"/lessons/{lesson.id}")
+            assert shown.status_code == 200
+            html = shown.get_data(as_text=True)
+            assert course.title_en in html  # the page around the lesson still renders
+            api = app.test_client().get(f"/api/v1/lessons/{lesson.id}", headers=auth)
+            assert api.status_code == 200
+            broke = lesson is raises or not app.extensions["elearn_db"].is_sqlite
+            assert ("VIEW SHOWN" not in html) is broke
+            assert ("view" not in api.get_json()) is broke
+            if broke:
+                assert "This lesson cannot be shown right now because its lesson type failed." in html
+                assert api.get_json()["error"]["message"] == in_app_locale(app, plugin_failure_message)
+
+    def test_a_submission_is_acknowledged_only_when_it_was_kept(self, app, client, login, learner, course, api_token):
+        lesson = self.lesson(course, 4)
+        auth = {"Authorization": f"Bearer {api_token(learner)}"}
+        login(client, learner)
+        answers = [
+            app.test_client().post(f"/api/v1/lessons/{lesson.id}/submissions", json={}, headers=auth),
+            client.post(f"/lessons/{lesson.id}/submit", data={"csrf_token": csrf_token(client, f"/lessons/{lesson.id}")}),
+        ]
+        kept = progress_of(app, learner, lesson)
+        if app.extensions["elearn_db"].is_sqlite:
+            # SQLite undoes only the failed statement: the rest of the work is kept, and said so.
+            assert [a.status_code for a in answers] == [201, 303]
+            assert kept.status == Status.COMPLETED and kept.attempts == 2
+        else:
+            assert [a.status_code for a in answers] == [500, 500]
+            assert answers[0].get_json()["error"]["message"] == in_app_locale(app, _submit_failure)
+            assert kept is None
+
+
+def test_a_commit_of_an_aborted_transaction_is_refused_not_quietly_rolled_back(app, learner):
+    """The last line of defence, for any code path: PostgreSQL turns such a COMMIT into a ROLLBACK."""
+    from sqlalchemy import text
+
+    from elearn.db import TransactionAborted
+    from elearn.models import User
+
+    with get_database(app).session(write=True) as session:
+        session.get(User, learner.id).name = "Đã đổi tên"
+        session.flush()
+        with pytest.raises(Exception, match="fcx_no_such_table"):
+            session.execute(text("SELECT * FROM fcx_no_such_table"))
+        if get_database(app).is_sqlite:
+            session.commit()  # SQLite rolled back the failed statement only
+        else:
+            with pytest.raises(TransactionAborted):
+                session.commit()
+    stored = scalar(app, select(User.name).where(User.id == learner.id))
+    assert stored == ("Đã đổi tên" if get_database(app).is_sqlite else "Nguyễn Văn An")

@@ -9,6 +9,13 @@ writes (POST, PUT, PATCH, DELETE) begins its transaction with ``BEGIN
 IMMEDIATE``: it takes the write lock before its first read, so two concurrent
 writers queue on ``busy_timeout`` instead of failing with "database is locked"
 when the second one upgrades its read lock.
+
+PostgreSQL aborts a transaction at its first failed statement, and a COMMIT of
+an aborted transaction quietly rolls back. A plugin that swallowed such a
+failure would make the view acknowledge a write that was never kept, so a
+commit of an aborted transaction raises ``TransactionAborted`` instead, and
+plugin code that runs inside a request's transaction is isolated from it
+(``transaction_aborted`` tells when it broke it).
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class TransactionAborted(RuntimeError):
+    """The database aborted the transaction (a statement failed): nothing in it can be kept."""
 
 
 class Base(DeclarativeBase):
@@ -53,10 +64,13 @@ class Database:
             _configure_sqlite(self.engine)
             self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
+            event.listen(self.engine, "commit", _refuse_aborted_commit)
             self.write_engine = self.engine
 
     def session(self, write: bool = False) -> Session:
-        return Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
+        session = Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
+        session.info["write"] = write
+        return session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -84,6 +98,33 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _in_error(dbapi_connection) -> bool:
+    """PostgreSQL (psycopg 3) says whether the connection's transaction is aborted; SQLite never aborts one."""
+    info = getattr(dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is not None and status.name == "INERROR"
+
+
+def _refuse_aborted_commit(conn) -> None:
+    dbapi_connection = conn.connection.dbapi_connection
+    if _in_error(dbapi_connection):
+        # Ended here: SQLAlchemy takes the transaction for finished and would hand the connection
+        # back to the pool still aborted.
+        dbapi_connection.rollback()
+        raise TransactionAborted("COMMIT of an aborted transaction: it would roll back, so it is refused")
+
+
+def transaction_aborted(session: Session) -> bool:
+    """Whether a failed statement aborted the session's transaction (PostgreSQL); never starts one."""
+    if not session.in_transaction():
+        return False
+    return _in_error(session.connection().connection.dbapi_connection)
+
+
+def is_write_session(session: Session) -> bool:
+    return bool(session.info.get("write"))
 
 
 def init_app(app: Flask) -> Database:

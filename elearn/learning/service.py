@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from elearn.clock import utcnow
-from elearn.db import insert_if_missing
+from elearn.db import insert_if_missing, transaction_aborted
 from elearn.i18n import current_locale
 from elearn.learning.outline import (
     CourseProgress,
@@ -33,6 +33,7 @@ from elearn.permissions import (
     require_lesson_view,
     require_submit,
 )
+from elearn.plugins.isolation import recover
 from elearn.plugins.lesson_type import LessonContext, LessonType, NavItem, Outcome, SubmissionError
 from elearn.plugins.manager import PluginRegistry
 from elearn.security import fail
@@ -204,11 +205,17 @@ def _learner_view(db, access, lesson, progress, params):
         return None, None, error
     ctx = LessonContext(lesson=lesson, user=access.user, progress=progress, locale=current_locale(), db=db,
                         params=params, can_teach=access.can_teach, can_submit=access.can_submit(lesson))
+    what = f"lesson type {lesson.type_name} showing lesson {lesson.id}"
     try:
-        return lesson_type, lesson_type.learner_view(ctx), None
+        view = lesson_type.learner_view(ctx)
     except Exception:
         log.exception("lesson type %s failed to show lesson %s", lesson.type_name, lesson.id)
+        recover(db, what)
         return lesson_type, None, plugin_failure_message()
+    if recover(db, what):
+        log.error("lesson type %s broke the transaction while showing lesson %s", lesson.type_name, lesson.id)
+        return lesson_type, None, plugin_failure_message()
+    return lesson_type, view, None
 
 
 def _staff_links(lesson_type: LessonType | None, lesson: Lesson) -> list[NavItem]:
@@ -261,8 +268,17 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
         fail(exc.status, exc.message)
     except Exception:
         log.exception("lesson type %s failed to accept a submission to lesson %s", lesson.type_name, lesson.id)
-        fail(500, _("Your work could not be saved because this lesson's type failed. Nothing was changed."))
+        fail(500, submit_failure_message())
+    if transaction_aborted(db):
+        # It swallowed a failed statement: whatever it says, nothing of this transaction can be kept.
+        log.error("lesson type %s broke the transaction accepting a submission to lesson %s",
+                  lesson.type_name, lesson.id)
+        fail(500, submit_failure_message())
     return _store(db, user, lesson, access.enrolment, progress, outcome)
+
+
+def submit_failure_message() -> str:
+    return _("Your work could not be saved because this lesson's type failed. Nothing was changed.")
 
 
 def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome,
@@ -299,7 +315,8 @@ def _store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None,
         completed_course = _maybe_complete_course(db, user, enrolment)
     if progress.status != old_status or outcome.counts_as_attempt:
         registry().call_each(
-            "elearn_progress_changed", user=user, lesson=lesson, old_status=str(old_status), progress=progress
+            "elearn_progress_changed", within=db, user=user, lesson=lesson, old_status=str(old_status),
+            progress=progress,
         )
     return SubmitResult(lesson, progress, outcome, completed_course)
 

@@ -20,6 +20,7 @@ from elearn.db import db_session
 from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
+from elearn.plugins.isolation import recover
 from elearn.security import safe_next
 
 bp = Blueprint("learning", __name__)
@@ -84,6 +85,7 @@ def lesson(lesson_id: int):
             )
         except Exception:
             current_app.logger.exception("template of lesson type %s failed", page.lesson.type_name)
+            recover(db_session(), f"the template of lesson type {page.lesson.type_name}")
             page.error = service.plugin_failure_message()
     return render_template("learning/lesson.html", page=page, body=body, course=page.lesson.course)
 

@@ -85,6 +85,7 @@ def elearn_progress_changed(user: User, lesson: Lesson, old_status: str, progres
     """Called after a learner's progress on a lesson changed, inside the same transaction.
 
     ``old_status`` is the status before the change; ``progress`` holds the new
-    status, score and attempts. Return value is ignored. An implementation that
-    raises is logged and does not undo the learner's submission.
+    status, score and attempts. Return value is ignored. Each implementation runs
+    in a savepoint: one that raises, or breaks the transaction with a failing
+    statement, is logged and loses only its own writes, never the learner's.
     """

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from elearn.plugins import hookspecs
+from elearn.plugins.isolation import savepoint
 from elearn.plugins.lesson_type import LessonType, NavItem
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("elearn.plugins")
 
@@ -119,17 +123,27 @@ class PluginRegistry:
 
     # -- calling ---------------------------------------------------------------
 
-    def call_each(self, hook_name: str, at_startup: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call_each(
+        self, hook_name: str, at_startup: bool = False, within: Session | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call every implementation of a hook on its own; a failure is logged and skipped.
 
         pluggy stops at the first implementation that raises, so the core calls
         them one by one (pytest-dev/pluggy#419). ``at_startup``: a failure is also
         recorded in ``failed``, so /admin/plugins says why the plugin provides nothing.
+        ``within``: the transaction the hook is called in; each implementation runs in
+        a savepoint of it, so one that fails (or breaks the transaction) loses only its
+        own work, never the caller's.
         """
         results = []
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            args = [kwargs[arg] for arg in impl.argnames]
             try:
-                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+                if within is None:
+                    result = impl.function(*args)
+                else:
+                    with savepoint(within, f"plugin {impl.plugin_name} in {hook_name}"):
+                        result = impl.function(*args)
             except Exception as exc:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
                 if at_startup:
