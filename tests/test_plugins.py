@@ -1098,7 +1098,9 @@ class TestPluginsThatBreakTheTransaction:
                                         headers={"Authorization": f"Bearer {api_token(learner)}"})
         assert answer.status_code == 201
         assert progress_of(app, learner, last).status == Status.COMPLETED
-        assert fcx_hook_counts.CALLS[-2:] == [(learner.id, first.id, "not_started"), (learner.id, last.id, "not_started")]
+        assert fcx_hook_counts.CALLS[-2:] == [
+            (learner.id, first.id, "not_started"), (learner.id, last.id, "not_started")
+        ]
         assert any(r.getMessage() == "plugin hook_raises failed in elearn_progress_changed" for r in caplog.records)
         if app.extensions["elearn_db"].is_sqlite:
             return
@@ -1131,7 +1133,8 @@ class TestPluginsThatBreakTheTransaction:
         login(client, learner)
         answers = [
             app.test_client().post(f"/api/v1/lessons/{lesson.id}/submissions", json={}, headers=auth),
-            client.post(f"/lessons/{lesson.id}/submit", data={"csrf_token": csrf_token(client, f"/lessons/{lesson.id}")}),
+            client.post(f"/lessons/{lesson.id}/submit",
+                        data={"csrf_token": csrf_token(client, f"/lessons/{lesson.id}")}),
         ]
         kept = progress_of(app, learner, lesson)
         if app.extensions["elearn_db"].is_sqlite:

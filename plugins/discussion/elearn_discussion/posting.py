@@ -33,26 +33,20 @@ DEFAULT_POST_LIMITS = "6/minute;60/hour"
 # -- input -------------------------------------------------------------------------------
 
 
-def without_nul(text: str) -> str:
-    """NUL becomes U+FFFD, as HTML and CommonMark parsers do: PostgreSQL text cannot hold it, and a
-    pasted or crafted NUL must not crash the request."""
-    return text.replace("\0", "\ufffd")
-
-
 def clean_body(body: object) -> tuple[str, str]:
     """The Markdown as sent and its sanitised HTML, or a 400 saying what is wrong."""
     if not isinstance(body, str) or not body.strip():
         fail(400, _("Write something before posting."))
     if len(body) > MAX_BODY:
         fail(400, _("A post can be at most %(n)d characters long.", n=MAX_BODY))
-    text = without_nul(body).replace("\r\n", "\n").strip()
+    text = body.replace("\r\n", "\n").strip()
     return text, render_markdown(text)
 
 
 def clean_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         fail(400, _("Give the thread a title."))
-    title = " ".join(without_nul(title).split())
+    title = " ".join(title.split())
     if len(title) > MAX_TITLE:
         fail(400, _("A title can be at most %(n)d characters long.", n=MAX_TITLE))
     return title
@@ -66,7 +60,7 @@ def clean_reason(reason: object, required: bool = True, missing: str | None = No
         fail(400, missing or _("Say why, in a few words: the author will see it."))
     if len(reason) > MAX_REASON:
         fail(400, _("The reason can be at most %(n)d characters long.", n=MAX_REASON))
-    return without_nul(reason).strip()
+    return reason.strip()
 
 
 def optional_id(value: object, what: str) -> int | None:
