@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, send_from_directory, url_for
+from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from elearn import db, i18n, requests, security
@@ -34,7 +35,35 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     app.jinja_env.globals["user_menu"] = registry.user_menu
+    if app.config["COMPRESS_RESPONSES"]:
+        _compress_responses(app)
     return app
+
+
+COMPRESS_FILES_UP_TO = 1024 * 1024
+
+
+def _compress_responses(app: Flask) -> None:
+    """brotli or gzip for text a browser asks to be compressed (a page shrinks to a third on a
+    weak link), but never a partial (206) answer: a range of a file is sent as it is on disk.
+
+    Files (the stylesheet, scripts, a pack's text) are sent as streams, which Flask-Compress
+    would compress without closing the file; a text file up to 1 MB is read whole first, and
+    then compressed like a page, with its ETag and conditional requests kept.
+    """
+    app.config["COMPRESS_REGISTER"] = False
+    compress = Compress(app)
+    compressible = set(app.config["COMPRESS_MIMETYPES"])
+
+    @app.after_request
+    def compressed(response):
+        if response.status_code == 206:
+            return response
+        if response.is_streamed and response.mimetype in compressible \
+                and (response.content_length or 0) <= COMPRESS_FILES_UP_TO:
+            response.direct_passthrough = False
+            response.make_sequence()  # reads the file, and closes it with the response
+        return compress.after_request(response)
 
 
 def get_registry(app: Flask) -> PluginRegistry:

@@ -37,6 +37,13 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires on its own
     "SEND_FILE_MAX_AGE_DEFAULT": 31536000,  # static URLs carry a version
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Pages, CSS and JS compressed by the app (Flask-Compress); false when a front server does it.
+    "COMPRESS_RESPONSES": True,
+    "COMPRESS_ALGORITHM": ["br", "gzip"],  # browsers offer brotli over https, gzip everywhere
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_MIN_SIZE": 500,
 }
 
 

@@ -8,8 +8,12 @@ authors: a pack can come from anyone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from html import unescape
 from urllib.parse import unquote, urlsplit
+
+from markupsafe import escape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -82,7 +86,27 @@ def render_markdown(text: str, resolve_url: Callable[[str], str] | None = None) 
     tokens = _parser.parse(text)
     if resolve_url is not None:
         _resolve_relative_urls(tokens, resolve_url)
-    return sanitise_html(_parser.renderer.render(tokens, _parser.options, {}))
+    return _scrollable_tables(sanitise_html(_parser.renderer.render(tokens, _parser.options, {})))
+
+
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_HEADER_CELL = re.compile(r"<th[^>]*>(.*?)</th>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _scrollable_tables(html: str) -> str:
+    """Each table in a region that scrolls sideways on its own, so a wide table (a cooperative's
+    accounts) keeps readable columns on a 320 px phone instead of squeezing them or widening the
+    page. The region is focusable, so keyboard users can scroll it too, and labelled with the
+    table's column headings, in the content's own language. Applied to the sanitiser's output,
+    whose tables are well formed and never nested."""
+
+    def wrap(match: re.Match[str]) -> str:
+        headings = [unescape(_TAG.sub("", cell)).strip() for cell in _HEADER_CELL.findall(match.group(1))]
+        label = escape(", ".join(heading for heading in headings if heading) or "…")
+        return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">{match.group(0)}</div>'
+
+    return _TABLE.sub(wrap, html)
 
 
 def is_relative_url(url: str) -> bool:

@@ -127,6 +127,10 @@ class Keyboard:
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
 
+    def press(self, selector: str) -> None:
+        self.focus(selector)
+        self.page.keyboard.press("Enter")
+
     def register(self, name: str, email: str) -> None:
         self.page.keyboard.press("Tab")
         expect(self.page.locator("a.skip")).to_be_focused()
@@ -153,12 +157,23 @@ class Pointer:
         with self.page.expect_navigation():
             target.tap() if self.touch else target.click()
 
+    def press(self, selector: str) -> None:
+        target = self.page.locator(selector)
+        target.tap() if self.touch else target.click()
+
     def register(self, name: str, email: str) -> None:
         self.page.fill("#name", name)
         self.page.fill("#email", email)
         self.page.fill("#password", PASSWORD)
         self.page.fill("#confirm", PASSWORD)
         self.activate("main form button.button")
+
+
+def open_menu(page: Page, act) -> None:
+    """On a phone the header's links are behind "Menu" (a <details>, no script needed): open it."""
+    if page.locator("details.menu > summary").is_visible() and not page.locator("details.menu[open]").count():
+        act.press("details.menu > summary")
+    expect(page.locator("header nav a").first).to_be_visible()
 
 
 # -- the path ------------------------------------------------------------------
@@ -173,9 +188,12 @@ def walk_the_course(watched: Watched, act, site: str, course, email: str, check_
 
     page.goto(site + "/")
     settled()
+    open_menu(page, act)
+    settled()
     act.activate('header nav a[href="/register"]')
     settled()
     act.register("Phạm Thị Dung", email)
+    open_menu(page, act)
     expect(page.locator("header nav form button")).to_be_visible()  # logged in: "Log out" is offered
 
     # English from here on, kept on the account.
@@ -213,6 +231,7 @@ def walk_the_course(watched: Watched, act, site: str, course, email: str, check_
     expect(page.locator("main .notice.success")).to_contain_text("You completed this course on")
     expect(page.locator(".status.done")).to_have_count(3)
 
+    open_menu(page, act)
     act.activate('header nav a[href="/me"]')
     settled()
     card = page.locator("li.card", has_text=course.title_en)
