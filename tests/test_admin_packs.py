@@ -200,3 +200,35 @@ def test_an_upload_over_the_size_limit_is_413(app, as_admin, db):
     response = upload(as_admin, pack_zip(extra={"hop-tac-xa-co-ban/media/to.bin": random.Random(0).randbytes(20_000)}))
     assert response.status_code == 413
     assert installed_count(db) == 0
+
+
+def test_an_upgrade_changing_a_lessons_type_is_refused_naming_the_lesson(as_admin, db):
+    upload(as_admin, pack_zip())
+    retyped = pack_zip(
+        {
+            "version: 1.0.0": "version: 1.1.0",
+            "type: page\n          title:\n            vi: Hợp tác xã là gì?": (
+                "type: quiz\n          title:\n            vi: Hợp tác xã là gì?"
+            ),
+            "file: lessons/01-htx-la-gi.md": "gift: cau-hoi/kiem-tra.gift",
+        }
+    )
+    text = page_text(upload(as_admin, retyped))
+    assert "Chưa cài được gói nội dung: có 1 vấn đề." in text
+    assert "pack.yaml: course.modules[0].lessons[0].type" in text
+    assert (
+        "bài học 'htx-la-gi' (Hợp tác xã là gì?) trên trang này thuộc loại 'page', không thể đổi thành loại 'quiz'"
+        in text
+    )
+    assert "Hãy đặt cho bài học một id mới" in text
+    db.rollback()
+    assert db.scalar(select(InstalledPack.version)) == "1.0.0"
+
+
+def test_a_file_name_with_a_bidi_override_is_refused_and_shown_escaped(as_admin, db):
+    # Read as "reportexe.png", it is an .exe.
+    text = page_text(upload(as_admin, pack_zip(extra={"hop-tac-xa-co-ban/media/report\u202egnp.exe": b"MZ"})))
+    assert "hop-tac-xa-co-ban/media/report\\u202egnp.exe" in text
+    assert "có ký tự định dạng ẩn (U+202E) trong tên" in text
+    assert "\u202e" not in text, "the override itself never reaches the page"
+    assert installed_count(db) == 0

@@ -5,16 +5,20 @@ Every test runs on SQLite and, when ELEARN_TEST_DATABASE_URL is set, on PostgreS
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask_babel import force_locale
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from elearn import create_app
+from elearn.cli import main
 from elearn.clock import utcnow
 from elearn.db.migrate import upgrade
 from elearn.groups import service as group_service
@@ -34,7 +38,7 @@ from elearn.packs.service import (
     scaffold_pack,
     validate_path,
 )
-from elearn.testing import fresh, test_config
+from elearn.testing import FAST_HASH, fresh, test_config
 
 DEMO_PACK = Path(__file__).resolve().parent.parent / "content_packs" / "hop-tac-xa-co-ban"
 PACK_ID = "hop-tac-xa-co-ban"
@@ -149,8 +153,16 @@ def test_install_keeps_a_copy_of_the_pack_and_lists_it(app):
     report = install_path(app, DEMO_PACK)
     assert (report.previous_version, sorted(report.added)) == (
         None,
-        sorted(["htx-la-gi", "bay-nguyen-tac", "dai-hoi-thanh-vien", "cong-khai-tai-chinh", "thao-luan-dai-hoi",
-               "kiem-tra-nhanh"]),
+        sorted(
+            [
+                "htx-la-gi",
+                "bay-nguyen-tac",
+                "dai-hoi-thanh-vien",
+                "cong-khai-tai-chinh",
+                "thao-luan-dai-hoi",
+                "kiem-tra-nhanh",
+            ]
+        ),
     )
     stored = media_root(app) / PACK_ID / "1.0.0"
     assert media_root(app) == Path(app.instance_path) / "media" / "packs"
@@ -273,6 +285,118 @@ def test_upgrade_keeps_progress_adds_and_retires(app, db, learner, tmp_path):
     report = install_path(app, pack_version(tmp_path, "1.2.0", add=True))
     assert report.added == [] and report.retired == []
     assert lessons_by_key(db, course_id)["bay-nguyen-tac"].retired_at is None
+
+
+QUIZ_AS_PAGE = """\
+        - id: kiem-tra-nhanh
+          type: page
+          title: {vi: Kiểm tra nhanh}
+          content: {text: Nay là một trang đọc.}
+"""
+
+
+def retyped(tmp_path: Path, version: str, *, page_to_quiz: bool = True, quiz_to_page: bool = True) -> Path:
+    """The demo pack at ``version`` with lessons whose type changed under the same id."""
+    source = pack_version(tmp_path, version, retire="kiem-tra-nhanh" if quiz_to_page else None)
+    manifest = source / "pack.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    if page_to_quiz:
+        page = "          type: page\n          title:\n            vi: HTX là gì?"
+        assert page in text
+        text = text.replace(page, "          type: quiz\n          title:\n            vi: HTX là gì?").replace(
+            "file: lessons/01-htx-la-gi.md", "gift: cau-hoi/kiem-tra.gift"
+        )
+    if quiz_to_page:
+        text = text.rstrip("\n") + "\n" + QUIZ_AS_PAGE
+    manifest.write_text(text, encoding="utf-8")
+    return source
+
+
+def type_change_errors(call) -> set[str]:
+    with force_locale("en"), pytest.raises(PackInvalid) as caught:
+        call()
+    return {str(error) for error in caught.value.errors}
+
+
+HTX_TO_QUIZ = (
+    "pack.yaml: course.modules[0].lessons[0].type: lesson 'htx-la-gi' (HTX là gì?) is a 'page' lesson on this site "
+    "and cannot become a 'quiz' lesson: learners' progress and answers belong to its type. Give the lesson a new id; "
+    "the old one is then retired, with its records kept."
+)
+QUIZ_TO_PAGE = (
+    "pack.yaml: course.modules[1].lessons[3].type: lesson 'kiem-tra-nhanh' (Kiểm tra nhanh) is a 'quiz' lesson on "
+    "this site and cannot become a 'page' lesson: learners' progress and answers belong to its type. Give the lesson "
+    "a new id; the old one is then retired, with its records kept."
+)
+
+
+def test_an_upgrade_may_not_change_a_lessons_type(app, db, learner, tmp_path):
+    install_path(app, DEMO_PACK)
+    course_id = db.scalar(select(Course.id).where(Course.pack_id == PACK_ID))
+    complete_everything(db, learner, course_id)
+    rows, files = table_dump(app), file_listing(app)
+    newer = retyped(tmp_path, "1.1.0")
+    for call in (
+        lambda: validate_path(app, newer),
+        lambda: diff_path(app, newer),
+        lambda: install_path(app, newer),
+        lambda: install_path(app, newer, force=True),
+    ):
+        assert type_change_errors(call) == {HTX_TO_QUIZ, QUIZ_TO_PAGE}
+        assert (table_dump(app), file_listing(app)) == (rows, files), "nothing is written"
+    # On its own (another site, or the first install) the same pack is valid.
+    remove_pack(app, PACK_ID, purge=True)
+    assert validate_path(app, newer).version == "1.1.0"
+
+
+def test_the_command_line_refuses_a_type_change_in_english(app, database_url, tmp_path):
+    env = {
+        "ELEARN_INSTANCE_PATH": app.instance_path,
+        "ELEARN_DATABASE_URL": database_url,
+        "ELEARN_PASSWORD_HASH": json.dumps(FAST_HASH),
+    }
+    run = CliRunner().invoke
+    assert run(main, ["pack", "install", str(DEMO_PACK)], env=env).exit_code == 0
+    newer = retyped(tmp_path, "1.1.0", page_to_quiz=False)
+    for command in ("validate", "diff", "install"):
+        result = run(main, ["pack", command, str(newer)], env=env)
+        assert result.exit_code == 1, result.output
+        assert f"error: {QUIZ_TO_PAGE}" in result.output
+        assert "1 error(s) in" in result.output
+    assert installed_packs(app)[0].version == "1.0.0"
+
+
+def test_a_retired_lesson_may_not_come_back_with_another_type(app, db, tmp_path):
+    install_path(app, DEMO_PACK)
+    install_path(app, pack_version(tmp_path, "1.1.0", retire="kiem-tra-nhanh"))
+    comeback = retyped(tmp_path, "1.2.0", page_to_quiz=False)
+    rows = table_dump(app)
+    assert type_change_errors(lambda: install_path(app, comeback)) == {QUIZ_TO_PAGE}
+    assert table_dump(app) == rows
+    assert installed_packs(app)[0].version == "1.1.0"
+
+
+def test_a_lesson_may_move_to_another_module_and_keeps_its_progress(app, db, learner, tmp_path):
+    install_path(app, DEMO_PACK)
+    course_id = db.scalar(select(Course.id).where(Course.pack_id == PACK_ID))
+    complete_everything(db, learner, course_id)
+    quiz_before = lessons_by_key(db, course_id)["kiem-tra-nhanh"]
+    id_before, module_before = quiz_before.id, quiz_before.module_id
+    moved = pack_version(tmp_path, "1.1.0", retire="kiem-tra-nhanh")
+    manifest = moved / "pack.yaml"
+    quiz = DEMO_PACK.joinpath("pack.yaml").read_text(encoding="utf-8").split("        - id: kiem-tra-nhanh\n")[1]
+    text = manifest.read_text(encoding="utf-8")
+    first_module_end = text.index("    - id: quan-tri\n")
+    manifest.write_text(
+        text[:first_module_end] + "        - id: kiem-tra-nhanh\n" + quiz + text[first_module_end:], encoding="utf-8"
+    )
+    assert validate_path(app, moved).modules[0].lessons[-1].key == "kiem-tra-nhanh"
+    report = install_path(app, moved)
+    assert report.added == [] and report.retired == [] and "kiem-tra-nhanh" in report.changed
+    quiz_after = lessons_by_key(db, course_id)["kiem-tra-nhanh"]
+    assert quiz_after.id == id_before and quiz_after.module_id != module_before
+    progress = db.scalar(select(LessonProgress).where(LessonProgress.lesson_id == id_before))
+    assert (progress.status, progress.score) == (Status.COMPLETED, 0.75)
 
 
 def test_same_version_is_a_no_op_and_older_needs_force(app, db, tmp_path):

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import struct
+import unicodedata
 import zipfile
 from contextlib import nullcontext
 from pathlib import Path
@@ -15,8 +16,10 @@ from click.testing import CliRunner
 
 from elearn.cli import main
 from elearn.packs import source
+from elearn.packs.files import FolderFiles
 from elearn.packs.manifest import load_pack
 from elearn.packs.source import PackInvalid, extract_zip, load_yaml, open_source
+from elearn.plugins.lesson_type import ContentInvalid
 from elearn.testing import FAST_HASH
 
 PACK_YAML = """\
@@ -108,7 +111,6 @@ def test_a_zip_without_pack_yaml_at_the_top_is_refused(tmp_path):
         ("lessons\\evil.txt", "backslash"),
         ("lessons/./evil.txt", "'.' component"),
         ("lessons//evil.txt", "empty"),
-        ("bad\x01name.txt", "control character"),
     ],
 )
 def test_unsafe_names_are_refused(tmp_path, name, why):
@@ -116,6 +118,36 @@ def test_unsafe_names_are_refused(tmp_path, name, why):
     errors = refused(archive, tmp_path)
     assert any(e.startswith(f"{name}:") and why in e for e in errors), errors
     assert not (tmp_path / "evil.txt").exists()
+
+
+# Control characters (C0 and C1) and invisible format characters (Unicode category Cf): bidi
+# overrides and isolates, zero-width space and marks, the byte order mark, the soft hyphen.
+UNSEEN = {
+    "\x01": "a control character (U+0001)",
+    "\x1b": "a control character (U+001B)",
+    "\x85": "a control character (U+0085)",
+    "\u202e": "an invisible formatting character (U+202E)",
+    "\u202a": "an invisible formatting character (U+202A)",
+    "\u2066": "an invisible formatting character (U+2066)",
+    "\u2069": "an invisible formatting character (U+2069)",
+    "\u200b": "an invisible formatting character (U+200B)",
+    "\u200f": "an invisible formatting character (U+200F)",
+    "\ufeff": "an invisible formatting character (U+FEFF)",
+    "\xad": "an invisible formatting character (U+00AD)",
+}
+
+
+def shown(char: str) -> str:
+    """How an error names a file holding ``char``: escaped, so it cannot act on the page or terminal."""
+    return char.encode("unicode_escape").decode("ascii")
+
+
+@pytest.mark.parametrize(("char", "why"), UNSEEN.items(), ids=lambda v: f"U+{ord(v):04X}" if len(v) == 1 else None)
+def test_control_and_invisible_characters_in_zip_names_are_refused(tmp_path, char, why):
+    # "media/report\u202egnp.exe" reads as "media/reportexe.png".
+    archive = make_zip(tmp_path / "a.zip", {**good_entries(), f"media/report{char}gnp.exe": "MZ"})
+    errors = refused(archive, tmp_path)
+    assert errors == [f"media/report{shown(char)}gnp.exe: has {why} in its name"]
 
 
 def test_every_problem_is_listed_each_with_its_entry_name(tmp_path):
@@ -175,6 +207,24 @@ def test_a_file_with_entries_inside_it_is_refused(tmp_path):
 def test_names_differing_only_in_case_are_refused(tmp_path):
     archive = make_zip(tmp_path / "a.zip", {**good_entries(), "lessons/One.md": "other"})
     assert any(e.startswith("lessons/One.md:") and "ignoring case" in e for e in refused(archive, tmp_path))
+
+
+# Spellings of one name: "bài" composed (NFC, as Windows writes it) and decomposed (NFD, as macOS does);
+# upper case with a decomposed accent; and a case fold that leaves a decomposed accent (long s + acute).
+SAME_NAME = [
+    ("lessons/b\u00e0i.md", "lessons/ba\u0300i.md"),
+    ("lessons/\u00c0.md", "lessons/a\u0300.md"),
+    ("lessons/\u015b.md", "lessons/\u017f\u0301.md"),
+    ("b\u00e0i/one.md", "ba\u0300i/two.md"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), SAME_NAME, ids=["nfc-nfd", "case-and-nfd", "long-s", "folders"])
+def test_names_differing_only_in_unicode_normalisation_are_refused(tmp_path, first, second):
+    archive = make_zip(tmp_path / "a.zip", {**good_entries(), first: "one", second: "two"})
+    errors = refused(archive, tmp_path)
+    assert len(errors) == 1 and errors[0].startswith(f"{second}: clashes with "), errors
+    assert "ignoring case and Unicode normalisation" in errors[0]
 
 
 # -- zip bombs and limits ------------------------------------------------------------
@@ -351,6 +401,73 @@ def test_a_folder_with_a_link_leaving_it_is_refused(tmp_path):
     assert {"etc", "lessons/secret.md"} <= {e.where for e in info.value.errors}
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\x1b"], ids=lambda c: f"U+{ord(c):04X}")
+def test_a_folder_entry_with_a_control_or_invisible_character_is_refused(tmp_path, char):
+    folder = pack_folder(tmp_path)
+    (folder / "media").mkdir()
+    (folder / "media" / f"report{char}gnp.exe").write_bytes(b"MZ")  # never referenced, but installed and served
+    (folder / f"bai{char}").mkdir()
+    (folder / f"bai{char}" / "two.md").write_text("x", encoding="utf-8")
+    with pytest.raises(PackInvalid) as info:
+        load_pack(folder, page_types())
+    found = {(e.where, e.message.split(" (")[0]) for e in info.value.errors}
+    kind = "has a control character" if char == "\x1b" else "has an invisible formatting character"
+    # The folder is named once, not once more for every file inside it.
+    assert found == {(f"media/report{shown(char)}gnp.exe", kind), (f"bai{shown(char)}", kind)}
+
+
+def test_folder_entries_differing_only_in_case_or_normalisation_are_refused(tmp_path):
+    folder = pack_folder(tmp_path)
+    (folder / "media").mkdir()
+    (folder / "media" / "ba\u0300i.png").write_bytes(b"NFD")  # as macOS writes "bài"
+    (folder / "media" / "b\u00e0i.png").write_bytes(b"NFC")  # as Windows writes it
+    (folder / "Lessons").mkdir()
+    (folder / "Lessons" / "two.md").write_text("x", encoding="utf-8")
+    if len(list(folder.iterdir())) != 4 or len(list((folder / "media").iterdir())) != 2:
+        pytest.skip("this file system folds case or normalisation itself")
+    with pytest.raises(PackInvalid) as info:
+        load_pack(folder, page_types())
+    why = "(the same name, ignoring case and Unicode normalisation)"
+    assert sorted((e.where, e.message) for e in info.value.errors) == [
+        ("lessons", f"clashes with 'Lessons/' {why}"),
+        ("media/b\u00e0i.png", f"clashes with 'media/ba\u0300i.png' {why}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        'content: {file: "lessons/one\\u202e.md"}',  # from pack.yaml
+        'content: {text: "![S\u01a1 \u0111\u1ed3](media/so-do\\u200b.png)"}',  # from Markdown
+        'content: {text: "[T\u1ea3i v\u1ec1](media/report%E2%80%AEgnp.exe)"}',  # percent-encoded
+    ],
+    ids=["pack.yaml", "markdown", "markdown-encoded"],
+)
+def test_a_path_with_an_invisible_character_is_refused_where_it_is_named(tmp_path, reference):
+    folder = pack_folder(tmp_path)
+    manifest = folder / "pack.yaml"
+    manifest.write_text(PACK_YAML.replace("content: {file: lessons/one.md}", reference), encoding="utf-8")
+    with pytest.raises(PackInvalid) as info:
+        load_pack(folder, page_types())
+    [error] = info.value.errors
+    assert error.where.startswith("pack.yaml: course.modules[0].lessons[0].content.")
+    assert "has an invisible formatting character (U+" in error.message, error.message
+    assert "\\u" in error.message and not any(unicodedata.category(c) == "Cf" for c in str(error))
+
+
+def test_pack_files_refuse_an_invisible_character_even_when_the_file_exists(tmp_path):
+    folder = pack_folder(tmp_path)
+    (folder / "lessons" / "one\u202e.md").write_text(LESSON, encoding="utf-8")
+    files = FolderFiles(folder, "zipped-pack", "1.0.0")
+    for read in (files.read_text, files.media_url):
+        with pytest.raises(ContentInvalid) as info:
+            read("lessons/one\u202e.md")
+        assert [str(e) for e in info.value.errors] == [
+            "lessons/one\\u202e.md: has an invisible formatting character (U+202E) in its name"
+        ]
+    assert files.read_text("lessons/one.md") == LESSON
+
+
 # -- YAML -------------------------------------------------------------------------------
 
 
@@ -442,3 +559,12 @@ def test_a_bad_zip_is_refused_by_the_cli_with_each_entry_named(tmp_path):
     result = CliRunner().invoke(main, ["pack", "validate", str(archive)], env=env)
     assert result.exit_code != 0
     assert "../evil" in result.output
+
+
+def test_validating_on_a_site_without_a_database_checks_the_pack_alone_and_creates_none(tmp_path):
+    env = cli_env(tmp_path)
+    folder = pack_folder(tmp_path)
+    result = CliRunner().invoke(main, ["pack", "validate", str(folder)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "zipped-pack 1.0.0: valid" in result.output
+    assert not Path(env["ELEARN_DATABASE_URL"].removeprefix("sqlite:///")).exists()

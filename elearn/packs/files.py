@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from elearn.packs.source import unsafe_character, visible
 from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class FolderFiles:
-    """``PackFiles`` over a folder: refuses absolute paths, ``..`` and links leaving the pack.
+    """``PackFiles`` over a folder: refuses absolute paths, ``..``, links leaving the pack, and
+    control or invisible characters (as in every pack path, see ``source.unsafe_character``).
 
     ``pack_id`` and ``version`` are needed only for ``media_url``: installed packs keep a
     copy of their files at ``<instance>/media/packs/<pack_id>/<version>/``, served by the
@@ -24,6 +26,8 @@ class FolderFiles:
         self.version = version
 
     def resolve(self, path: str) -> Path:
+        if problem := unsafe_character(path):
+            raise ContentInvalid([ContentError(visible(path), problem)])
         pure = PurePosixPath(path)
         if not path or "\\" in path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
             raise ContentInvalid([ContentError(path, "must be a relative path inside the pack")])

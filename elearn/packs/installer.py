@@ -4,6 +4,11 @@ Modules and lessons are matched by their stable ids (``key``), so installing a
 newer version updates content in place and keeps every learner's progress;
 lessons the new version no longer has are retired, never deleted. Groups are
 matched by set and id the same way and never deleted: learners may be in them.
+
+A stable id keeps its lesson's type for good (``type_changes``): learners' progress,
+scores and the type's own records (quiz attempts, discussion posts) mean nothing to
+another type. A lesson may move to another module; it cannot leave its course, since
+lessons are matched only within the pack's own course.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
 from elearn.models import Course, CourseGroup, CourseGroupSet, InstalledPack, Lesson, Module
-from elearn.packs.manifest import Pack, PackLesson, semver_key
+from elearn.packs.manifest import MANIFEST, Pack, PackLesson, semver_key
+from elearn.packs.source import PackInvalid
+from elearn.plugins.lesson_type import ContentError
 
 
 class PackRefused(Exception):
@@ -35,7 +43,11 @@ class InstallReport:
 
 
 def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
-    """Write ``pack`` into the caller's transaction; the caller commits, or rolls back on error."""
+    """Write ``pack`` into the caller's transaction; the caller commits, or rolls back on error.
+
+    Raises ``PackRefused`` (an older version without ``force``, a course address taken) or
+    ``PackInvalid`` (``type_changes``) before writing anything.
+    """
     installed = db.get(InstalledPack, pack.id)
     report = InstallReport(pack.id, pack.version, installed.version if installed else None)
     if installed is not None:
@@ -44,6 +56,8 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
             return report
         if semver_key(pack.version) < semver_key(installed.version) and not force:
             raise PackRefused(f"version {installed.version} is installed; {pack.version} is older (use --force)")
+    if errors := type_changes(db, pack):
+        raise PackInvalid(errors)
     course = db.scalar(select(Course).where(Course.pack_id == pack.id))
     if course is None:
         clash = db.scalar(select(Course).where(Course.slug == pack.slug))
@@ -62,6 +76,33 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
         installed.version, installed.manifest, installed.installed_at = pack.version, pack.manifest, utcnow()
     db.flush()
     return report
+
+
+def type_changes(db: Session, pack: Pack) -> list[ContentError]:
+    """Every lesson of ``pack`` whose stable id this site has, retired or not, with another type.
+
+    Refused even with ``force``: the new type would inherit learners' completions and scores,
+    and the old type's records would hang on a lesson that no longer reads them.
+    """
+    rows = select(Lesson.key, Lesson.type_name).join(Course, Course.id == Lesson.course_id)
+    installed = dict(db.execute(rows.where(Course.pack_id == pack.id)).all())
+    errors = []
+    for m_index, module in enumerate(pack.modules):
+        for l_index, lesson in enumerate(module.lessons):
+            before = installed.get(lesson.key)
+            if before is None or before == lesson.type_name:
+                continue
+            message = _(
+                "lesson %(id)s (%(title)s) is a %(old)s lesson on this site and cannot become a %(new)s lesson: "
+                "learners' progress and answers belong to its type. Give the lesson a new id; the old one is "
+                "then retired, with its records kept.",
+                id=repr(lesson.key),
+                title=lesson.title["vi"],
+                old=repr(before),
+                new=repr(lesson.type_name),
+            )
+            errors.append(ContentError(f"{MANIFEST}: course.modules[{m_index}].lessons[{l_index}].type", message))
+    return errors
 
 
 def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport) -> None:

@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
 from elearn.packs.files import FolderFiles
-from elearn.packs.source import PackInvalid, links_leaving, load_yaml
+from elearn.packs.source import PackInvalid, links_leaving, load_yaml, unsafe_names
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def load_pack(
     modules = _modules(check, course.get("modules"), lesson_types, files)
     group_sets = _group_sets(check, course.get("groups"))
     check.errors.extend(links_leaving(path))
+    check.errors.extend(unsafe_names(path))
     if check.errors:
         raise PackInvalid(check.errors)
     return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets)

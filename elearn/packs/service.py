@@ -26,13 +26,16 @@ from pathlib import Path
 
 import yaml
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 import elearn
 from elearn.models import Course, CourseInstructor, Enrolment, InstalledPack, Lesson, LessonProgress, Module
-from elearn.packs.installer import InstallReport, PackRefused, install
+from elearn.packs.installer import InstallReport, PackRefused, install, type_changes
 from elearn.packs.manifest import ID_PATTERN, MANIFEST, Pack, load_pack
 from elearn.packs.source import PackInvalid, open_source
+from elearn.plugins.lesson_type import ContentError
 
 __all__ = [
     "InstallReport",
@@ -71,9 +74,32 @@ def _load(app: Flask, root: Path) -> Pack:
 
 
 def validate_path(app: Flask, path: Path) -> Pack:
-    """Check a pack folder or ``.zip``; raise ``PackInvalid`` with every error. Writes nothing."""
+    """Check a pack folder or ``.zip``; raise ``PackInvalid`` with every error. Writes nothing.
+
+    When this site has the pack installed, the check includes what an upgrade may not
+    change (``installer.type_changes``), as ``install_path`` would refuse it.
+    """
     with open_source(Path(path)) as root:
-        return _load(app, root)
+        pack = _load(app, root)
+    if errors := _refused_here(app, pack):
+        raise PackInvalid(errors)
+    return pack
+
+
+def _refused_here(app: Flask, pack: Pack) -> list[ContentError]:
+    """``type_changes`` against this site's database, if it has one: validating never creates one."""
+    database = _database(app)
+    if database.is_sqlite:
+        file = make_url(database.url).database
+        if file and file != ":memory:" and not Path(file).is_file():
+            return []
+    try:
+        with database.session() as session:
+            if not inspect(session.connection()).has_table(InstalledPack.__tablename__):
+                return []
+            return type_changes(session, pack)
+    except OperationalError:  # no database to reach (an author's computer): the pack alone is checked
+        return []
 
 
 def diff_path(app: Flask, path: Path) -> InstallReport:

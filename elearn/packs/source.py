@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 
 from elearn.plugins.lesson_type import ContentError
 
@@ -56,7 +57,11 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # = zipfile.structFileHeader, 30 
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _SUPPORTED_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Unicode categories no file name of a pack may hold: control characters (Cc: NUL, ESC, NEL...),
+#: invisible format characters (Cf: bidi overrides and isolates, zero-width spaces and joiners, BOM,
+#: soft hyphen; "report\u202egnp.exe" reads as "reportexe.png"), and lone surrogates (Cs: a
+#: folder entry whose name is not UTF-8).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Folders some archivers add next to the real content; never extracted.
 _IGNORED_TOP = {"__MACOSX"}
@@ -108,6 +113,28 @@ def links_leaving(folder: Path) -> list[ContentError]:
                 continue
             if not resolved.is_relative_to(root):
                 errors.append(ContentError(where, "is a symbolic link pointing outside the pack"))
+    return errors
+
+
+def unsafe_names(folder: Path) -> list[ContentError]:
+    """Every entry of ``folder`` whose name a zip of the folder would be refused for.
+
+    The same rules as for zip entries (``_name_problem``: characters, backslashes, drive
+    letters, length; and names that differ only in case or Unicode normalisation), so a
+    folder pack is valid exactly when its zip is. A refused folder is not looked into.
+    """
+    errors = []
+    spellings = _Spellings()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath).relative_to(folder)
+        for name, is_dir in sorted([(d, True) for d in dirnames] + [(f, False) for f in filenames]):
+            relative = (here / name).as_posix()
+            problem = _name_problem(relative + "/" * is_dir)
+            problems = [problem] if problem else spellings.add(relative, is_dir)
+            if problems and is_dir:
+                dirnames.remove(name)
+            errors.extend(ContentError(visible(relative), message) for message in problems)
     return errors
 
 
@@ -165,12 +192,41 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
+def unsafe_character(name: str) -> str | None:
+    """Why ``name`` cannot name a file of a pack because of a character in it, or ``None``.
+
+    The one check of characters in pack paths: zip entries, folder entries, and the paths
+    ``pack.yaml`` and Markdown refer to (through ``FolderFiles``). Translated: the admin
+    page shows it.
+    """
+    for char in name:
+        category = unicodedata.category(char)
+        if category not in _UNSAFE_CATEGORIES:
+            continue
+        code = f"U+{ord(char):04X}"
+        if category == "Cc":
+            return _("has a control character (%(code)s) in its name", code=code)
+        if category == "Cf":
+            return _("has an invisible formatting character (%(code)s) in its name", code=code)
+        return _("has a name that is not valid UTF-8")
+    return None
+
+
+def visible(name: str) -> str:
+    """``name`` with the characters ``unsafe_character`` refuses written as escapes (``\\u202e``).
+
+    Used wherever such a name is shown: raw, a bidi override would reverse the rest of the
+    error line on the page, and an escape character would reach the operator's terminal.
+    """
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) in _UNSAFE_CATEGORIES else char for char in name)
+
+
 def _name_problem(name: str) -> str | None:
     """Why an entry name is unsafe, or ``None``."""
     if not name or name == "/":
         return "has an empty name"
-    if _CONTROL.search(name):
-        return "has a control character in its name"
+    if problem := unsafe_character(name):
+        return problem
     if "\\" in name:
         return "has a backslash in its name"
     if name.startswith("/"):
@@ -190,21 +246,64 @@ def _name_problem(name: str) -> str | None:
 
 
 def _fold(parts: tuple[str, ...]) -> tuple[str, ...]:
-    """A name as a case-insensitive, Unicode-normalising file system would see it."""
-    return tuple(unicodedata.normalize("NFC", p).casefold() for p in parts)
+    """A name as a case-insensitive, Unicode-normalising file system would see it.
+
+    Unicode's canonical caseless match (NFD, case fold, then normalise again: folding can
+    leave decomposed text, as with "ſ\u0301"), so "Bài.md" in NFC and in NFD are one name.
+    """
+    return tuple(unicodedata.normalize("NFC", unicodedata.normalize("NFD", p).casefold()) for p in parts)
+
+
+class _Spellings:
+    """The names met so far, as a case-insensitive, Unicode-normalising file system sees them.
+
+    Two names that fold alike (``_fold``) clash: extracted or copied elsewhere they would be
+    one file, and side by side they look the same to the people choosing between them.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, ...], str] = {}  # folded parts -> first name
+        self.folders: dict[tuple[str, ...], str] = {}  # explicit and implied folders -> first name
+
+    def add(self, name: str, is_dir: bool) -> list[str]:
+        """Record ``name`` (a file, or a folder) and its folders; return how it clashes, if it does."""
+        problems: list[str] = []
+        parts = tuple(name.rstrip("/").split("/"))
+        folded = _fold(parts)
+        for depth in range(1, len(parts) + is_dir):
+            spelled, key = "/".join(parts[:depth]) + "/", folded[:depth]
+            if key in self.files:
+                first = self.files[key]
+                problems.append(
+                    f"is both a file and a folder (clashes with {first!r})"
+                    if depth == len(parts)
+                    else f"lies inside {first!r}, which is a file"
+                )
+            elif self.folders.setdefault(key, spelled) != spelled:
+                problems.append(_clash(self.folders[key]))
+        if not is_dir:
+            if folded in self.files:
+                problems.append(_clash(self.files[folded]))
+            elif folded in self.folders:
+                problems.append(f"is both a file and a folder (clashes with {self.folders[folded]!r})")
+            self.files.setdefault(folded, name)
+        return problems
+
+
+def _clash(first: str) -> str:
+    return _("clashes with %(first)s (the same name, ignoring case and Unicode normalisation)", first=repr(first))
 
 
 def _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold) -> list[ContentError]:
     errors: list[ContentError] = []
-    files: dict[tuple[str, ...], str] = {}  # folded parts -> first name
-    folders: dict[tuple[str, ...], str] = {}  # explicit and implied folders
+    spellings = _Spellings()
     seen: set[str] = set()
     declared_total = 0
     for info in infos:
         name = info.orig_filename
 
         def bad(message: str, name: str = name) -> None:
-            errors.append(ContentError(name, message))
+            errors.append(ContentError(visible(name), message))
 
         problem = _name_problem(name)
         if problem:
@@ -227,30 +326,14 @@ def _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_thre
             bad("appears twice in the archive")
             continue
         seen.add(name)
-        parts = tuple(name.rstrip("/").split("/"))
-        folded = _fold(parts)
-        if is_dir:
-            if folded in files:
-                bad(f"is both a file and a folder (clashes with {files[folded]!r})")
-            elif folded in folders and folders[folded].rstrip("/") != name.rstrip("/"):
-                bad(f"clashes with {folders[folded]!r} (names differing only in case)")
-            folders.setdefault(folded, name)
-        else:
-            if folded in files:
-                bad(f"clashes with {files[folded]!r} (the same name, ignoring case)")
-            elif folded in folders:
-                bad(f"is both a file and a folder (clashes with {folders[folded]!r})")
-            files.setdefault(folded, name)
+        for clash in spellings.add(name, is_dir):
+            bad(clash)
+        if not is_dir:
             if info.file_size > max_file_bytes:
                 bad(f"declares {info.file_size} bytes; at most {_human(max_file_bytes)} per file")
             if info.file_size > ratio_threshold and info.file_size > max_ratio * max(info.compress_size, 1):
                 bad(f"compressed more than {max_ratio:g} to 1 (a zip bomb?)")
             declared_total += info.file_size
-        for depth in range(1, len(parts)):
-            parent = folded[:depth]
-            if parent in files:
-                bad(f"lies inside {files[parent]!r}, which is a file")
-            folders.setdefault(parent, "/".join(parts[:depth]) + "/")
     if declared_total > max_total_bytes:
         errors.append(ContentError("(archive)", f"declares {declared_total} bytes; at most {_human(max_total_bytes)}"))
     return errors
@@ -266,29 +349,29 @@ def _check_layout(zf: zipfile.ZipFile, infos, archive_size: int) -> list[Content
         name = info.orig_filename
         start = info.header_offset
         if start < 0 or start + _LOCAL_HEADER.size > cd_start:
-            errors.append(ContentError(name, "has its data outside the archive's data area"))
+            errors.append(ContentError(visible(name), "has its data outside the archive's data area"))
             continue
         try:
             fp.seek(start)
             header = fp.read(_LOCAL_HEADER.size)
         except Exception as exc:
-            errors.append(ContentError(name, f"cannot be read ({_reason(exc)})"))
+            errors.append(ContentError(visible(name), f"cannot be read ({_reason(exc)})"))
             continue
         if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
-            errors.append(ContentError(name, "has a bad local header"))
+            errors.append(ContentError(visible(name), "has a bad local header"))
             continue
         fields = _LOCAL_HEADER.unpack(header)
         name_len, extra_len = fields[-2], fields[-1]
         end = start + _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
         if end > cd_start:
-            errors.append(ContentError(name, "has data running past the start of the central directory"))
+            errors.append(ContentError(visible(name), "has data running past the start of the central directory"))
             continue
         spans.append((start, end, name))
     spans.sort()
     furthest_end, furthest_name = -1, ""
     for start, end, name in spans:
         if start < furthest_end:
-            errors.append(ContentError(name, f"overlaps the data of {furthest_name!r} (a zip bomb?)"))
+            errors.append(ContentError(visible(name), f"overlaps the data of {furthest_name!r} (a zip bomb?)"))
         if end > furthest_end:
             furthest_end, furthest_name = end, name
     return errors
