@@ -1,29 +1,47 @@
 """Moodle's GIFT format (https://docs.moodle.org/en/GIFT_format): import and export.
 
-Supported:
+A GIFT file is read the way Moodle's own importer (``question/format/gift/format.php``) reads it:
 
-- questions separated by blank lines; ``//`` comment lines; ``$CATEGORY: a/b`` lines
-  (the category, without a ``$course$/`` prefix, becomes a tag of the questions that follow);
+- questions separated by blank lines; ``//`` comment lines; a UTF-8 BOM and CRLF line ends are fine;
+- ``$CATEGORY: $course$/top/Quản trị/Hội đồng`` gives the questions that follow one tag per level of
+  the path, ``Quản trị`` and ``Quản trị/Hội đồng`` (the context ``$course$`` and Moodle's invisible
+  ``top`` are left out; ``//`` is a ``/`` inside a name). A quiz's ``draw: {tags: [Quản trị]}`` then
+  takes the whole subtree, as Moodle's "include questions from subcategories" does;
 - Moodle's comment tags ``// [tag:x]`` and ``// [id:x]`` before a question, plus the
   elearn extensions ``// [points:2]`` and ``// [option:case_sensitive]`` (also
   ``ignore_diacritics``, ``no_partial_credit``, ``penalty_wrong``), which Moodle ignores;
 - ``::title::`` (the question id, unless ``[id:]`` gives one; otherwise ``q<n>``);
-- ``[markdown]`` (the default), ``[html]`` (sanitised), ``[plain]`` and ``[moodle]`` (both
-  shown as plain text) formats, for the stem, the choices, matching sides and feedback;
+- text formats, rendered to sanitised HTML at import. The question text has ``[moodle]`` unless
+  it starts with another; every other part (a choice, a feedback, a matching side, the general
+  feedback) has the question text's format unless it starts with its own ``[...]``:
+
+  - ``[moodle]`` Moodle's auto-format: the text as typed, line breaks kept, HTML tags allowed
+    (sanitised, as Moodle cleans them), no Markdown, so ``\\#`` or ``1. x`` stay what they are;
+  - ``[html]`` HTML, sanitised by nh3 (``elearn.markdown.sanitise_html``);
+  - ``[plain]`` plain text: escaped, line breaks kept;
+  - ``[markdown]`` Markdown, rendered and sanitised as the YAML questions are;
+
 - single choice ``{=right ~wrong ~%50%half right}``; a block with only ``~`` answers and
   weights ``~%50%`` / ``~%-100%`` is multiple choice (``{~%50%a ~%50%b ~%-100%c}``);
 - per-answer feedback ``#``, general feedback ``####``;
 - true/false ``{T}`` ``{TRUE}`` ``{F}`` ``{FALSE}``, with ``{T#feedback if wrong#feedback if right}``;
-- short answer ``{=a =b}`` (and ``{=%50%a}``; a single ``{=a}`` too); short answers are plain text;
-- matching ``{=prompt -> answer ...}`` (at least 2 pairs);
+- short answer ``{=a =b}`` (and ``{=%50%a}``; a single ``{=a}`` too); short answers are plain text, and
+  ``*`` in one is Moodle's wildcard (any run of characters; ``\\*`` is a literal star), so the catch-all
+  ``=%0%*#feedback`` matches every answer, for 0 credit, and shows its feedback;
+- matching ``{=prompt -> answer ...}`` (at least 2 pairs); ``= -> answer`` (no prompt) is a distractor,
+  an extra answer offered for every prompt;
 - numerical ``{#3:0.5}``, ``{#1..5}``, ``{#3}``, several weighted answers ``{#=3:0 =%50%3:1#close}``;
+  ``~#feedback`` after the answers (``{#3:2~#Completely wrong}``) is the feedback for any other
+  number, as is an answer ``=%0%*#feedback``;
 - missing word: an answer block in mid-sentence leaves a blank ``_____`` in the stem;
 - essay ``{}``; description (no answer block): skipped without error;
 - escapes ``\\~ \\= \\# \\{ \\} \\: \\\\`` and ``\\n`` (newline).
 
-Not supported (reported as errors): matching distractors (``= -> answer`` with no prompt),
-several answer blocks in one question, Moodle's ``*`` short-answer wildcard (it is matched
-literally). Ordering questions do not exist in GIFT: ``to_gift`` refuses them.
+Refused, with the file and line (what elearn cannot represent is never imported differently): several
+answer blocks in one question, feedback on a matching pair, a negative weight in a single-choice question
+(Moodle lets a wrong choice cost marks; elearn's single choice scores 0..1), unknown ``[format]`` prefixes
+(write ``[moodle][x]`` for a text that starts with ``[x]``). Ordering questions do not exist in GIFT:
+``to_gift`` refuses them.
 """
 
 from __future__ import annotations
@@ -50,7 +68,8 @@ from elearn_quiz.questions import (
 _ESCAPES = {"~": "\ue000", "=": "\ue001", "#": "\ue002", "{": "\ue003", "}": "\ue004", ":": "\ue005", "\\": "\ue006"}
 _RESTORE = {v: k for k, v in _ESCAPES.items()}
 _RESTORE_RE = re.compile("[" + "".join(_RESTORE) + "]")
-FORMATS = ("markdown", "html", "plain", "moodle")
+FORMATS = ("moodle", "html", "plain", "markdown")
+DEFAULT_FORMAT = "moodle"
 BLANK = "_____"
 MAX_FILE = 2_000_000
 _OPTION_TAGS = {
@@ -60,6 +79,14 @@ _OPTION_TAGS = {
     "penalty_wrong": ("penalty_wrong", True),
 }
 _COMMENT_TAG_RE = re.compile(r"\[(tag|id|points|option):([^\]]*)\]")
+_FORMAT_RE = re.compile(r"\[([a-z]+)\]")
+_CATEGORY = "$CATEGORY:"
+_CONTEXT_RE = re.compile(r"\$[a-z]+\$")
+_CATEGORY_SEPARATOR_RE = re.compile(r"(?<!/)/(?!/)")  # Moodle's split_category_path: '//' is a '/' in a name
+_WILDCARD_RE = re.compile(r"(?<!\\)\*")
+# A line break next to a tag is layout, not a <br> (Moodle's text_to_html joins those lines too).
+_LINE_BREAK_RE = re.compile(r"(?<!>)\n(?!<)")
+_BLOCK_TAG_RE = re.compile(r"<(?:p|h[1-6]|hr|pre|blockquote|ul|ol|table)[\s/>]")
 
 
 class _QuestionError(Exception):
@@ -91,6 +118,17 @@ def _restore(text: str) -> str:
     return _RESTORE_RE.sub(lambda m: _RESTORE[m.group(0)], text)
 
 
+def _category_tags(path: str) -> list[str]:
+    """``$course$/top/A/B`` -> ``["A", "A/B"]``: one tag per level of a Moodle category path."""
+    names = [name.strip().replace("//", "/") for name in _CATEGORY_SEPARATOR_RE.split(path.strip())]
+    if names and _CONTEXT_RE.fullmatch(names[0]):
+        names = names[1:]
+    if names and names[0] == "top":
+        names = names[1:]
+    names = [name for name in names if name]
+    return ["/".join(names[: level + 1]) for level in range(len(names))]
+
+
 def parse_gift(text: str, filename: str, resolve_url: Callable[[str], str] | None = None) -> list[Question]:
     """The questions of a GIFT file; raises ``ContentInvalid`` with every malformed question.
 
@@ -101,14 +139,13 @@ def parse_gift(text: str, filename: str, resolve_url: Callable[[str], str] | Non
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     errors: list[ContentError] = []
     questions: list[Question] = []
-    category = ""
+    categories: list[str] = []
     seen_ids: set[str] = set()
     for start, lines, comments in _blocks(text):
         body_lines = []
         for offset, line in enumerate(lines):
-            if line.lstrip().startswith("$CATEGORY:"):
-                # Moodle prefixes contexts: "$course$/Luật HTX" is the category "Luật HTX".
-                category = re.sub(r"^\$[a-z]+\$/?", "", line.lstrip()[len("$CATEGORY:") :].strip())
+            if line.lstrip().startswith(_CATEGORY):
+                categories = _category_tags(line.lstrip()[len(_CATEGORY) :])
                 if not body_lines:
                     start = start + offset + 1
                 continue
@@ -118,7 +155,7 @@ def parse_gift(text: str, filename: str, resolve_url: Callable[[str], str] | Non
             continue
         where = f"{filename}:{start}"
         try:
-            question = _parse_block(body, comments, category, len(questions) + 1, resolve_url)
+            question = _parse_block(body, comments, categories, len(questions) + 1, resolve_url)
         except _QuestionError as exc:
             errors.append(ContentError(where, str(exc)))
             continue
@@ -155,11 +192,47 @@ def _blocks(text: str):
         yield start, lines, comments
 
 
-def _parse_block(
-    body: str, comments: list[str], category: str, ordinal: int, resolve_url: Callable[[str], str] | None
-) -> Question | None:
-    tags: list[str] = [category] if category else []
+def _split_format(source: str, default: str) -> tuple[str, str]:
+    """``[html]text`` -> ("html", "text"); a text without a known prefix keeps ``default``."""
+    source = source.strip()
+    match = _FORMAT_RE.match(source)
+    if not match:
+        return default, source
+    name = match.group(1)
+    if name not in FORMATS:
+        raise _QuestionError(
+            f"unknown format [{name}] (known: {', '.join(FORMATS)}; write [moodle][{name}] for a text "
+            f"that starts with [{name}])"
+        )
+    return name, source[match.end() :].strip()
+
+
+def _moodle_auto_format(text: str) -> str:
+    """Moodle's auto-format: the text as typed with its line breaks, HTML allowed but sanitised."""
+    html = sanitise_html(_LINE_BREAK_RE.sub("<br>\n", text))
+    return html + "\n" if _BLOCK_TAG_RE.search(html) else f"<p>{html}</p>\n"
+
+
+def _render(fmt: str, source: str, resolve_url: Callable[[str], str] | None) -> str:
+    text = _restore(source).strip()
+    if not text:
+        return ""
+    if fmt == "markdown":
+        try:
+            return render_markdown(text, resolve_url=resolve_url)
+        except ContentInvalid as exc:
+            raise _QuestionError("; ".join(str(e) for e in exc.errors)) from None
+    if fmt == "html":
+        return sanitise_html(text)
+    if fmt == "plain":
+        return "<p>" + html_lib.escape(text, quote=False).replace("\n", "<br>\n") + "</p>\n"
+    return _moodle_auto_format(text)
+
+
+def _comment_tags(comments: list[str]) -> tuple[str, list[str], float, dict[str, bool]]:
+    """(id, tags, points, option values) from the ``// [...]`` comment tags before a question."""
     qid = ""
+    tags: list[str] = []
     points = 1.0
     option_values: dict[str, bool] = {}
     for comment in comments:
@@ -181,6 +254,13 @@ def _parse_block(
                     raise _QuestionError(f"unknown [option:{value}] (known: {', '.join(_OPTION_TAGS)})")
                 key, flag = _OPTION_TAGS[value]
                 option_values[key] = flag
+    return qid, tags, points, option_values
+
+
+def _parse_block(
+    body: str, comments: list[str], categories: list[str], ordinal: int, resolve_url: Callable[[str], str] | None
+) -> Question | None:
+    qid, comment_tags, points, option_values = _comment_tags(comments)
 
     text = _protect(body)
     title = ""
@@ -190,13 +270,7 @@ def _parse_block(
             raise _QuestionError("the title has no closing '::'")
         title = _restore(text[2:end]).strip()
         text = text[end + 2 :].lstrip()
-    fmt = "markdown"
-    match = re.match(r"\[([a-z]+)\]", text)
-    if match:
-        if match.group(1) not in FORMATS:
-            raise _QuestionError(f"unknown format [{match.group(1)}] (known: {', '.join(FORMATS)})")
-        fmt = match.group(1)
-        text = text[match.end() :]
+    stem_format, text = _split_format(text, DEFAULT_FORMAT)
 
     opening = text.find("{")
     if opening < 0:
@@ -216,39 +290,27 @@ def _parse_block(
         raise _QuestionError("the question has no text")
 
     def render(source: str) -> str:
-        source = _restore(source).strip()
-        if not source:
-            return ""
-        if fmt == "markdown":
-            try:
-                return render_markdown(source, resolve_url=resolve_url)
-            except ContentInvalid as exc:
-                raise _QuestionError("; ".join(str(e) for e in exc.errors)) from None
-        if fmt == "html":
-            return sanitise_html(source)
-        return "<p>" + html_lib.escape(source).replace("\n", "<br>\n") + "</p>\n"
+        """A part of the question: its own ``[format]`` prefix, or the question text's format."""
+        return _render(*_split_format(source, stem_format), resolve_url)
 
     if after:
-        blank = "\\_\\_\\_\\_\\_" if fmt == "markdown" else BLANK
+        blank = "\\_\\_\\_\\_\\_" if stem_format == "markdown" else BLANK
         stem_source = f"{before} {blank} {after}".strip()
     else:
         stem_source = before
-    stem_md = _restore(stem_source)
-    stem_html = render(stem_source)
 
     general = ""
-    if "####" in inner:
-        inner, general_source = inner.split("####", 1)
-        general = render(general_source)
-    if not qid:
-        qid = title or f"q{ordinal}"
+    # Moodle takes the last '####' as the start of the general feedback.
+    head, separator, general_source = inner.rpartition("####")
+    if separator:
+        inner, general = head, render(general_source)
     common = {
-        "id": qid,
-        "stem_md": stem_md,
-        "stem_html": stem_html,
+        "id": qid or title or f"q{ordinal}",
+        "stem_md": _restore(stem_source),
+        "stem_html": _render(stem_format, stem_source, resolve_url),
         "points": points,
         "general_feedback_html": general,
-        "tags": tuple(dict.fromkeys(tags)),
+        "tags": tuple(dict.fromkeys([*categories, *comment_tags])),
         "options": QuestionOptions(**option_values),
     }
     stripped = inner.strip()
@@ -258,71 +320,95 @@ def _parse_block(
         return Question(type="numerical", answers=_numerical(stripped[1:], render), **common)
     head, _, rest = stripped.partition("#")
     if head.strip().upper() in ("T", "TRUE", "F", "FALSE"):
-        if "~" in stripped or "=" in stripped:
-            raise _QuestionError("a true/false answer takes no '=' or '~' answers")
-        correct = head.strip().upper() in ("T", "TRUE")
-        feedbacks = rest.split("#") if rest else []
-        if len(feedbacks) > 2:
-            raise _QuestionError("true/false takes at most two feedbacks: {T#if wrong#if right}")
-        wrong_fb = render(feedbacks[0]) if feedbacks else ""
-        right_fb = render(feedbacks[1]) if len(feedbacks) > 1 else ""
-        fb_true, fb_false = (right_fb, wrong_fb) if correct else (wrong_fb, right_fb)
-        return Question(type="truefalse", choices=truefalse_choices(correct, fb_true, fb_false), **common)
-
+        return Question(type="truefalse", choices=_truefalse(stripped, head, rest, render), **common)
     answers = _split_answers(stripped)
     if "->" in stripped and all(mark == "=" for mark, _ in answers):
-        prompts, sides = [], []
-        for _, answer in answers:
-            if "->" not in answer:
-                raise _QuestionError("every matching answer needs 'prompt -> answer'")
-            prompt, side = answer.split("->", 1)
-            if "#" in side:
-                raise _QuestionError("matching answers take no per-answer feedback")
-            if not prompt.strip():
-                raise _QuestionError("matching distractors (= -> answer with no prompt) are not supported")
-            if not side.strip():
-                raise _QuestionError("a matching pair has no answer after '->'")
-            prompts.append(render(prompt))
-            sides.append(render(side))
-        if len(prompts) < 2:
-            raise _QuestionError("a matching question needs at least 2 pairs")
-        return Question(type="matching", pairs=make_pairs(prompts, sides), **common)
+        pairs, distractors = _matching(answers, render)
+        return Question(type="matching", pairs=pairs, distractors=distractors, **common)
     if any(mark == "~" for mark, _ in answers):
-        htmls, fractions, feedbacks = [], [], []
-        for mark, answer in answers:
-            weight, answer = _weight(answer)
-            content, _, feedback = answer.partition("#")
-            if not content.strip():
-                raise _QuestionError("an empty choice")
-            htmls.append(render(content))
-            fractions.append(weight if weight is not None else (1.0 if mark == "=" else 0.0))
-            feedbacks.append(render(feedback))
-        # Moodle's rule: an '=' answer makes it single choice; only '~' answers (with weights) make it multiple.
-        qtype = "single" if any(mark == "=" for mark, _ in answers) else "multiple"
-        if len(htmls) < 2:
-            raise _QuestionError("a choice question needs at least 2 choices")
-        if qtype == "single" and any(f < 0 for f in fractions):
-            raise _QuestionError("negative weights need a multiple-choice question (only '~' answers)")
-        choices = make_choices(htmls, fractions, feedbacks)
-        problems: list[str] = []
-        check_choices(qtype, choices, problems.append)
-        if problems:
-            raise _QuestionError(problems[0])
-        return Question(type=qtype, choices=choices, **common)
-    # Short answer: only '=' answers, plain text.
+        return _choice_question(answers, render, common)
+    return Question(type="short", answers=_short(answers, render), **common)
+
+
+def _truefalse(stripped: str, head: str, rest: str, render: Callable[[str], str]):
+    if "~" in stripped or "=" in stripped:
+        raise _QuestionError("a true/false answer takes no '=' or '~' answers")
+    correct = head.strip().upper() in ("T", "TRUE")
+    feedbacks = rest.split("#") if rest else []
+    if len(feedbacks) > 2:
+        raise _QuestionError("true/false takes at most two feedbacks: {T#if wrong#if right}")
+    wrong_fb = render(feedbacks[0]) if feedbacks else ""
+    right_fb = render(feedbacks[1]) if len(feedbacks) > 1 else ""
+    fb_true, fb_false = (right_fb, wrong_fb) if correct else (wrong_fb, right_fb)
+    return truefalse_choices(correct, fb_true, fb_false)
+
+
+def _matching(answers: list[tuple[str, str]], render: Callable[[str], str]):
+    """(pairs, distractors): ``=prompt -> answer`` pairs; ``= -> answer`` adds an answer no prompt has."""
+    prompts, sides, distractors = [], [], []
+    for _, answer in answers:
+        if "->" not in answer:
+            raise _QuestionError("every matching answer needs 'prompt -> answer'")
+        prompt, side = answer.split("->", 1)
+        if "#" in side:
+            raise _QuestionError("matching answers take no per-answer feedback")
+        side_html = render(side)
+        if not side_html:
+            raise _QuestionError("a matching pair has no answer after '->'")
+        prompt_html = render(prompt)
+        if prompt_html:
+            prompts.append(prompt_html)
+            sides.append(side_html)
+        else:
+            distractors.append(side_html)
+    if len(prompts) < 2:
+        raise _QuestionError("a matching question needs at least 2 pairs (prompt -> answer)")
+    return make_pairs(prompts, sides), tuple(dict.fromkeys(distractors))
+
+
+def _choice_question(answers: list[tuple[str, str]], render: Callable[[str], str], common: dict) -> Question:
+    htmls, fractions, feedbacks = [], [], []
+    for mark, answer in answers:
+        weight, answer = _weight(answer)
+        content, _, feedback = answer.partition("#")
+        html = render(content)
+        if not html:
+            raise _QuestionError("an empty choice")
+        htmls.append(html)
+        fractions.append(weight if weight is not None else (1.0 if mark == "=" else 0.0))
+        feedbacks.append(render(feedback))
+    # Moodle's rule: an '=' answer makes it single choice; only '~' answers (with weights) make it multiple.
+    qtype = "single" if any(mark == "=" for mark, _ in answers) else "multiple"
+    if len(htmls) < 2:
+        raise _QuestionError("a choice question needs at least 2 choices")
+    if qtype == "single" and any(f < 0 for f in fractions):
+        raise _QuestionError("negative weights need a multiple-choice question (only '~' answers)")
+    choices = make_choices(htmls, fractions, feedbacks)
+    problems: list[str] = []
+    check_choices(qtype, choices, problems.append)
+    if problems:
+        raise _QuestionError(problems[0])
+    return Question(type=qtype, choices=choices, **common)
+
+
+def _short(answers: list[tuple[str, str]], render: Callable[[str], str]) -> tuple[Answer, ...]:
+    """Short answers: plain text (a ``[format]`` prefix is dropped, as Moodle does); ``*`` is a wildcard."""
     accepted = []
     for _, answer in answers:
         weight, answer = _weight(answer)
         if weight is not None and weight < 0:
             raise _QuestionError("a short answer cannot have a negative weight")
         content, _, feedback = answer.partition("#")
-        content = _restore(content).strip()
-        if not content:
+        text = _restore(_split_format(content, DEFAULT_FORMAT)[1]).strip()
+        if not text:
             raise _QuestionError("an empty short answer")
-        accepted.append(Answer(content, 1.0 if weight is None else weight, render(feedback)))
+        wildcard = bool(_WILDCARD_RE.search(text))
+        if not wildcard:
+            text = text.replace("\\*", "*")
+        accepted.append(Answer(text, 1.0 if weight is None else weight, render(feedback), wildcard=wildcard))
     if not any(a.fraction == 1 for a in accepted):
         raise _QuestionError("a short-answer question needs one answer worth 100%")
-    return Question(type="short", answers=tuple(accepted), **common)
+    return tuple(accepted)
 
 
 def _split_answers(inner: str) -> list[tuple[str, str]]:
@@ -358,20 +444,28 @@ def _number(text: str) -> float:
 
 
 def _numerical(inner: str, render: Callable[[str], str]) -> tuple[NumericAnswer, ...]:
+    # As Moodle: everything from the first '~' is the feedback for any other number ("~#feedback").
+    inner, tilde, other = inner.strip().partition("~")
+    other = other.strip()
+    if other and not other.startswith("#"):
+        raise _QuestionError("in a numerical block '~' only starts the feedback for any other number: ~#feedback")
+    if "~" in other:
+        raise _QuestionError("a numerical block takes one '~#feedback' for any other number")
     inner = inner.strip()
-    if "=" in inner or "~" in inner:
-        answers = _split_answers(inner)
-        if any(mark == "~" for mark, _ in answers):
-            raise _QuestionError("numerical answers start with '=' ('~' is not allowed)")
-    else:
-        answers = [("=", inner)]
+    if not inner:
+        raise _QuestionError("a numerical question needs an answer")
+    answers = _split_answers(inner) if "=" in inner else [("=", inner)]
     parsed = []
     for _, answer in answers:
         weight, answer = _weight(answer)
         if weight is not None and weight < 0:
             raise _QuestionError("a numerical answer cannot have a negative weight")
+        fraction = 1.0 if weight is None else weight
         spec, _, feedback = answer.partition("#")
         spec = spec.strip()
+        if spec == "*":  # Moodle's "any other answer"
+            parsed.append(NumericAnswer(0.0, 0.0, fraction, render(feedback), catch_all=True))
+            continue
         if ".." in spec:
             low_text, high_text = spec.split("..", 1)
             low, high = _number(low_text), _number(high_text)
@@ -384,11 +478,11 @@ def _numerical(inner: str, render: Callable[[str], str]) -> tuple[NumericAnswer,
             tolerance = _number(tol_text) if tol_text.strip() else 0.0
             if tolerance < 0:
                 raise _QuestionError("a tolerance must not be negative")
-        parsed.append(NumericAnswer(value, tolerance, 1.0 if weight is None else weight, render(feedback)))
-    if not parsed:
-        raise _QuestionError("a numerical question needs an answer")
-    if not any(a.fraction == 1 for a in parsed):
-        raise _QuestionError("a numerical question needs one answer worth 100%")
+        parsed.append(NumericAnswer(value, tolerance, fraction, render(feedback)))
+    if tilde:
+        parsed.append(NumericAnswer(0.0, 0.0, 0.0, render(other[1:]), catch_all=True))
+    if not any(a.fraction == 1 and not a.catch_all for a in parsed):
+        raise _QuestionError("a numerical question needs one answer worth 100% (a number, not '*')")
     return tuple(parsed)
 
 
@@ -403,7 +497,16 @@ def _escape(text: str) -> str:
 
 
 def _html(text: str) -> str:
-    return _escape(text.strip())
+    """A part of an exported question, all in ``[html]``: one starting with ``[`` says so again,
+    or its start would be read as a format prefix."""
+    out = _escape(text.strip())
+    return "[html]" + out if out.startswith("[") else out
+
+
+def _short_text(answer: Answer) -> str:
+    """A short answer's text; a star that is not a wildcard is written ``\\*``."""
+    out = _escape(answer.text) if answer.wildcard else _escape(answer.text).replace("*", "\\*")
+    return "[plain]" + out if out.startswith("[") else out
 
 
 def _weight_text(fraction: float) -> str:
@@ -422,7 +525,8 @@ def _num(value: float) -> str:
 
 
 def to_gift(questions: list[Question] | tuple[Question, ...]) -> str:
-    """GIFT text for ``questions`` (``[html]`` format, ids as titles, tags/points/options as comment tags).
+    """GIFT text for ``questions`` (``[html]`` format, ids as titles, tags/points/options as comment tags),
+    which ``parse_gift`` and Moodle read back: distractors as ``= -> answer``, a numerical catch-all as ``~#``.
 
     Ordering questions cannot be written in GIFT: ``ValueError``.
     """
@@ -462,17 +566,25 @@ def to_gift(questions: list[Question] | tuple[Question, ...]) -> str:
             for a in q.answers:
                 weight = _weight_prefix(a.fraction, 1.0, a.text)
                 feedback = f"#{_html(a.feedback_html)}" if a.feedback_html else ""
-                parts.append(f"={weight}{_escape(a.text)}{feedback}")
+                parts.append(f"={weight}{_short_text(a)}{feedback}")
             block = " ".join(parts)
         elif q.type == "numerical":
             parts = []
+            other = ""  # Moodle writes its "any other answer" as a closing "~#feedback"
             for a in q.answers:
-                weight = "" if a.fraction == 1 else _weight_text(a.fraction)
                 feedback = f"#{_html(a.feedback_html)}" if a.feedback_html else ""
-                parts.append(f"={weight}{_num(a.value)}:{_num(a.tolerance)}{feedback}")
-            block = "#" + " ".join(parts)
+                if a.catch_all and a.fraction == 0 and not other:
+                    other = f" ~#{_html(a.feedback_html)}"
+                    continue
+                weight = "" if a.fraction == 1 else _weight_text(a.fraction)
+                spec = "*" if a.catch_all else f"{_num(a.value)}:{_num(a.tolerance)}"
+                parts.append(f"={weight}{spec}{feedback}")
+            block = "#" + " ".join(parts) + other
         elif q.type == "matching":
-            block = " ".join(f"={_html(p.prompt_html)} -> {_html(p.answer_html)}" for p in q.pairs)
+            block = " ".join(
+                [f"={_html(p.prompt_html)} -> {_html(p.answer_html)}" for p in q.pairs]
+                + [f"= -> {_html(d)}" for d in q.distractors]
+            )
         elif q.type == "essay":
             block = ""
         else:

@@ -28,11 +28,12 @@ Rules:
 - short: the best accepted answer that matches after normalisation (Unicode NFC, trimmed,
   inner runs of spaces collapsed, case-folded unless ``case_sensitive``; with
   ``ignore_diacritics`` accents are removed and đ/Đ read as d/D, so "Hợp tác xã" equals
-  "hop tac xa"). No wildcards.
+  "hop tac xa"). An answer with ``wildcard`` (from GIFT, as Moodle) is a pattern: ``*`` matches any
+  run of characters, ``\\*`` a star, so ``*`` alone (Moodle's catch-all) matches every answer.
 - numerical: numbers are ``[+-]digits[.|,digits][e[+-]digits]``: "1.5", "1,5" (Vietnamese
   decimal comma), "-2", ".5", "1e3". No thousands separators, no expressions; nothing is
   ever evaluated. The best answer with ``|response - value| <= tolerance`` (edges included,
-  compared as decimals) counts.
+  compared as decimals) counts; a ``catch_all`` answer (Moodle's ``*``) matches any number.
 - matching: the share of pairs matched right; without ``partial_credit`` all-or-nothing.
 - ordering: the share of items in their right position; without ``partial_credit``
   all-or-nothing.
@@ -51,7 +52,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from elearn_quiz.questions import Question, parse_number, to_decimal
+from elearn_quiz.questions import Answer, Question, parse_number, to_decimal
 
 State = Literal["correct", "partial", "wrong", "needs_grading", "blank"]
 
@@ -127,7 +128,7 @@ def parse_response(question: Question, raw: Any) -> Any:
         if not isinstance(raw, Mapping):
             raise ValueError("the answer must map each prompt id to an answer id")
         prompts = {p.id for p in q.pairs}
-        answers = {p.answer_id for p in q.pairs}
+        answers = set(q.matching_answers())
         out = {}
         for key, value in raw.items():
             if not isinstance(key, str) or key not in prompts:
@@ -221,7 +222,7 @@ def grade(question: Question, response: Any) -> Grade:
         if not isinstance(response, str) or not response.strip():
             return _blank(q)
         given = normalise_text(response, opts.case_sensitive, opts.ignore_diacritics)
-        matches = [a for a in q.answers if normalise_text(a.text, opts.case_sensitive, opts.ignore_diacritics) == given]
+        matches = [a for a in q.answers if _short_matches(a, given, opts.case_sensitive, opts.ignore_diacritics)]
         if not matches:
             return _grade(q, 0.0, [])
         best = max(matches, key=lambda a: a.fraction)
@@ -230,10 +231,12 @@ def grade(question: Question, response: Any) -> Grade:
         if not isinstance(response, str) or not response.strip():
             return _blank(q)
         try:
-            value = parse_number(response)
+            value: Decimal | None = parse_number(response)
         except ValueError:
-            return _grade(q, 0.0, [])
-        matches = [a for a in q.answers if _within(value, a.value, a.tolerance)]
+            value = None
+        matches = [
+            a for a in q.answers if a.catch_all or (value is not None and _within(value, a.value, a.tolerance))
+        ]
         if not matches:
             return _grade(q, 0.0, [])
         best = max(matches, key=lambda a: a.fraction)
@@ -258,6 +261,37 @@ def grade(question: Question, response: Any) -> Grade:
         general = (q.general_feedback_html,) if q.general_feedback_html else ()
         return Grade(None, general, "needs_grading")
     raise ValueError(f"unknown question type {q.type!r}")  # pragma: no cover
+
+
+_WILDCARDS_RE = re.compile(r"(?<!\\)\*+")
+
+
+def _short_matches(answer: Answer, given: str, case_sensitive: bool, ignore_diacritics: bool) -> bool:
+    """Does the normalised response ``given`` match ``answer`` (as a pattern if it is a wildcard answer)?"""
+    expected = normalise_text(answer.text, case_sensitive, ignore_diacritics)
+    if not answer.wildcard:
+        return expected == given
+    return wildcard_match([bit.replace("\\*", "*") for bit in _WILDCARDS_RE.split(expected)], given)
+
+
+def wildcard_match(bits: list[str], text: str) -> bool:
+    """Is ``text`` the literal ``bits`` in order with anything between them (``a*b*c`` is ["a", "b", "c"])?
+
+    Leftmost search for each middle bit, in linear time: a regular expression of ``.*`` runs could
+    backtrack for seconds on a learner's long answer.
+    """
+    if len(bits) == 1:
+        return text == bits[0]
+    first, *middle, last = bits
+    if not text.startswith(first) or not text.endswith(last) or len(first) + len(last) > len(text):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for bit in middle:
+        found = text.find(bit, position, end)
+        if found < 0:
+            return False
+        position = found + len(bit)
+    return True
 
 
 def _within(value: Decimal, target: float, tolerance: float) -> bool:

@@ -78,6 +78,7 @@ def question_from_json(data: Mapping[str, Any]) -> Question:
         pairs=tuple(Pair(**p) for p in data["pairs"]),
         items=tuple(Item(**i) for i in data["items"]),
         options=QuestionOptions(**data["options"]),
+        distractors=tuple(data.get("distractors", ())),  # absent from questions stored before distractors
     )
 
 
@@ -92,7 +93,7 @@ def right_answer(question: Question) -> Any:
     if q.type == "short":
         return [a.text for a in q.answers if a.fraction == 1]
     if q.type == "numerical":
-        return [{"value": a.value, "tolerance": a.tolerance} for a in q.answers if a.fraction == 1]
+        return [{"value": a.value, "tolerance": a.tolerance} for a in q.answers if a.fraction == 1 and not a.catch_all]
     if q.type == "matching":
         return {p.id: p.answer_id for p in q.pairs}
     if q.type == "ordering":

@@ -66,11 +66,16 @@ class Choice:
 
 @dataclass(frozen=True)
 class Answer:
-    """An accepted short answer (plain text, compared after normalisation)."""
+    """An accepted short answer (plain text, compared after normalisation).
+
+    With ``wildcard`` (GIFT answers with a ``*``, as Moodle reads them) the text is a pattern:
+    ``*`` matches any run of characters and ``\\*`` a literal star; ``*`` alone matches every answer.
+    """
 
     text: str
     fraction: float = 1.0
     feedback_html: str = ""
+    wildcard: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class NumericAnswer:
     tolerance: float = 0.0  # accepted when |response - value| <= tolerance (inclusive)
     fraction: float = 1.0
     feedback_html: str = ""
+    catch_all: bool = False  # Moodle's "*": matches every number (value and tolerance unused)
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,19 @@ class Question:
     pairs: tuple[Pair, ...] = ()
     items: tuple[Item, ...] = ()
     options: QuestionOptions = field(default_factory=QuestionOptions)
+    distractors: tuple[str, ...] = ()  # matching: HTML of extra answers that belong to no prompt
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
+
+    def matching_answers(self) -> dict[str, str]:
+        """Answer id -> HTML of every answer a matching prompt offers: the pairs' answers, then the distractors."""
+        answers: dict[str, str] = {}
+        for p in self.pairs:
+            answers.setdefault(p.answer_id, p.answer_html)
+        for html in self.distractors:
+            answers.setdefault(content_id("m", html), html)
+        return answers
 
 
 def content_id(prefix: str, text: str) -> str:
@@ -542,9 +558,7 @@ def learner_safe(question: Question, shuffle_seed: Any = None) -> dict[str, Any]
         view["prompts"] = _shuffled(
             [{"id": p.id, "html": p.prompt_html} for p in q.pairs], shuffle_seed, f"{q.id}:prompts"
         )
-        answers: dict[str, str] = {}
-        for p in q.pairs:
-            answers.setdefault(p.answer_id, p.answer_html)
+        answers = q.matching_answers()
         view["answers"] = _shuffled([{"id": k, "html": v} for k, v in sorted(answers.items())], seed, f"{q.id}:answers")
     elif q.type == "ordering":
         seed = q.id if shuffle_seed is None else shuffle_seed

@@ -92,7 +92,7 @@ def attempt(lesson_id: int, attempt_id: int):
             "comment": result.get("comment", ""),
             "choices": {c.id: c.html for c in question.choices},
             "prompts": {p.id: p.prompt_html for p in question.pairs},
-            "answers": {p.answer_id: p.answer_html for p in question.pairs},
+            "answers": question.matching_answers(),
             "item_html": {i.id: i.html for i in question.items},
         })
     return _page("attempt.html", lesson, attempt=found, user=user, items=items)

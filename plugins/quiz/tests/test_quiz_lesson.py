@@ -258,3 +258,77 @@ def test_matching_and_ordering_through_the_form(app, db, make_lesson, learner, e
     attempt = db.scalar(select(QuizAttempt).where(QuizAttempt.lesson_id == lesson.id))
     assert attempt.fraction == 1.0
     assert {qid: r["state"] for qid, r in attempt.result["questions"].items()} == {"ma": "correct", "o": "correct"}
+
+
+MOODLE_GIFT = """\
+$CATEGORY: $course$/top/Quản trị
+
+::ghep:: Ghép cơ quan với vai trò. {
+  =Đại hội thành viên -> Quyết định cao nhất
+  =Ban kiểm soát -> Giám sát
+  = -> Bán tài sản không chia
+}
+
+::viet-tat:: Viết tắt của Hội đồng quản trị? {=HĐQT =%0%*#Chưa đúng: viết là HĐQT.}
+
+::so:: Hợp tác xã có ít nhất bao nhiêu thành viên? {#5~#Ít nhất 05 thành viên.}
+"""
+
+
+def test_a_moodle_gift_quiz_through_the_form(app, db, make_lesson, learner, enrol, login, client, api_token):
+    """Stored in the database and taken as a learner: the distractor is offered, wrong answers get Moodle's feedback."""
+    lesson = make_lesson("quiz", CONTENT)
+    lesson.content = QUIZ.import_content({"gift": "q.gift"}, Files(**{"q.gift": MOODLE_GIFT}))
+    db.commit()
+    enrol(learner, lesson.course)
+    login(client, learner)
+    assert post(client, lesson, action="start").status_code == 303
+    page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    view = client.get(f"/api/v1/lessons/{lesson.id}",
+                      headers={"Authorization": f"Bearer {api_token(learner)}"}).get_json()["view"]
+    matching = next(q for q in view["attempt"]["questions"] if q["id"] == "ghep")
+    answer_of = {a["html"].strip(): a["id"] for a in matching["answers"]}
+    assert set(answer_of) == {"<p>Quyết định cao nhất</p>", "<p>Giám sát</p>", "<p>Bán tài sản không chia</p>"}
+    assert page.count(f'value="{answer_of["<p>Bán tài sản không chia</p>"]}"') == 2  # offered for both prompts
+    fields = {"action": "submit", "seq": "1", "attempt": "1", "q.viet-tat": "BKS", "q.so": "3"}
+    for prompt in matching["prompts"]:
+        right = "<p>Quyết định cao nhất</p>" if "Đại hội" in prompt["html"] else "<p>Bán tài sản không chia</p>"
+        fields[f"qp.ghep.{prompt['id']}"] = answer_of[right]
+    assert post(client, lesson, **fields).status_code == 303
+    db.expire_all()
+    attempt = db.scalar(select(QuizAttempt).where(QuizAttempt.lesson_id == lesson.id))
+    assert {qid: r["state"] for qid, r in attempt.result["questions"].items()} == {
+        "ghep": "partial", "viet-tat": "wrong", "so": "wrong",
+    }
+    page = client.get(f"/lessons/{lesson.id}").get_data(as_text=True)
+    assert "Chưa đúng: viết là HĐQT." in page and "Ít nhất 05 thành viên." in page
+
+
+def test_pack_validate_names_the_file_and_line_of_an_unsupported_gift_question(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from elearn.cli import main
+    from elearn.testing import FAST_HASH
+
+    pack = tmp_path / "pack"
+    (pack / "cau-hoi").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        "id: gift-moodle\nversion: 1.0.0\ntitle: {vi: Câu hỏi Moodle}\ncourse:\n  modules:\n    - id: m1\n"
+        "      title: {vi: Phần 1}\n      lessons:\n        - id: kiem-tra\n          type: quiz\n"
+        "          title: {vi: Kiểm tra}\n          content:\n            gift: cau-hoi/moodle.gift\n",
+        encoding="utf-8",
+    )
+    (pack / "cau-hoi" / "moodle.gift").write_bytes(
+        "\ufeff// Moodle\r\n\r\n::a:: Ghép {=a -> 1 = -> 3 =b -> 2}\r\n\r\n::b:: Câu {=x ~%-50%y}\r\n".encode()
+    )
+    env = {"ELEARN_INSTANCE_PATH": str(tmp_path / "instance"), "ELEARN_DATABASE_URL": "sqlite://",
+           "ELEARN_PASSWORD_HASH": json.dumps(FAST_HASH)}
+    result = CliRunner().invoke(main, ["pack", "validate", str(pack)], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: pack.yaml: course.modules[0].lessons[0].content.gift: cau-hoi/moodle.gift:5: "
+        "negative weights need a multiple-choice question (only '~' answers)"
+    )
+    assert "1 error(s)" in result.stderr  # the matching question with a distractor is fine
