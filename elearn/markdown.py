@@ -13,11 +13,10 @@ from collections.abc import Callable
 from html import unescape
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import escape
-
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import escape
 
 from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
@@ -37,6 +36,11 @@ ALLOWED_TAGS = {
     "h6",
     "strong",
     "em",
+    "b",
+    "i",
+    "u",
+    "sub",
+    "sup",
     "del",
     "s",
     "code",

@@ -453,3 +453,41 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# -- accessibility ---------------------------------------------------------------------------
+
+AXE_ENV = "ELEARN_AXE_SCRIPT"
+AXE_IN_CHECKOUT = Path(__file__).resolve().parent.parent / "tests/browser/node_modules/axe-core/axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """The source of axe-core (npm), injected into pages by ``axe_violations``.
+
+    Found at ``$ELEARN_AXE_SCRIPT``, else in a checkout's ``tests/browser/node_modules`` (``npm ci
+    --prefix tests/browser``). Without it the test is skipped, except under CI (``CI`` set), where a
+    missing checker must fail rather than pass unseen.
+    """
+    path = Path(os.environ.get(AXE_ENV) or AXE_IN_CHECKOUT)
+    if not path.is_file():
+        message = f"axe-core is not installed at {path} (npm ci --prefix tests/browser, or set {AXE_ENV})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path.read_text(encoding="utf-8")
+
+
+def axe_violations(page, axe_source: str, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """What axe-core finds on the page as it is now, at ``impacts``: one line per rule and element.
+
+    The script is evaluated through the browser's devtools protocol, which the page's
+    Content-Security-Policy does not govern, so the page is checked with its real policy on."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {violation['help']}"
+        for violation in results["violations"] if violation["impact"] in impacts
+        for node in violation["nodes"]
+    ]
