@@ -29,9 +29,13 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_DAYS": 14,
     "API_TOKEN_DAYS": 30,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
+    # Login limits (elearn/auth/ratelimit.py, README "Login limits"), counted where every worker sees them.
+    "RATELIMIT_STORAGE_URI": "database://",
+    "LOGIN_LIMITS_PER_ACCOUNT_AND_ADDRESS": "5 per minute;20 per hour",
     "LOGIN_LIMITS_PER_ADDRESS": "20 per minute;200 per hour",
+    "LOGIN_LIMITS_PER_ACCOUNT": "10 per day",
+    "LOGIN_BACKOFF_SECONDS": 1,
+    "LOGIN_BACKOFF_MAX_SECONDS": 900,
     # argon2id, RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires on its own

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from elearn.auth.ratelimit import LoginLimiter
+from elearn import rate_limits
 from elearn.auth.sessions import user_for_session
 from elearn.db import TransactionAborted, db_session
 
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(lambda secret: user_for_session(db_session(), secret))
     csrf.init_app(app)
-    app.extensions["elearn_login_limiter"] = LoginLimiter(app)
+    rate_limits.init_app(app)
     app.after_request(_security_headers)
     app.teardown_request(_forget_user)
     app.register_error_handler(HTTPException, _http_error)
@@ -84,10 +84,12 @@ def _security_headers(response):
     return response
 
 
-def fail(status: int, message: str) -> NoReturn:
-    """Stop the request with ``status`` and a message the user can act on."""
+def fail(status: int, message: str, retry_after: int | None = None) -> NoReturn:
+    """Stop the request with ``status`` and a message the user can act on (and, for a 429, the seconds
+    to wait before trying again, sent as ``Retry-After``)."""
     exc = default_exceptions[status]()
     exc.elearn_message = message
+    exc.retry_after = retry_after
     raise exc
 
 
@@ -130,6 +132,8 @@ def _http_error(exc: HTTPException):
     if status == 405 and getattr(exc, "valid_methods", None):
         # A 405 must say which methods the URL takes (RFC 9110, 15.5.6).
         response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -38,7 +38,7 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "SECRET_KEY": "test-secret",
         "SESSION_COOKIE_SECURE": False,
         "PASSWORD_HASH": FAST_HASH,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "database://",  # the default: counted in the test database, as in production
         **extra,
     }
 

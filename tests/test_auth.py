@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
+import random
 import re
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from limits import parse_many
 from sqlalchemy import func, select
 
 from elearn import testing
 from elearn.config import DEFAULTS
 from elearn.models import ApiToken, AuthSession, CourseInstructor, Enrolment, LessonProgress, Role, User
-from elearn.testing import TEST_PASSWORD, csrf_token, fresh
+from elearn.testing import TEST_PASSWORD, FakeClock, csrf_token, fresh
 
 COOKIE = "elearn_session"
 NEW_PASSWORD = "a brand new passphrase"
@@ -60,6 +66,11 @@ def register(client, **fields):
     }
     data.update(fields)
     return client.post("/register", data=data)
+
+
+def token_attempt(client, email: str, password: str, address: str):
+    return client.post("/api/v1/auth/token", json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
 
 
 def change_password(client, current: str = TEST_PASSWORD, new: str = NEW_PASSWORD, confirm: str | None = None):
@@ -415,32 +426,93 @@ class TestLoginRateLimits:
         return testing.test_config(
             database_url,
             tmp_path,
-            LOGIN_LIMITS_PER_ACCOUNT="3 per minute",
+            RATELIMIT_STORAGE_URI="database://",
+            LOGIN_LIMITS_PER_ACCOUNT_AND_ADDRESS="3 per minute",
             LOGIN_LIMITS_PER_ADDRESS="5 per minute",
+            LOGIN_LIMITS_PER_ACCOUNT="4 per hour",
+            LOGIN_BACKOFF_SECONDS=10,
+            LOGIN_BACKOFF_MAX_SECONDS=40,
         )
+
+    @pytest.fixture
+    def clock(self, monkeypatch):
+        clock = FakeClock()
+        monkeypatch.setattr("elearn.rate_limits.utcnow", clock)
+        monkeypatch.setattr("elearn.auth.ratelimit.utcnow", clock)
+        return clock
 
     @staticmethod
     def attempt(client, email, password, address):
         return post_login(client, email, password, environ_base={"REMOTE_ADDR": address})
 
-    def test_failures_on_one_account_lock_that_account(self, app, client, learner, make_user):
+    def test_a_guesser_is_stopped_on_that_account_from_that_address_only(self, app, client, learner, make_user, clock):
         for _ in range(3):
             assert self.attempt(client, learner.email, "wrong password!", "10.0.0.1").status_code == 401
-        assert self.attempt(client, learner.email, TEST_PASSWORD, "10.0.0.1").status_code == 429
-        # The limit is on the account, whichever address the next try comes from.
-        assert self.attempt(app.test_client(), learner.email, TEST_PASSWORD, "10.0.0.7").status_code == 429
-        api = client.post(
-            "/api/v1/auth/token",
-            json={"email": learner.email, "password": TEST_PASSWORD},
-            environ_base={"REMOTE_ADDR": "10.0.0.8"},
-        )
+        refused = self.attempt(client, learner.email, TEST_PASSWORD, "10.0.0.1")
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "60"
+        api = token_attempt(client, learner.email, TEST_PASSWORD, "10.0.0.1")
         assert api.status_code == 429
+        assert api.headers["Retry-After"] == "60"
         assert api.get_json()["error"]["message"]
-        # Someone else, from another address, is not affected.
-        other = make_user()
+        # The owner, anywhere else, still gets in: a guesser cannot lock them out.
         browser = app.test_client()
-        assert self.attempt(browser, other.email, TEST_PASSWORD, "10.0.0.2").status_code == 303
+        assert self.attempt(browser, learner.email, TEST_PASSWORD, "10.0.0.7").status_code == 303
         assert is_logged_in(browser)
+        assert token_attempt(app.test_client(), learner.email, TEST_PASSWORD, "10.0.0.8").status_code == 201
+        # Someone else on the guesser's address is not affected either.
+        other = make_user()
+        assert self.attempt(app.test_client(), other.email, TEST_PASSWORD, "10.0.0.1").status_code == 303
+        # When the minute is over, that address may try again.
+        clock.advance(seconds=60)
+        assert self.attempt(client, learner.email, TEST_PASSWORD, "10.0.0.1").status_code == 303
+
+    def test_guesses_from_many_addresses_slow_the_account_down_more_and_more(self, app, learner, clock):
+        def guess(host: int, password: str = "wrong password!"):
+            return self.attempt(app.test_client(), learner.email, password, f"10.1.0.{host}")
+
+        for host in range(4):
+            assert guess(host).status_code == 401  # the failures allowed at full speed
+        assert guess(4).status_code == 401  # checked, and from now on each failure doubles the wait
+        for wait in (10, 20, 40, 40):  # LOGIN_BACKOFF_SECONDS doubling, up to LOGIN_BACKOFF_MAX_SECONDS
+            refused = guess(5)
+            assert refused.status_code == 429
+            assert refused.headers["Retry-After"] == str(wait)
+            # From a browser it never logged in from, even the right password waits its turn.
+            assert guess(6, TEST_PASSWORD).status_code == 429
+            clock.advance(seconds=wait)
+            assert guess(7).status_code == 401
+
+    def test_the_owner_is_never_locked_out_of_the_browser_they_logged_in_from(self, app, learner, clock):
+        owner = app.test_client()
+        assert self.attempt(owner, learner.email, TEST_PASSWORD, "10.0.0.9").status_code == 303
+        assert owner.post("/logout", data={"csrf_token": csrf_token(owner, "/me")}).status_code == 303
+        def stranger(email: str, password: str, address: str) -> int:
+            return self.attempt(app.test_client(), email, password, address).status_code
+
+        # Guessers on the owner's own network use up its address's limits...
+        for n in range(3):
+            assert stranger(learner.email, "wrong password!", "10.0.0.9") == 401
+            if n < 2:
+                assert stranger(f"x{n}@example.org", "wrong password!", "10.0.0.9") == 401
+        # ...and guessers elsewhere put the account into back-off.
+        for host in range(2):
+            assert stranger(learner.email, "wrong password!", f"10.2.0.{host}") == 401
+        assert stranger(learner.email, TEST_PASSWORD, "10.0.0.9") == 429
+        assert stranger(learner.email, TEST_PASSWORD, "10.2.0.9") == 429
+        # The owner's browser is recognised: it is counted on its own and never slowed by the others.
+        assert self.attempt(owner, learner.email, TEST_PASSWORD, "10.0.0.9").status_code == 303
+        assert is_logged_in(owner)
+
+    def test_an_unknown_email_is_limited_like_a_known_one(self, client, learner):
+        def fourth_answer(email, address):
+            for _ in range(3):
+                assert self.attempt(client, email, "wrong password!", address).status_code == 401
+            response = self.attempt(client, email, "wrong password!", address)
+            html = response.get_data(as_text=True)
+            return response.status_code, response.headers.get("Retry-After"), html.replace(email, "EMAIL")
+
+        assert fourth_answer(learner.email, "10.0.0.11") == fourth_answer("nobody@example.org", "10.0.0.12")
 
     def test_failures_from_one_address_lock_that_address(self, app, client, learner):
         for n in range(5):
@@ -480,6 +552,69 @@ class TestLoginRateLimits:
             return response.status_code, response.get_json()
 
         assert api_answer(learner.email) == api_answer("nobody@example.org")
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SIMULTANEOUS = 32
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+class TestSharedLoginLimits:
+    """The counts are the site's, not a worker's: simultaneous attempts and other workers see them."""
+
+    @pytest.fixture(params=["database://", REDIS_URL])
+    def app_config(self, request, database_url, tmp_path):
+        if request.param == REDIS_URL and not redis_reachable(REDIS_URL):
+            pytest.skip(f"no Redis at {REDIS_URL}")
+        # Redis outlives the test: a secret of its own gives this test's accounts keys of their own.
+        return testing.test_config(
+            database_url, tmp_path, RATELIMIT_STORAGE_URI=request.param, SECRET_KEY=secrets.token_hex(16)
+        )
+
+    @pytest.fixture
+    def address(self) -> str:
+        return str(ipaddress.IPv4Address(random.getrandbits(32)))
+
+    def test_simultaneous_wrong_passwords_get_no_more_checks_than_the_limit(self, app, learner, address):
+        limit = parse_many(DEFAULTS["LOGIN_LIMITS_PER_ACCOUNT_AND_ADDRESS"])[0].amount
+        start = threading.Barrier(SIMULTANEOUS)
+
+        def guess(n: int) -> int:
+            client = app.test_client()
+            start.wait()
+            return token_attempt(client, learner.email, f"wrong password {n}", address).status_code
+
+        with ThreadPoolExecutor(SIMULTANEOUS) as pool:
+            answers = list(pool.map(guess, range(SIMULTANEOUS)))
+        assert answers.count(401) == limit
+        assert answers.count(429) == SIMULTANEOUS - limit
+
+    def test_two_workers_of_one_site_see_each_others_counts(self, app, app_config, learner, address):
+        from elearn import create_app
+
+        other = create_app(app_config)
+        other.test_client_class = app.test_client_class
+        try:
+            limit = parse_many(DEFAULTS["LOGIN_LIMITS_PER_ACCOUNT_AND_ADDRESS"])[0].amount
+            for n in range(limit):
+                worker = (app, other)[n % 2]
+                response = post_login(worker.test_client(), learner.email, "wrong password!",
+                                      environ_base={"REMOTE_ADDR": address})
+                assert response.status_code == 401
+            for worker in (app, other):
+                response = post_login(worker.test_client(), learner.email, TEST_PASSWORD,
+                                      environ_base={"REMOTE_ADDR": address})
+                assert response.status_code == 429
+        finally:
+            other.extensions["elearn_db"].dispose()
 
 
 # -- production settings ---------------------------------------------------------

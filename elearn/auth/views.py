@@ -12,24 +12,29 @@ from flask_login import current_user, login_required
 from elearn.auth.accounts import AccountError, authenticate, create_user
 from elearn.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from elearn.auth.passwords import hash_password, verify_password
-from elearn.auth.ratelimit import login_limiter
+from elearn.auth.ratelimit import LoginLimiter, login_limiter
 from elearn.auth.sessions import end_all_sessions, end_session, start_session
 from elearn.db import db_session
-from elearn.security import fail, safe_next
+from elearn.security import safe_next
 
 T = TypeVar("T")
 
 bp = Blueprint("auth", __name__)
 
 
+@bp.record_once
+def _create_login_limiter(state) -> None:
+    state.app.extensions["elearn_login_limiter"] = LoginLimiter(state.app)
+
+
 def rate_limited(email: str, attempt: Callable[[], T]) -> T:
-    """Run a password check under the per-account and per-address limits; failures count."""
+    """Run a password check under the login limits (``elearn.auth.ratelimit``): counted before it is made,
+    refused (429) past a limit, and not counted when the password is right."""
     limiter = login_limiter()
-    if not limiter.allowed(email):
-        fail(429, _("Too many failed attempts. Please wait a few minutes and try again."))
+    hits = limiter.count_attempt(email)
     result = attempt()
-    if not result:
-        limiter.record_failure(email)
+    if result:
+        limiter.succeeded(email, hits)
     return result
 
 

@@ -4,6 +4,7 @@ from elearn.models.courses import Course, CourseInstructor, Lesson, Module
 from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
 from elearn.models.packs import InstalledPack
 from elearn.models.progress import Enrolment, LessonProgress, Status
+from elearn.models.rate_limits import RateLimitCounter
 from elearn.models.users import ApiToken, AuthSession, Role, User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Module",
+    "RateLimitCounter",
     "Role",
     "Status",
     "User",

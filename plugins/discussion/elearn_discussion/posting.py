@@ -10,8 +10,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,6 +17,7 @@ from elearn.clock import utcnow
 from elearn.db import insert_if_missing
 from elearn.markdown import render_markdown
 from elearn.models import CourseGroup
+from elearn.rate_limits import rate_limiter
 from elearn.security import fail
 from elearn_discussion import notify, participation
 from elearn_discussion.access import Viewer, visible_post, visible_thread
@@ -75,20 +74,13 @@ def optional_id(value: object, what: str) -> int | None:
 # -- rate limit --------------------------------------------------------------------------
 
 
-def _limiter() -> tuple[MovingWindowRateLimiter, list]:
-    app = current_app
-    if "elearn_discussion_limiter" not in app.extensions:
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
-        limits = parse_many(app.config.get("DISCUSSION_POST_LIMITS", DEFAULT_POST_LIMITS))
-        app.extensions["elearn_discussion_limiter"] = (MovingWindowRateLimiter(storage), limits)
-    return app.extensions["elearn_discussion_limiter"]
-
-
 def _count_post(viewer: Viewer) -> None:
     """Posting is rate-limited per user (``DISCUSSION_POST_LIMITS``), staff included: a runaway
-    script or a stuck button must not flood a discussion."""
-    limiter, limits = _limiter()
-    for item in limits:
+    script or a stuck button must not flood a discussion. The counts are the site's shared ones
+    (``elearn.rate_limits``), so every worker sees the same; in the site's database they are part of
+    the post's own transaction, so a post refused later is not counted."""
+    limiter = rate_limiter()
+    for item in parse_many(current_app.config.get("DISCUSSION_POST_LIMITS", DEFAULT_POST_LIMITS)):
         if not limiter.hit(item, "discussion-post", str(viewer.user.id)):
             fail(429, _("You are posting too quickly. Wait a minute, then try again."))
 

@@ -281,7 +281,6 @@ def test_empty_too_long_or_malformed_posts_are_refused_with_400_and_nothing_is_w
 
 def test_the_posting_rate_limit_refuses_the_third_post_in_a_minute(app, discussion, as_api, signed_in, db):
     app.config["DISCUSSION_POST_LIMITS"] = "2/minute"
-    app.extensions.pop("elearn_discussion_limiter", None)
     site = discussion()
     lid = site.lesson.id
     alice = as_api(site.alice)
@@ -295,6 +294,27 @@ def test_the_posting_rate_limit_refuses_the_third_post_in_a_minute(app, discussi
     assert count(db, Post) == 2 and count(db, Thread) == 1
     # The limit is per person: Bob can still post.
     as_api(site.bob).answer(site.lesson, opening["thread_id"], "Bình trả lời")
+
+
+def test_the_posting_rate_limit_is_counted_across_all_workers(app, app_config, discussion, api_token):
+    from elearn import create_app
+
+    app.config["DISCUSSION_POST_LIMITS"] = "2/minute"
+    other_worker = create_app({**app_config, "DISCUSSION_POST_LIMITS": "2/minute"})
+    try:
+        site = discussion()
+        headers = {"Authorization": f"Bearer {api_token(site.alice)}"}
+        path = f"/api/v1/x/discussion/lessons/{site.lesson.id}/threads"
+
+        def post(worker, title):
+            return worker.test_client().post(path, json={"title": title, "body": "Nội dung"}, headers=headers)
+
+        assert post(app, "Một").status_code == 201
+        assert post(other_worker, "Hai").status_code == 201
+        assert post(app, "Ba").status_code == 429
+        assert post(other_worker, "Bốn").status_code == 429
+    finally:
+        other_worker.extensions["elearn_db"].dispose()
 
 
 # -- reports and helpful marks -----------------------------------------------------------
