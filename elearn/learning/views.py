@@ -20,6 +20,7 @@ from elearn.db import db_session
 from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
+from elearn.plugins.budget import PluginUnavailable
 from elearn.security import safe_next
 
 bp = Blueprint("learning", __name__)
@@ -73,7 +74,9 @@ def lesson(lesson_id: int):
     if page.view is not None:
         try:
             body = Markup(
-                render_template(
+                service.call_lesson_type(
+                    page.lesson,
+                    render_template,
                     page.lesson_type.template,
                     view=page.view,
                     lesson=page.lesson,
@@ -82,6 +85,8 @@ def lesson(lesson_id: int):
                     can_teach=page.access.can_teach,
                 )
             )
+        except PluginUnavailable:
+            page.error = service.plugin_unavailable_message()
         except Exception:
             current_app.logger.exception("template of lesson type %s failed", page.lesson.type_name)
             page.error = service.plugin_failure_message()
