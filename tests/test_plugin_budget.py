@@ -117,7 +117,7 @@ def test_slow_calls_spread_wider_than_the_window_never_open_it():
 def test_a_call_still_running_counts_as_slow_and_no_more_than_the_limit_run_at_once():
     """Hung calls open the circuit while they hang, and never take more than ``concurrent`` threads."""
     clock = Clock()
-    budget = CallBudget(budget=5, calls=2, window=60, cooldown=60, concurrent=3, clock=clock)
+    budget = CallBudget(budget=5, calls=2, window=60, cooldown=60, concurrent=3, clock=clock, wait_for_slot=0)
     release = threading.Event()
     started = threading.Semaphore(0)
 
@@ -144,6 +144,36 @@ def test_a_call_still_running_counts_as_slow_and_no_more_than_the_limit_run_at_o
         release.set()
     clock.advance(61)
     assert budget.call("x", lambda: "called") == "called"
+
+
+def test_a_call_beyond_the_limit_waits_for_one_that_ends_quickly():
+    """Fast calls that collide under load are not refused: the next one waits for a slot."""
+    budget = CallBudget(concurrent=1, wait_for_slot=60)
+    release, started, waiting = threading.Event(), threading.Event(), threading.Event()
+    results = []
+    wait_for = budget._call_ended.wait_for
+
+    def wait_for_a_slot(*args):
+        waiting.set()
+        return wait_for(*args)
+
+    budget._call_ended.wait_for = wait_for_a_slot
+
+    def first():
+        started.set()
+        release.wait()
+        return "first"
+
+    threads = [threading.Thread(target=lambda: results.append(budget.call("x", first)))]
+    threads[0].start()
+    started.wait()
+    threads.append(threading.Thread(target=lambda: results.append(budget.call("x", lambda: "second"))))
+    threads[1].start()
+    waiting.wait()  # the second call waits for the first to end
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["first", "second"]
 
 
 def test_a_hook_over_its_budget_is_skipped_and_the_other_plugins_still_answer():
