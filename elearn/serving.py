@@ -2,10 +2,11 @@
 
 The site is served by gunicorn's threaded worker (``gthread``): each of ``workers`` processes
 answers up to ``threads`` requests at once. Measured on a 2-core machine (benchmarks/README.md,
-"Serving: worker class"), 2 workers x 8 threads serve the lesson page and the submissions as fast
-as 4 sync workers, and while lesson types are slow (a plugin waiting on something) the other pages
-keep answering: with sync workers, four slow requests held all four processes and every other
-request waited for them. ``threads=1`` gives gunicorn's sync worker (one request per process).
+"Serving: worker class"), 2 workers x 8 threads serve the lesson page and stored answers at least
+as fast as 2 or 4 sync workers, and while a lesson type is slow (a plugin waiting on something)
+the other pages keep answering: with sync workers as many slow requests as processes held the
+whole site. gevent was measured too and refused: SQLite's blocking calls stall every request of
+a process (stored answers stopped altogether). ``threads=1`` gives gunicorn's sync worker.
 
 Each process's database pool holds ``threads`` connections, so no thread waits for one, and on a
 served site a SQL statement is cut after ``DATABASE_STATEMENT_TIMEOUT`` seconds (the command line's
