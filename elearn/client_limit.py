@@ -14,8 +14,9 @@ by a worker that dies; it would not protect anyone more.
 
 The session cookie is read as Flask-Login reads it (signed, so it cannot be made up); a bearer
 token is not checked here (that needs the database): a made-up one is refused with 401 by the
-views that take tokens, before any slow work. Static files are not counted: a page's stylesheets
-and scripts load in parallel and take no time. Behind a reverse proxy, set ``PROXY_FIX`` so that
+views that take tokens, before any slow work. Static files and the packs' media files are not
+counted: a page's stylesheets and images load in parallel, each in a millisecond, and a broken
+image for a 429 would help no one. Behind a reverse proxy, set ``PROXY_FIX`` so that
 signed-out visitors are told apart by their own address, not the proxy's.
 """
 
@@ -29,7 +30,7 @@ from flask_babel import gettext as _
 from elearn.api.auth import bearer_secret
 from elearn.security import error_response
 
-EXEMPT_ENDPOINTS = frozenset({"static", "plugin_static"})
+EXEMPT_ENDPOINTS = frozenset({"static", "plugin_static", "media.pack_file"})
 
 
 class ClientLimit:
