@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,18 +56,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
 def gunicorn(app: str, env: dict[str, str], cwd: Path):
-    """Serve ``app`` with gunicorn on a free port until the block ends; yields the base URL."""
+    """Serve ``app`` with gunicorn (sync workers) on a free port until the block ends; yields the base URL."""
+    return server(lambda port: [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", app],
+                  env, cwd)
+
+
+@contextmanager
+def server(command_for: Callable[[int], list[str]], env: dict[str, str], cwd: Path):
+    """Run ``command_for(port)`` (a server) on a free port until the block ends; yields the base URL."""
     port = free_port()
-    command = [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", app]
-    log = open(cwd / f"gunicorn-{port}.log", "w")  # noqa: SIM115 - closed below
+    command = command_for(port)
+    log = open(cwd / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
             if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {log.name}:\n{Path(log.name).read_text()}")
+                raise SystemExit(f"the server exited; see {log.name}:\n{Path(log.name).read_text()}")
             try:
                 urllib.request.urlopen(base + "/", timeout=1)
                 break
@@ -164,11 +171,16 @@ def plugin_site(folder: Path) -> Path:
     """A folder for PYTHONPATH holding the benchmark's lesson type as if pip had installed it."""
     site = folder / "site"
     shutil.copytree(HERE / "bench_plugin" / "elearn_bench_quiz", site / "elearn_bench_quiz")
-    info = site / "elearn_bench_quiz-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: elearn-bench-quiz\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[elearn.plugins]\nbench_quiz = elearn_bench_quiz\n")
+    declare_plugin(site, "elearn_bench_quiz", "bench_quiz")
     return site
+
+
+def declare_plugin(site: Path, module: str, name: str) -> None:
+    """The ``.dist-info`` folder pip would write for ``module``, declaring the ``name`` entry point."""
+    info = site / f"{module}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[elearn.plugins]\n{name} = {module}\n")
 
 
 def main() -> None:

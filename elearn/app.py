@@ -11,7 +11,8 @@ from flask import Flask, abort, send_from_directory, url_for
 from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from elearn import db, i18n, requests, security
+from elearn import client_limit, db, i18n, requests, security
+from elearn.plugins.budget import CallBudget
 from elearn.plugins.manager import PluginRegistry
 
 
@@ -23,10 +24,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
 
-    registry = PluginRegistry()
+    registry = PluginRegistry(CallBudget.from_config(app.config))
     registry.load_entry_points(app.config["PLUGINS"])
     app.extensions["elearn_plugins"] = registry
 
+    client_limit.init_app(app)
     db.init_app(app)
     i18n.init_app(app, registry)
     security.init_app(app)

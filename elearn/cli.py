@@ -290,16 +290,30 @@ def pack_new(ctx: AppContext, target: Path) -> None:
 # -- serving ---------------------------------------------------------------------
 
 
+def _server_options(command):
+    """--workers and --threads, shared by ``serve`` and ``demo``."""
+    from elearn.serving import DEFAULT_THREADS, DEFAULT_WORKERS
+
+    command = click.option(
+        "--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256),
+        help="Requests each worker answers at once (1: gunicorn's sync worker).",
+    )(command)
+    return click.option(
+        "--workers", default=DEFAULT_WORKERS, show_default=True, type=click.IntRange(1, 64),
+        help="Worker processes.",
+    )(command)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@_server_options
 @pass_app
-def serve(ctx: AppContext, host: str, port: int, workers: int) -> None:
-    """Serve the site with gunicorn."""
+def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the site with gunicorn (threaded workers)."""
     from elearn.serving import run
 
-    run(ctx.app, host, port, workers)
+    run(ctx.app, host, port, workers, threads)
 
 
 @main.command()
@@ -314,7 +328,8 @@ def serve(ctx: AppContext, host: str, port: int, workers: int) -> None:
     help="Folder of content packs to install.",
 )
 @click.option("--no-serve", is_flag=True, help="Set up the demo but do not start the server.")
-def demo(host: str, port: int, packs_dir: Path, no_serve: bool) -> None:
+@_server_options
+def demo(host: str, port: int, packs_dir: Path, no_serve: bool, workers: int, threads: int) -> None:
     """Set up a demo instance (shipped packs, demo accounts) and serve it."""
     from elearn.demo import prepare
     from elearn.serving import run
@@ -322,4 +337,4 @@ def demo(host: str, port: int, packs_dir: Path, no_serve: bool) -> None:
     app = prepare(packs_dir, echo=click.echo)
     if not no_serve:
         click.echo(f"\nOpen http://{host}:{port}/ in a browser. Stop with Ctrl+C.")
-        run(app, host, port, workers=2)
+        run(app, host, port, workers, threads)

@@ -48,6 +48,17 @@ DEFAULTS: dict[str, Any] = {
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_LEVEL": 6,
     "COMPRESS_MIN_SIZE": 500,
+    # Serving (elearn serve): a SQL statement is cut after this many seconds; 0 never.
+    "DATABASE_STATEMENT_TIMEOUT": 10,
+    # Requests one browser session, API token or (signed out) address may have running at once, per worker.
+    "CONCURRENT_REQUESTS_PER_CLIENT": 4,
+    # Plugin calls (elearn/plugins/budget.py): a call slower than the budget (seconds) counts as slow;
+    # so many slow calls within the window and the plugin is not called for the cool-down.
+    "PLUGIN_TIME_BUDGET": 5,
+    "PLUGIN_BREAKER_CALLS": 3,
+    "PLUGIN_BREAKER_WINDOW": 60,
+    "PLUGIN_BREAKER_COOLDOWN": 60,
+    "PLUGIN_CONCURRENT_CALLS": 4,  # per lesson type (or hook) and worker; keep it below --threads
 }
 
 

@@ -73,6 +73,16 @@ def postgres_test_url(suffix: str = "", empty: bool = False) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
+def install_dist(site: Path, dist: str, version: str, entry_points: dict[str, str]) -> None:
+    """Write the ``.dist-info`` folder pip writes into ``site`` (a folder on ``sys.path``):
+    importlib.metadata finds the plugin's ``elearn.plugins`` entry points there."""
+    info = site / f"{dist}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[elearn.plugins]\n{lines}")
+
+
 def fresh(db):
     """End the arranging session's snapshot so it sees what the requests wrote."""
     db.commit()

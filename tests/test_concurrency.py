@@ -2,11 +2,19 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from elearn.models import Enrolment, LessonProgress
+from elearn.testing import test_config
 
 THREADS = 8
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """One learner's THREADS requests at once: more than a client may have running by default."""
+    return test_config(database_url, tmp_path, CONCURRENT_REQUESTS_PER_CLIENT=THREADS)
 
 
 def test_concurrent_submissions_all_land(app, db, learner, make_course, api_token):

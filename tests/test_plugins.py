@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from elearn import create_app
 from elearn.db import get_database
 from elearn.models import CourseInstructor, LessonProgress, Status
-from elearn.testing import csrf_token, database_for, migrate_templates
+from elearn.testing import csrf_token, database_for, install_dist, migrate_templates
 from elearn.testing import test_config as config_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "flashcards"
@@ -34,15 +34,6 @@ FRONTS = [front for front, _back in CARDS]
 
 
 # -- installing, the way pip does ---------------------------------------------------
-
-
-def install_dist(site: Path, dist: str, version: str, entry_points: dict[str, str]) -> None:
-    """Write the ``.dist-info`` folder pip writes: importlib.metadata finds entry points there."""
-    info = site / f"{dist}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[elearn.plugins]\n{lines}")
 
 
 def install_flashcards(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

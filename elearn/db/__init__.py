@@ -16,10 +16,16 @@ failure would make the view acknowledge a write that was never kept, so a
 commit of an aborted transaction raises ``TransactionAborted`` instead, and
 plugin code that runs inside a request's transaction is isolated from it
 (``transaction_aborted`` tells when it broke it).
+A served site (``elearn serve``) rebuilds the engine with ``configure_for_serving``: a pool as
+large as a worker's threads, and a time limit per SQL statement, so a runaway query (a plugin's,
+most likely) is cut instead of holding a thread and a connection: PostgreSQL's
+``statement_timeout``, and on SQLite a progress handler that interrupts the statement.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,19 +59,37 @@ class Database:
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
+        self.echo = echo
         self.is_sqlite = url.startswith("sqlite")
-        options: dict = {"echo": echo}
+        self._build()
+
+    def _build(self, pool_size: int | None = None, statement_timeout: float | None = None) -> None:
+        options: dict = {"echo": self.echo}
+        if pool_size:
+            # SQLAlchemy 2 pools file SQLite databases with a QueuePool too (5 + 10 overflow by default).
+            options["pool_size"] = pool_size
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             options["pool_pre_ping"] = True
-        self.engine: Engine = create_engine(url, **options)
+            if statement_timeout:
+                options["connect_args"] = {"options": f"-c statement_timeout={round(statement_timeout * 1000)}"}
+        self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            if statement_timeout:
+                _limit_sqlite_statements(self.engine, statement_timeout)
             self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             event.listen(self.engine, "commit", _refuse_aborted_commit)
             self.write_engine = self.engine
+
+    def configure_for_serving(self, pool_size: int, statement_timeout: float | None) -> None:
+        """Rebuild the engines for a server: ``pool_size`` connections kept per process (one per
+        thread), statements cut after ``statement_timeout`` seconds (None or 0: never). Not for
+        the command line's tasks, where a migration may rightly run long."""
+        self.dispose()
+        self._build(pool_size, statement_timeout)
 
     def session(self, write: bool = False) -> Session:
         session = Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
@@ -125,6 +149,29 @@ def transaction_aborted(session: Session) -> bool:
 
 def is_write_session(session: Session) -> bool:
     return bool(session.info.get("write"))
+def _limit_sqlite_statements(engine: Engine, seconds: float) -> None:
+    """Interrupt a statement still running ``seconds`` after it started (it fails with
+    "interrupted"). SQLite calls the progress handler every few thousand virtual-machine steps,
+    fetching rows included; waiting for the write lock (``busy_timeout``) is not cut."""
+
+    @event.listens_for(engine, "connect")
+    def _watch(dbapi_connection, record):  # pragma: no cover - exercised by the serving tests
+        deadline = record.info["statement_deadline"] = [math.inf]
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.info["statement_deadline"][0] = time.monotonic() + seconds
+
+    # COMMIT and ROLLBACK come after the request's own work, however long it took: never cut.
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _stop(conn):
+        conn.info["statement_deadline"][0] = math.inf
+
+    @event.listens_for(engine.pool, "reset")
+    def _stop_on_return(_dbapi_connection, record, _reset_state):
+        record.info["statement_deadline"][0] = math.inf
 
 
 def init_app(app: Flask) -> Database:

@@ -33,6 +33,7 @@ from elearn.permissions import (
     require_lesson_view,
     require_submit,
 )
+from elearn.plugins.budget import PluginUnavailable
 from elearn.plugins.isolation import recover
 from elearn.plugins.lesson_type import LessonContext, LessonType, NavItem, Outcome, SubmissionError
 from elearn.plugins.manager import PluginRegistry
@@ -207,7 +208,9 @@ def _learner_view(db, access, lesson, progress, params):
                         params=params, can_teach=access.can_teach, can_submit=access.can_submit(lesson))
     what = f"lesson type {lesson.type_name} showing lesson {lesson.id}"
     try:
-        view = lesson_type.learner_view(ctx)
+        view = call_lesson_type(lesson, lesson_type.learner_view, ctx)
+    except PluginUnavailable:
+        return lesson_type, None, plugin_unavailable_message()
     except Exception:
         log.exception("lesson type %s failed to show lesson %s", lesson.type_name, lesson.id)
         recover(db, what)
@@ -218,6 +221,13 @@ def _learner_view(db, access, lesson, progress, params):
     return lesson_type, view, None
 
 
+def call_lesson_type(lesson: Lesson, method, /, *args, **kwargs):
+    """Call ``method`` (the lesson type's own, or the rendering of its template) on the type's
+    time budget (elearn/plugins/budget.py): PluginUnavailable, without calling it, while the
+    type rests after slow calls."""
+    return registry().budget.call(f"lesson type {lesson.type_name}", method, *args, **kwargs)
+
+
 def _staff_links(lesson_type: LessonType | None, lesson: Lesson) -> list[NavItem]:
     if lesson_type is None:
         return []
@@ -226,6 +236,13 @@ def _staff_links(lesson_type: LessonType | None, lesson: Lesson) -> list[NavItem
     except Exception:
         log.exception("lesson type %s failed to list instructor links for lesson %s", lesson.type_name, lesson.id)
         return []
+
+
+def plugin_unavailable_message() -> str:
+    return _(
+        "This lesson is temporarily unavailable because its lesson type is answering too slowly. "
+        "Please try again in a few minutes."
+    )
 
 
 def plugin_failure_message() -> str:
@@ -263,9 +280,11 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db,
                         can_teach=access.can_teach, can_submit=True)
     try:
-        outcome = lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
+        outcome = call_lesson_type(lesson, _graded, lesson_type, ctx, form, data)
     except SubmissionError as exc:
         fail(exc.status, exc.message)
+    except PluginUnavailable:
+        fail(503, plugin_unavailable_message())
     except Exception:
         log.exception("lesson type %s failed to accept a submission to lesson %s", lesson.type_name, lesson.id)
         fail(500, submit_failure_message())
@@ -279,6 +298,10 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
 
 def submit_failure_message() -> str:
     return _("Your work could not be saved because this lesson's type failed. Nothing was changed.")
+
+
+def _graded(lesson_type: LessonType, ctx: LessonContext, form: Any, data: Any) -> Outcome:
+    return lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
 
 
 def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome,

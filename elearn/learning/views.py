@@ -20,6 +20,7 @@ from elearn.db import db_session
 from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
+from elearn.plugins.budget import PluginUnavailable
 from elearn.plugins.isolation import recover
 from elearn.security import safe_next
 
@@ -74,7 +75,9 @@ def lesson(lesson_id: int):
     if page.view is not None:
         try:
             body = Markup(
-                render_template(
+                service.call_lesson_type(
+                    page.lesson,
+                    render_template,
                     page.lesson_type.template,
                     view=page.view,
                     lesson=page.lesson,
@@ -83,6 +86,8 @@ def lesson(lesson_id: int):
                     can_teach=page.access.can_teach,
                 )
             )
+        except PluginUnavailable:
+            page.error = service.plugin_unavailable_message()
         except Exception:
             current_app.logger.exception("template of lesson type %s failed", page.lesson.type_name)
             recover(db_session(), f"the template of lesson type {page.lesson.type_name}")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from elearn.plugins import hookspecs
+from elearn.plugins.budget import CallBudget, PluginUnavailable
 from elearn.plugins.isolation import savepoint
 from elearn.plugins.lesson_type import LessonType, NavItem
 
@@ -60,7 +61,8 @@ class PluginInfo:
 class PluginRegistry:
     """The plugins of one app, their lesson types, and the failures met on the way."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: CallBudget | None = None) -> None:
+        self.budget = budget or CallBudget()
         self.pm = pluggy.PluginManager("elearn")
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
@@ -133,17 +135,19 @@ class PluginRegistry:
         recorded in ``failed``, so /admin/plugins says why the plugin provides nothing.
         ``within``: the transaction the hook is called in; each implementation runs in
         a savepoint of it, so one that fails (or breaks the transaction) loses only its
-        own work, never the caller's.
+        own work, never the caller's. Otherwise each call is on the plugin's time budget: one
+        resting after slow calls is skipped.
         """
         results = []
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            args = [kwargs[arg] for arg in impl.argnames]
             try:
                 if within is None:
-                    result = impl.function(*args)
+                    result = self._call_impl(impl, hook_name, at_startup, kwargs)
                 else:
                     with savepoint(within, f"plugin {impl.plugin_name} in {hook_name}"):
-                        result = impl.function(*args)
+                        result = self._call_impl(impl, hook_name, at_startup, kwargs)
+            except PluginUnavailable:
+                continue
             except Exception as exc:
                 log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
                 if at_startup:
@@ -151,6 +155,12 @@ class PluginRegistry:
                 continue
             results.append((impl.plugin_name, result))
         return results
+
+    def _call_impl(self, impl: pluggy.HookImpl, hook_name: str, at_startup: bool, kwargs: dict[str, Any]) -> Any:
+        args = [kwargs[arg] for arg in impl.argnames]
+        if at_startup:
+            return impl.function(*args)
+        return self.budget.call(f"{impl.plugin_name}:{hook_name}", impl.function, *args)
 
     def user_menu(self, user: Any) -> list[NavItem]:
         """The links plugins add to a signed-in user's menu (``elearn_user_menu``)."""

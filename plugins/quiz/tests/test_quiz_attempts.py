@@ -10,9 +10,15 @@ from elearn_quiz.models import QuizAnswerStep, QuizAttempt
 from sqlalchemy import select
 
 from elearn.models import LessonProgress
-from elearn.testing import FakeClock
+from elearn.testing import FakeClock, test_config
 
 THREADS = 8
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """One learner's THREADS requests at once: more than a client may have running by default."""
+    return test_config(database_url, tmp_path, CONCURRENT_REQUESTS_PER_CLIENT=THREADS)
 
 QUESTIONS = [
     {"id": "q1", "type": "truefalse", "stem": "Đại hội thành viên là cơ quan cao nhất.", "correct": True},
