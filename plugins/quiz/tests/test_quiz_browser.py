@@ -39,8 +39,13 @@ def database_url(_migrated_databases, tmp_path) -> str:
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "QUIZ_AUTOSAVE_SECONDS": 1}  # not 15: the test waits for a save
+def autosave_seconds() -> int:
+    return 1  # not 15: the tests wait for a save
+
+
+@pytest.fixture
+def app_config(app_config, autosave_seconds):
+    return {**app_config, "QUIZ_AUTOSAVE_SECONDS": autosave_seconds}
 
 
 @pytest.fixture
@@ -152,6 +157,23 @@ def test_autosave_retries_while_offline_and_saves_once_back_online(app, db, site
     page.reload()
     expect(page.locator(".quiz-choice", has_text="Một phiếu").locator("input")).to_be_checked()
     assert [p for p in page.problems if "net::" not in p] == []
+
+
+@pytest.mark.parametrize("autosave_seconds", [3600])
+def test_hiding_the_page_saves_at_once(app, db, site, phone, quiz, learner):
+    """A phone switching to another app hides the page: the answers are saved then, not at the next beat."""
+    _context, page = phone()
+    sign_in(page, site, learner.email)
+    start(page, site, quiz)
+    page.locator(".quiz-choice", has_text="Một phiếu").click()
+    with page.expect_response(background_save) as response:
+        page.evaluate("""() => {
+            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""")
+    assert response.value.status == 200
+    expect(page.locator(".quiz-autosave")).to_have_text(SAVED)
+    assert saved_answers(db) == {"q1": choice_value(page, "Một phiếu")}
 
 
 def test_the_review_and_the_staff_pages_fit_a_phone(app, db, client, site, phone, quiz, learner, instructor,

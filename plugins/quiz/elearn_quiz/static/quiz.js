@@ -21,7 +21,11 @@
   var retryDelay = FIRST_RETRY, retryTimer = null;
 
   function text(name) { return form.getAttribute("data-text-" + name) || ""; }
-  function say(message) { if (status && status.textContent !== message) { status.textContent = message; } }
+  function say(message, unsaved) {
+    if (!status) { return; }
+    if (status.textContent !== message) { status.textContent = message; }
+    status.classList.toggle("quiz-unsaved", !!unsaved);
+  }
 
   function savedAt(response) {
     // The server's clock (the Date header), shown in the site's time zone and the page's language.
@@ -45,7 +49,7 @@
   }
 
   function retry(message) {
-    say(message);
+    say(message, true);
     window.clearTimeout(retryTimer);
     retryTimer = window.setTimeout(function () { retryTimer = null; save(false); }, retryDelay);
     retryDelay = Math.min(retryDelay * 2, LAST_RETRY);
@@ -90,7 +94,7 @@
       } else {
         // Refused (the form expired, signed out): the buttons still post the answers.
         stopped = true;
-        say(text("failed"));
+        say(text("failed"), true);
       }
     }, function () {
       retry(text("offline"));
@@ -104,7 +108,7 @@
       // Let the background save finish first, so the button's post carries the next save number.
       event.preventDefault();
       var button = event.submitter;
-      saving.then(function () { form.requestSubmit(button); });
+      saving.then(function () { if (!submitted) { form.requestSubmit(button); } });
       return;
     }
     // A save the server may have taken without our hearing of it: the post goes after it.
