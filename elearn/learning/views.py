@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from elearn.api import serialize
 from elearn.db import db_session
 from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
@@ -105,6 +107,12 @@ def submit(lesson_id: int):
         flash(result.outcome.message, "success")
     if result.course_completed:
         flash(_("Congratulations! You have completed the course."), "success")
+    if request.accept_mimetypes.best == "application/json":
+        # A page script posting the form in the background (the quiz's autosave): an answer it can read,
+        # as the API's, instead of a redirect to a page it would not show (a message is still flashed
+        # for the page it loads next). Refusals keep their status.
+        return jsonify(progress=serialize.progress(result.progress), message=result.outcome.message,
+                       course_completed=result.course_completed)
     # Straight to the next step: on a phone the learner need not scroll back past the lesson.
     return redirect(url_for("learning.lesson", lesson_id=lesson_id, _anchor="next-step"), code=303)
 

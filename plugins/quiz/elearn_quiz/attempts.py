@@ -187,10 +187,55 @@ def finish(db: Session, attempt: QuizAttempt, grade_all, timed_out: bool = False
     attempt.max_marks = max_marks
     attempt.fraction = marks / max_marks if max_marks else 0.0
     attempt.result = {"questions": per_question, "timed_out": timed_out}
+    attempt.pending_grading = count_pending(per_question)
     attempt.state = AttemptState.FINISHED
     attempt.open_key = None
     now = utcnow()
     attempt.finished_at = min(now, until) if until is not None else now
+
+
+def count_pending(per_question: Mapping[str, Any]) -> int:
+    """How many answers of an attempt's per-question results wait for a person's mark."""
+    return sum(1 for entry in per_question.values() if entry.get("state") == "needs_grading")
+
+
+def last_saved_at(db: Session, attempt: QuizAttempt) -> datetime | None:
+    """When an answer of the attempt was last stored (a save that changed nothing stores none)."""
+    return db.scalar(select(func.max(QuizAnswerStep.created_at)).where(QuizAnswerStep.attempt_id == attempt.id))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The learner's grade on the quiz from their finished attempts.
+
+    ``pending`` counts the answers still waiting for a person in the attempts the grading method
+    counts; while it is not 0 the ``score`` is ``provisional`` (those answers count 0 until marked).
+    ``passed`` is never decided on a provisional score: it is True only when a finished attempt
+    whose grade is final settles it (with "highest", a final attempt at or above the pass mark).
+    """
+
+    score: float | None
+    pending: int
+    passed: bool
+
+    @property
+    def provisional(self) -> bool:
+        return self.pending > 0
+
+
+def standing(finished: Sequence[QuizAttempt], method: str, pass_mark: float) -> Standing:
+    ordered = sorted(finished, key=lambda a: a.number)
+    score = combined_score(ordered, method)
+    if not ordered:
+        return Standing(None, 0, False)
+    counted = {"first": ordered[:1], "last": ordered[-1:]}.get(method, ordered)
+    pending = sum(a.pending_grading or 0 for a in counted)
+    if method == "highest":
+        final = [a.fraction or 0.0 for a in ordered if not a.pending_grading]
+        passed = bool(final) and max(final) >= pass_mark
+    else:
+        passed = not pending and score is not None and score >= pass_mark
+    return Standing(score, pending, passed)
 
 
 def combined_score(finished: Sequence[QuizAttempt], method: str) -> float | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+from flask_babel import format_time, ngettext, to_user_timezone
 from flask_babel import gettext as _
 
 from elearn.clock import utcnow
@@ -80,6 +81,27 @@ def question_from_json(data: Mapping[str, Any]) -> Question:
         options=QuestionOptions(**data["options"]),
         distractors=tuple(data.get("distractors", ())),  # absent from questions stored before distractors
     )
+
+
+def choice_html(question: Question, choice_id: str, authored: str) -> str:
+    """A choice as a person reads it: true/false in the page's language (they are stored as the words
+    "True" and "False"), every other choice as authored."""
+    if question.type == "truefalse":
+        return _("True") if choice_id == "true" else _("False")
+    return authored
+
+
+def pending_text(count: int) -> str:
+    """What a provisional grade waits for, as one sentence."""
+    return ngettext("%(num)d essay is waiting for the instructor's grade.",
+                    "%(num)d essays are waiting for the instructor's grade.", count)
+
+
+def saved_label(saved_at: datetime, now: datetime) -> str:
+    """ "Saved at 14:32" in the site's time zone; with the date when that was another day."""
+    same_day = to_user_timezone(saved_at).date() == to_user_timezone(now).date()
+    when = format_time(saved_at, "short") if same_day else format_when(saved_at)
+    return _("Saved at %(time)s", time=when)
 
 
 def right_answer(question: Question) -> Any:
@@ -393,7 +415,7 @@ class QuizLesson(LessonType):
         open_attempt = next((a for a in all_attempts if a.state == AttemptState.IN_PROGRESS), None)
         allowed = settings["attempts_allowed"]
         left = None if not allowed else max(allowed - len(finished), 0)
-        score = machine.combined_score(finished, settings["grading_method"])
+        grade = machine.standing(finished, settings["grading_method"], settings["pass_mark"])
         view: dict[str, Any] = {
             "intro_html": ctx.content.get("intro_html", ""),
             "settings": {
@@ -413,13 +435,19 @@ class QuizLesson(LessonType):
                     "finished_at": _iso(a.finished_at),
                     "finished_label": format_when(a.finished_at),
                     "score": a.fraction,
+                    "pending_grading": a.pending_grading,
                     "timed_out": bool((a.result or {}).get("timed_out")),
                 }
                 for a in finished
             ],
             "attempts_left": left,
-            "score": score,
-            "passed": score is not None and score >= settings["pass_mark"],
+            # While an essay the grading method counts waits for a person, the score is provisional
+            # (the essay counts 0 until then) and "passed" stays False unless a final attempt settled it.
+            "score": grade.score,
+            "provisional": grade.provisional,
+            "pending_grading": grade.pending,
+            "pending_label": pending_text(grade.pending) if grade.pending else None,
+            "passed": grade.passed,
             "can_start": open_attempt is None and (left is None or left > 0),
             "attempt": None,
             "review": None,
@@ -428,6 +456,7 @@ class QuizLesson(LessonType):
             now = utcnow()
             time_up = machine.is_overdue(open_attempt, now)
             current = machine.current_answers(ctx.db, open_attempt)
+            saved_at = machine.last_saved_at(ctx.db, open_attempt)
             seed = self._shuffle_seed(settings, open_attempt)
             attempt_view: dict[str, Any] = {
                 "number": open_attempt.number,
@@ -441,6 +470,8 @@ class QuizLesson(LessonType):
                     else None
                 ),
                 "time_up": time_up,
+                "saved_at": _iso(saved_at),
+                "saved_label": saved_label(saved_at, now) if saved_at is not None else None,
                 "questions": [],
             }
             if not time_up:
@@ -449,6 +480,8 @@ class QuizLesson(LessonType):
                     if question is None:
                         continue
                     item = learner_safe(question, shuffle_seed=seed)
+                    for choice in item.get("choices", []):
+                        choice["html"] = choice_html(question, choice["id"], choice["html"])
                     item["number"] = number
                     item["answer"] = current.get(qid)
                     alias_view(question, item, prompt_aliases(question, open_attempt.seed))
@@ -490,6 +523,7 @@ class QuizLesson(LessonType):
             )
             if question.type in ("single", "multiple", "truefalse"):
                 for choice in item["choices"]:
+                    choice["html"] = choice_html(question, choice["id"], choice["html"])
                     found = question.choice(choice["id"])
                     choice["fraction"] = found.fraction if found else 0.0
                     choice["feedback_html"] = found.feedback_html if found else ""
@@ -502,7 +536,9 @@ class QuizLesson(LessonType):
                     pair["prompt_id"] = aliases[pair["prompt_id"]]
             items.append(item)
         return {"number": attempt.number, "score": attempt.fraction, "marks": attempt.marks,
-                "max_marks": attempt.max_marks, "questions": items}
+                "max_marks": attempt.max_marks, "pending_grading": attempt.pending_grading,
+                "pending_label": pending_text(attempt.pending_grading) if attempt.pending_grading else None,
+                "questions": items}
 
     # -- submissions
 
@@ -619,20 +655,26 @@ class QuizLesson(LessonType):
         finished = [
             a for a in machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if a.state == AttemptState.FINISHED
         ]
-        score = machine.combined_score(finished, settings["grading_method"]) or 0.0
-        passed = score >= settings["pass_mark"]
-        done = passed or settings["completion"] == "attempted"
+        grade = machine.standing(finished, settings["grading_method"], settings["pass_mark"])
+        done = grade.passed or settings["completion"] == "attempted"
         percent = round((attempt.fraction or 0.0) * 100)
-        if message is None:
+        if message is None and attempt.pending_grading:
+            message = " ".join([
+                _("Attempt %(number)d submitted: %(percent)d%% for now, a provisional score.",
+                  number=attempt.number, percent=percent),
+                pending_text(attempt.pending_grading),
+                *([_("You have passed this quiz with an earlier attempt.")] if grade.passed else []),
+            ])
+        elif message is None:
             message = (
                 _("Attempt %(number)d submitted: %(percent)d%%. You passed.", number=attempt.number, percent=percent)
-                if passed
+                if grade.passed
                 else _("Attempt %(number)d submitted: %(percent)d%%.", number=attempt.number, percent=percent)
             )
         return Outcome(
             status=Status.COMPLETED if done else Status.IN_PROGRESS,
-            score=score,
-            state={"finished_attempts": len(finished), "passed": passed},
+            score=grade.score or 0.0,
+            state={"finished_attempts": len(finished), "passed": grade.passed, "pending_grading": grade.pending},
             message=message,
             counts_as_attempt=counts,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elearn.clock import utcnow
@@ -29,6 +29,7 @@ class QuizAttempt(Base):
     __table_args__ = (
         UniqueConstraint("open_key", name="uq_x_quiz_attempts_open_key"),
         UniqueConstraint("user_id", "lesson_id", "number", name="uq_x_quiz_attempts_user_lesson_number"),
+        Index("ix_x_quiz_attempts_lesson_pending", "lesson_id", "pending_grading"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,9 @@ class QuizAttempt(Base):
     marks: Mapped[float | None]
     max_marks: Mapped[float | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Answers of the finished attempt still waiting for a person's mark (essays): while it is not 0 the
+    # attempt's score is provisional. Kept beside ``result`` so the grading queue is a plain indexed query.
+    pending_grading: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class QuizAnswerStep(Base):

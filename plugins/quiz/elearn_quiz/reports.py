@@ -11,11 +11,12 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import to_user_timezone
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from elearn.models import LessonProgress, User
 from elearn.models.progress import Status
 from elearn_quiz import attempts as machine
 from elearn_quiz.grading import EPSILON
-from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, question_from_json
+from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, choice_html, question_from_json
 from elearn_quiz.models import AttemptState, QuizAnswerStep, QuizAttempt
 from elearn_quiz.questions import Question
 
@@ -86,6 +87,9 @@ def totals(attempt: QuizAttempt, questions: Mapping[str, Question], per_question
     attempt.marks = marks
     attempt.max_marks = max_marks
     attempt.fraction = marks / max_marks if max_marks else 0.0
+    attempt.pending_grading = machine.count_pending(
+        {qid: entry for qid, entry in per_question.items() if qid in questions}
+    )
 
 
 def lock_progress(db: Session, lesson_id: int, user_ids: Iterable[int] | None = None) -> None:
@@ -99,7 +103,8 @@ def lock_progress(db: Session, lesson_id: int, user_ids: Iterable[int] | None = 
 
 def update_progress(db: Session, lesson, user_ids: Iterable[int]) -> None:
     """Recompute each learner's LessonProgress score and status from their finished attempts, by the
-    quiz's grading method and pass mark (as ``QuizLesson._finished_outcome`` does on submit)."""
+    quiz's grading method and pass mark (as ``QuizLesson._finished_outcome`` does on submit): when the
+    instructor marks the last waiting essay, the grade becomes final and a pass is recorded."""
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
@@ -125,51 +130,20 @@ def update_progress(db: Session, lesson, user_ids: Iterable[int]) -> None:
         done_attempts = finished.get(progress.user_id, [])
         if not done_attempts:
             continue
-        score = machine.combined_score(done_attempts, settings["grading_method"]) or 0.0
-        passed = score >= settings["pass_mark"]
-        done = passed or settings["completion"] == "attempted"
-        progress.score = score
+        grade = machine.standing(done_attempts, settings["grading_method"], settings["pass_mark"])
+        done = grade.passed or settings["completion"] == "attempted"
+        progress.score = grade.score or 0.0
         progress.status = Status.COMPLETED if done else Status.IN_PROGRESS
         if done and progress.completed_at is None:
             progress.completed_at = now
         if not done:
             progress.completed_at = None
-        progress.state = {**(progress.state or {}), "finished_attempts": len(done_attempts), "passed": passed}
+        progress.state = {**(progress.state or {}), "finished_attempts": len(done_attempts), "passed": grade.passed,
+                          "pending_grading": grade.pending}
         progress.updated_at = now
 
 
 # -- manual grading ------------------------------------------------------------------------
-
-
-@dataclass
-class QueueItem:
-    attempt: QuizAttempt
-    user: User
-    question: Question
-    answer: Any
-
-
-def grading_queue(db: Session, lesson) -> list[QueueItem]:
-    """Every answer still waiting for a person (state ``needs_grading``), oldest attempt first."""
-    questions = lesson_questions(lesson)
-    rows = db.execute(
-        select(QuizAttempt, User)
-        .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.lesson_id == lesson.id, QuizAttempt.state == AttemptState.FINISHED)
-        .order_by(QuizAttempt.finished_at, QuizAttempt.id)
-    ).all()
-    waiting = [
-        (attempt, user) for attempt, user in rows
-        if any(r.get("state") == "needs_grading" for r in (attempt.result or {}).get("questions", {}).values())
-    ]
-    answers = answers_of(db, [a for a, _u in waiting])
-    items = []
-    for attempt, user in waiting:
-        results = attempt.result["questions"]
-        for qid in attempt.question_order:
-            if results.get(qid, {}).get("state") == "needs_grading" and qid in questions:
-                items.append(QueueItem(attempt, user, questions[qid], answers[attempt.id].get(qid)))
-    return items
 
 
 class GradingError(ValueError):
@@ -192,6 +166,7 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
                  grader_id: int) -> QuizAttempt:
     """Store a person's mark and comment for one answer; recompute the attempt and the learner's progress."""
     from flask_babel import gettext as _
+    from flask_babel import ngettext
 
     owner = db.scalar(select(QuizAttempt.user_id).where(QuizAttempt.id == attempt_id))
     if owner is not None:
@@ -210,7 +185,8 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
     mark = parse_mark(mark_text, question.points)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise GradingError(_("The comment is too long (at most %(n)d characters).", n=MAX_COMMENT))
+        raise GradingError(ngettext("The comment is too long (at most %(num)d character).",
+                                    "The comment is too long (at most %(num)d characters).", MAX_COMMENT))
     result = dict(attempt.result or {})
     per_question = dict(result.get("questions", {}))
     old = dict(per_question.get(question_id, {}))
@@ -347,7 +323,8 @@ def item_statistics(db: Session, lesson, which: str = "first") -> tuple[list[Ite
             stats.facility = sum(scores) / len(scores)
         stats.discrimination = pearson(scores, rests)
         if question.type in CHOICE_TYPES:
-            stats.options = [OptionCount(c.html, c.fraction, counts.get(c.id, 0)) for c in question.choices]
+            stats.options = [OptionCount(choice_html(question, c.id, c.html), c.fraction, counts.get(c.id, 0))
+                             for c in question.choices]
         items.append(stats)
     return items, len(attempts)
 
@@ -363,16 +340,18 @@ def _cell(value: Any) -> Any:
 
 
 def _when(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value is not None else ""
+    """A time in the site's time zone (``BABEL_DEFAULT_TIMEZONE``), as spreadsheets read it: 2026-03-01 15:00:00."""
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{round(value, 4):g}"
 
 
-def attempts_csv(db: Session, lesson, headers: Sequence[str]) -> str:
+def attempts_csv(db: Session, lesson, headers: Sequence[str], state_label: Callable[[str, int], str]) -> str:
     """One row per attempt, one column per question (the marks for it); ``headers`` are the translated
-    names of the fixed columns: learner, email, attempt, state, started, finished, marks, max marks, score."""
+    names of the fixed columns: learner, email, attempt, state, started, finished, marks, max marks, score;
+    ``state_label(state, pending_grading)`` words the state. Times are in the site's time zone."""
     questions = lesson_questions(lesson)
     rows = db.execute(
         select(QuizAttempt, User)
@@ -390,7 +369,7 @@ def attempts_csv(db: Session, lesson, headers: Sequence[str]) -> str:
             fraction = results.get(qid, {}).get("fraction") if qid in attempt.question_order else None
             marks.append(_number(fraction * question.points) if fraction is not None else "")
         writer.writerow([
-            _cell(user.name), _cell(user.email), attempt.number, attempt.state,
+            _cell(user.name), _cell(user.email), attempt.number, state_label(attempt.state, attempt.pending_grading),
             _when(attempt.started_at), _when(attempt.finished_at),
             _number(attempt.marks), _number(attempt.max_marks),
             _number(attempt.fraction * 100 if attempt.fraction is not None else None),

@@ -4,6 +4,7 @@ regrading, item statistics and the CSV export. Only the course's instructors and
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,18 +14,22 @@ from elearn.i18n import format_when
 from elearn.learning.service import lesson_to_teach
 from elearn.models import User
 from elearn.security import fail
-from elearn_quiz import reports
+from elearn_quiz import listing, reports
 from elearn_quiz.gift import to_gift
-from elearn_quiz.lesson import question_from_json, right_answer
+from elearn_quiz.lesson import choice_html, question_from_json, right_answer
 from elearn_quiz.models import QuizAttempt
 
 bp = Blueprint("quiz", __name__)
 
-def state_label(state: str) -> str:
+def state_label(state: str, pending: int = 0) -> str:
+    """An attempt's or an answer's state in words; a finished attempt with answers waiting for a
+    person (``pending``) says so."""
+    if state == "finished" and pending:
+        return _("Submitted, waiting for grading")
     labels = {
         "in_progress": _("In progress"),
         "overdue": _("Overdue"),
-        "finished": _("Finished"),
+        "finished": _("Submitted"),
         "abandoned": _("Abandoned"),
         "correct": _("Correct"),
         "partial": _("Partly correct"),
@@ -51,14 +56,11 @@ def _page(template: str, lesson, **values):
 @bp.get("/lessons/<int:lesson_id>/attempts")
 def attempts(lesson_id: int):
     db, lesson = quiz_lesson(lesson_id)
-    rows = db.execute(
-        select(QuizAttempt, User)
-        .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.lesson_id == lesson.id)
-        .order_by(User.name, User.id, QuizAttempt.number)
-    ).all()
-    waiting = len(reports.grading_queue(db, lesson))
-    return _page("attempts.html", lesson, rows=rows, waiting=waiting)
+    search, state = listing.search_text(request.args.get("q")), listing.state_filter(request.args.get("state"))
+    found = listing.attempts_page(db, lesson, listing.page_number(request.args.get("page")), search, state)
+    states = [(value, state_label(*shown)) for value, shown in listing.STATE_FILTERS.items()]
+    return _page("attempts.html", lesson, found=found, search=search, state=state, states=states,
+                 waiting=listing.waiting_count(db, lesson))
 
 
 @bp.get("/lessons/<int:lesson_id>/attempts/<int:attempt_id>")
@@ -90,7 +92,7 @@ def attempt(lesson_id: int, attempt_id: int):
             "state": result.get("state"),
             "mark": fraction * question.points if fraction is not None else None,
             "comment": result.get("comment", ""),
-            "choices": {c.id: c.html for c in question.choices},
+            "choices": {c.id: choice_html(question, c.id, c.html) for c in question.choices},
             "prompts": {p.id: p.prompt_html for p in question.pairs},
             "answers": question.matching_answers(),
             "item_html": {i.id: i.html for i in question.items},
@@ -115,8 +117,12 @@ def grading(lesson_id: int):
         else:
             db.commit()
             flash(_("The mark is saved."), "success")
-        return redirect(url_for("quiz.grading", lesson_id=lesson.id), code=303)
-    return _page("grading.html", lesson, items=reports.grading_queue(db, lesson))
+        # Back to the page of the queue the mark was given on (it has one attempt fewer now, or the same).
+        back = {key: value for key in ("page", "q") if (value := request.args.get(key))}
+        return redirect(url_for("quiz.grading", lesson_id=lesson.id, **back), code=303)
+    search = listing.search_text(request.args.get("q"))
+    found = listing.queue_page(db, lesson, listing.page_number(request.args.get("page")), search)
+    return _page("grading.html", lesson, found=found, search=search)
 
 
 @bp.post("/lessons/<int:lesson_id>/regrade")
@@ -124,8 +130,11 @@ def regrade(lesson_id: int):
     db, lesson = quiz_lesson(lesson_id)
     total, changed = reports.regrade(db, lesson)
     db.commit()
-    flash(_("%(total)d attempts regraded with the current questions; %(changed)d changed.",
-            total=total, changed=changed), "success")
+    flash(" ".join([
+        ngettext("%(num)d attempt regraded with the current questions.",
+                 "%(num)d attempts regraded with the current questions.", total),
+        ngettext("The score of %(num)d attempt changed.", "The scores of %(num)d attempts changed.", changed),
+    ]), "success")
     return redirect(url_for("quiz.attempts", lesson_id=lesson.id), code=303)
 
 
@@ -140,9 +149,10 @@ def statistics(lesson_id: int):
 @bp.get("/lessons/<int:lesson_id>/attempts.csv")
 def export(lesson_id: int):
     db, lesson = quiz_lesson(lesson_id)
-    headers = [_("Learner"), _("Email"), _("Attempt"), _("State"), _("Started"), _("Finished"), _("Marks"),
-               _("Out of"), _("Score (%)")]
-    body = reports.attempts_csv(db, lesson, headers)
+    zone = str(get_timezone())
+    headers = [_("Learner"), _("Email"), _("Attempt"), _("State"), _("Started (%(zone)s time)", zone=zone),
+               _("Finished (%(zone)s time)", zone=zone), _("Marks"), _("Out of"), _("Score (%)")]
+    body = reports.attempts_csv(db, lesson, headers, state_label)
     return Response(
         body,
         content_type="text/csv; charset=utf-8",

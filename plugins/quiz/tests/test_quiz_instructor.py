@@ -215,7 +215,7 @@ def test_regrade_after_correcting_a_question(app, db, setup, learner, make_user,
     response = client.post(f"/x/quiz/lessons/{lesson.id}/regrade", data={"csrf_token": csrf_token(client, url)})
     assert response.status_code == 303
     page = client.get(url).get_data(as_text=True)
-    assert "Đã chấm lại 2 lượt làm bài theo câu hỏi hiện tại; 2 lượt thay đổi điểm." in page
+    assert "Đã chấm lại 2 lượt làm bài theo câu hỏi hiện tại. Điểm của 2 lượt làm bài đã thay đổi." in page
     by_user = {a.user_id: a for a in fresh(db, QuizAttempt, lesson_id=lesson.id)}
     assert by_user[learner.id].marks == 3 and by_user[other.id].marks == 2
     progress = {p.user_id: p for p in fresh(db, LessonProgress, lesson_id=lesson.id)}
@@ -299,8 +299,35 @@ def test_csv_export(app, db, setup, make_user, instructor, login):
     assert len(rows) == 3
     assert rows[0][-3:] == ["q1 (/1)", "q2 (/1)", "q3 (/1)"]
     assert rows[1][0] == "'=Nguyễn Thị Hoa"
-    assert rows[1][2] == "1" and rows[1][3] == "finished" and rows[1][-4:] == ["33.3333", "1", "0", "0"]
+    assert rows[1][2] == "1" and rows[1][3] == "Đã nộp" and rows[1][-4:] == ["33.3333", "1", "0", "0"]
     assert rows[2][2] == "2" and rows[2][-4:] == ["100", "1", "1", "1"]
+
+
+def test_csv_export_words_states_and_gives_local_times(app, db, setup, learner, instructor, login, monkeypatch):
+    from elearn.testing import FakeClock
+
+    clock = FakeClock()  # 2026-03-01 08:00 UTC
+    monkeypatch.setattr("elearn_quiz.attempts.utcnow", clock)
+    lesson, answer = setup(ESSAY_QUESTIONS)
+    answer(learner, {"q1": "true", "q2": "Giám sát."})
+    client = app.test_client()
+    login(client, instructor)
+    text = client.get(f"/x/quiz/lessons/{lesson.id}/attempts.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert rows[0][3:6] == ["Trạng thái", "Bắt đầu (giờ Asia/Ho_Chi_Minh)", "Nộp lúc (giờ Asia/Ho_Chi_Minh)"]
+    assert rows[1][3:6] == ["Đã nộp, đang chờ chấm", "2026-03-01 15:00:00", "2026-03-01 15:00:00"]
+
+
+def test_true_and_false_are_translated_on_staff_pages(app, db, setup, learner, instructor, login):
+    lesson, answer = setup(STATS_QUESTIONS)
+    answer(learner, {"q1": "true", "q3": "false"})
+    attempt = fresh(db, QuizAttempt, lesson_id=lesson.id)[0]
+    client = app.test_client()
+    login(client, instructor)
+    for url in (f"/x/quiz/lessons/{lesson.id}/statistics", f"/x/quiz/lessons/{lesson.id}/attempts/{attempt.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "True" not in page and "False" not in page, url
+        assert "Đúng" in page and "Sai" in page, url
 
 
 def test_attempt_detail_of_every_question_type_escapes_learner_text(app, db, setup, learner, instructor, login):
