@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_DAYS": 14,
     "API_TOKEN_DAYS": 30,
+    # Check every API answer against its declared model (elearn.contract); the tests turn it on.
+    "API_CHECK_RESPONSES": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMITS_PER_ACCOUNT": "5 per minute;20 per hour",
     "LOGIN_LIMITS_PER_ADDRESS": "20 per minute;200 per hour",

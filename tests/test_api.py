@@ -598,9 +598,11 @@ def test_the_openapi_document_matches_what_the_api_does(client, learner):
 
 def test_the_openapi_document_has_the_page_submission_schema(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
-    schema = document["components"]["schemas"]["Submission_page"]
-    assert schema == app.extensions["elearn_plugins"].lesson_types["page"].submission_schema
+    schema = _resolve(document, document["components"]["schemas"]["Submission_page"]["$ref"])
+    model = app.extensions["elearn_plugins"].lesson_types["page"].submission_model
+    assert schema == model.model_json_schema(), "the page type's own model, as the endpoint validates with"
     assert schema["required"] == ["read"]
+    assert schema["additionalProperties"] is False
     body = document["paths"]["/lessons/{lesson_id}/submissions"]["post"]["requestBody"]
     refs = list(_refs(body))
     assert "#/components/schemas/Submission_page" in refs
