@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
+from elearn import contract
 from elearn.api import models, serialize
 from elearn.api.auth import api_user, bearer_secret, token_required
 from elearn.api.openapi import openapi_document
@@ -17,6 +18,7 @@ from elearn.security import csrf, fail
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.record_once(lambda state: contract.init_app(state.app))  # the answers' check, for core and plugin APIs
 
 
 @bp.get("/openapi.json")
