@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, abort, send_from_directory, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from elearn import db, i18n, security
+from elearn import db, i18n, requests, security
 from elearn.plugins.manager import PluginRegistry
 
 
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app, registry)
     security.init_app(app)
+    requests.init_app(app)
     _register_plugin_resources(app, registry)
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
