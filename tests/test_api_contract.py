@@ -7,7 +7,7 @@ in-process), three times: as the learner, as the instructor and anonymously. Eve
 (``--checks all``) except those listed in ``EXCLUDED_CHECKS`` with the reason; any 5xx, any
 status, content type, header or body the document does not declare, any body the document allows
 that is refused (or the reverse) fails the test. Generation is seeded and bounded (``EXAMPLES``
-cases per operation and phase), so a run is repeatable.
+cases per operation in the fuzzing phase), so a run is repeatable.
 
 Known ids of the dataset are offered to the generator as dictionaries (half of the path and body
 ids are drawn from them), so the cases reach real lessons, threads and posts, not only 404s.
@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import schemathesis
 from click.testing import CliRunner
+from openapi_spec_validator import validate
 from schemathesis.cli import schemathesis as schemathesis_cli
 
 from elearn.api.openapi import openapi_document
@@ -29,7 +30,11 @@ from elearn.models import CourseGroup, CourseGroupSet, CourseInstructor, GroupMe
 from elearn.testing import database_for, test_config
 
 SEED = 20260301
-EXAMPLES = 25  # cases per operation in the fuzzing phase (the coverage phase adds its own boundary cases)
+# Cases per operation in the fuzzing phase, by role (the coverage phase adds its own boundary and
+# negative cases, about 35 per operation). Measured on the 2-core machine: the three runs take
+# about 85 s together, some 6,000 cases (tests/README or the report of the change has the figures).
+# An anonymous caller is refused (401) by 34 of the 37 operations, so fewer cases find as much.
+EXAMPLES = {"learner": 25, "instructor": 25, "anonymous": 10}
 PHASES = "examples,coverage,fuzzing"
 # Checks that are wrong for this API, and why. Everything else in ``--checks all`` runs.
 EXCLUDED_CHECKS: dict[str, str] = {}
@@ -138,7 +143,7 @@ def _config(path: Path, known: dict[str, list[Any]]) -> Path:
     return path
 
 
-def _fuzz(app, site: str, config: Path, token: str | None, fresh_token) -> tuple[int, str]:
+def _fuzz(site: str, config: Path, examples: int, token: str | None, fresh_token) -> tuple[int, str]:
     """One ``schemathesis run`` against the live server; the exit code and the report."""
     from schemathesis import auths
 
@@ -159,7 +164,7 @@ def _fuzz(app, site: str, config: Path, token: str | None, fresh_token) -> tuple
     try:
         result = CliRunner().invoke(schemathesis_cli, [
             "--config-file", str(config), "run", f"{site}/api/v1/openapi.json",
-            "--checks", "all", *excluded, "--phases", PHASES, "--max-examples", str(EXAMPLES),
+            "--checks", "all", *excluded, "--phases", PHASES, "--max-examples", str(examples),
             "--seed", str(SEED), "--generation-database", "none", "--workers", "1", "--no-color",
             "--max-failures", "20", "--request-timeout", "30",
         ])
@@ -180,16 +185,13 @@ def test_the_api_keeps_its_contract(app, db, site, dataset, tmp_path, role):
         return secret
 
     config = _config(tmp_path / "schemathesis.toml", dataset["known"])
-    code, report = _fuzz(app, site, config, dataset["tokens"].get(role), fresh_token)
+    code, report = _fuzz(site, config, EXAMPLES[role], dataset["tokens"].get(role), fresh_token)
+    print(report)
     assert code == 0, report
 
 
 def test_the_document_is_valid_openapi_3_1(app):
-    """schemathesis loads (and validates) it; every operation of the app is in it."""
     with app.app_context():
         document = openapi_document(app)
-    schema = schemathesis.openapi.from_dict(document)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == sum(
-        1 for item in document["paths"].values() for key in item if key != "parameters"
-    )
+    validate(document)  # raises on anything OpenAPI 3.1 (and its JSON Schema dialect) does not allow
+    assert document["openapi"] == "3.1.0"
