@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, wraps
-from typing import Annotated, Any, TypeVar, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from elearn.security import fail
 
@@ -37,6 +38,17 @@ def _integral(value: Any) -> Any:
 Integral = BeforeValidator(_integral)
 """Put last in ``Annotated[int, Field(...), Integral]``: a whole number as JSON writes it (``3`` or
 ``3.0``; never ``"3"`` nor ``true``). After the ``Field``, so its bounds stay in the JSON Schema."""
+
+
+
+def _json_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Input should be a valid boolean")
+    return value
+
+
+JsonTrue = Annotated[Literal[True], BeforeValidator(_json_bool)]
+"""``true`` and nothing else: pydantic's ``Literal[True]`` alone takes ``1`` and ``1.0`` (they equal True)."""
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID), Integral]
 """A row id in a body or a path: a whole number from 1 to 2,147,483,647."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
-from elearn.contract import RequestModel
+from elearn.contract import JsonTrue, RequestModel
 from elearn.markdown import render_markdown
 from elearn.models.progress import Status
 from elearn.plugins.lesson_type import (
@@ -29,7 +29,7 @@ class PageSubmission(RequestModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"read": True}]})
 
-    read: Literal[True] = Field(description="Mark the page as read.")
+    read: JsonTrue = Field(description="Mark the page as read.")
 
 
 class PageLesson(LessonType):
