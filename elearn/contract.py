@@ -29,7 +29,6 @@ from elearn.security import fail
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: 1 to 2,147,483,647 (PostgreSQL's int4)
 
 
-
 def _integral(value: Any) -> Any:
     """JSON has one number type: ``3.0`` is the integer 3 (JSON Schema agrees), ``3.5`` is not."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -38,7 +37,6 @@ def _integral(value: Any) -> Any:
 Integral = BeforeValidator(_integral)
 """Put last in ``Annotated[int, Field(...), Integral]``: a whole number as JSON writes it (``3`` or
 ``3.0``; never ``"3"`` nor ``true``). After the ``Field``, so its bounds stay in the JSON Schema."""
-
 
 
 def _json_bool(value: Any) -> Any:
@@ -191,7 +189,7 @@ def refusal(error: Mapping[str, Any], tagged: bool = False) -> str:
         name = str(ctx.get("discriminator", "")).strip("'") or name
         if kind == "union_tag_not_found":
             return _("“%(field)s” is required.", field=name)
-        return _("“%(field)s” must be one of: %(values)s.", field=name, values=ctx.get("expected_tags", ""))
+        return _("“%(field)s” must be one of: %(values)s.", field=name, values=_as_json(ctx.get("expected_tags", "")))
     if not name:
         return _("The request body must be a JSON object.")
     problems: dict[str, Callable[[], str]] = {

@@ -174,7 +174,7 @@ def _fuzz(site: str, config: Path, examples: int, token: str | None, fresh_token
 
 
 @pytest.mark.parametrize("role", ["learner", "instructor", "anonymous"])
-def test_the_api_keeps_its_contract(app, db, site, dataset, tmp_path, role):
+def test_the_api_keeps_its_contract(app, db, site, dataset, tmp_path, monkeypatch, role):
     from elearn.auth.sessions import issue_token
     from elearn.db import get_database
 
@@ -184,6 +184,7 @@ def test_the_api_keeps_its_contract(app, db, site, dataset, tmp_path, role):
             session.commit()
         return secret
 
+    monkeypatch.chdir(tmp_path)  # schemathesis keeps a cache in the working directory
     config = _config(tmp_path / "schemathesis.toml", dataset["known"])
     code, report = _fuzz(site, config, EXAMPLES[role], dataset["tokens"].get(role), fresh_token)
     print(report)
