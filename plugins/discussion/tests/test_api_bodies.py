@@ -62,3 +62,20 @@ def test_a_page_number_that_is_not_one_is_a_400(discussion, as_api):
         response = alice.get(f"/lessons/{site.lesson.id}/threads", query_string={"page": page})
         assert response.status_code == 400, page
         assert "“page”" in response.get_json()["error"]["message"]
+
+
+def test_a_well_formed_group_id_naming_no_group_of_the_set_is_a_404(discussion, as_api, put_in_group):
+    """The document allows any id: one that names nothing here is refused as an unknown id in a
+    path is (it was a 400, as for a malformed body)."""
+    site = discussion(group_set="track")
+    put_in_group(site.course, site.alice, "a")
+    district = put_in_group(site.course, site.bob, "ba-vi", group_set="district")
+    teacher = as_api(site.teacher)
+    for group_id in (district.id, 999_999):
+        refused = teacher.send("POST", f"/lessons/{site.lesson.id}/threads",
+                               {"title": "Nhóm", "body": "Nội dung", "group_id": group_id})
+        assert refused.status_code == 404, group_id
+    opening = teacher.start(site.lesson, "Cả lớp", "Nội dung")
+    moved = teacher.send("POST", f"/lessons/{site.lesson.id}/threads/{opening['thread_id']}/moderation",
+                         {"action": "move", "group_id": district.id})
+    assert moved.status_code == 404
