@@ -98,6 +98,8 @@ class Operation:
     ``errors`` lists the refusals it can answer (401 is added for every operation, since a bad
     token is refused everywhere, and 400 for one with a body or query); ``public`` operations
     need no token. ``form`` names the multipart fields of an upload (name -> description).
+    ``lesson_submission``: the body is a submission to a lesson, checked by the service against
+    the model of the lesson's type (the document lists every type's).
     """
 
     responses: Mapping[int, Any]
@@ -106,13 +108,14 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     form: Mapping[str, str] | None = None
+    lesson_submission: bool = False
 
     @property
     def statuses(self) -> dict[int, Any]:
         """Every status the operation answers, with its model (errors: ``Error``)."""
         found: dict[int, Any] = dict(self.responses)
         refusals = {401, *self.errors}
-        if self.body is not None or self.query is not None or self.form is not None:
+        if self.body is not None or self.query is not None or self.form is not None or self.lesson_submission:
             refusals.add(400)
         for status in refusals:
             found[status] = Error

@@ -54,7 +54,7 @@ def _build(app: Flask) -> dict[str, Any]:
         item = paths.setdefault(_openapi_path(rule), {"parameters": _path_parameters(app, rule)})
         doc = inspect.getdoc(app.view_functions[rule.endpoint]) or rule.endpoint
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            item[method.lower()] = _operation(spec, doc, schemas, submission if rule.endpoint == "api.submit" else None)
+            item[method.lower()] = _operation(spec, doc, schemas, submission if spec.lesson_submission else None)
     return {
         "openapi": "3.1.0",
         "info": {

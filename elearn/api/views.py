@@ -90,7 +90,7 @@ Query parameters are passed to the lesson's type (a discussion lesson pages its 
 
 @bp.post("/lessons/<int:lesson_id>/submissions")
 @token_required
-@operation(responses={201: models.SubmissionResult}, errors=(400, 403, 404, 409))
+@operation(lesson_submission=True, responses={201: models.SubmissionResult}, errors=(403, 404, 409))
 def submit(lesson_id: int):
     """Submit work to a lesson; the body's shape depends on the lesson's type
 
