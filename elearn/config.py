@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     # Login limits (elearn/auth/ratelimit.py, README "Login limits"), counted where every worker sees them.
     "RATELIMIT_STORAGE_URI": "database://",
     "LOGIN_LIMITS_PER_ACCOUNT_AND_ADDRESS": "5 per minute;20 per hour",
+    # Check every API answer against its declared model (elearn.contract); the tests turn it on.
+    "API_CHECK_RESPONSES": False,
     "LOGIN_LIMITS_PER_ADDRESS": "20 per minute;200 per hour",
     "LOGIN_LIMITS_PER_ACCOUNT": "10 per day",
     "LOGIN_BACKOFF_SECONDS": 1,

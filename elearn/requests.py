@@ -18,7 +18,8 @@ from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from elearn.security import fail
 
@@ -63,11 +64,21 @@ class ElearnJSONProvider(DefaultJSONProvider):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` bounded to the ids a database column can hold (override with ``max=``)."""
+    """``<int:...>`` bounded to the ids a database column can hold (override with ``max=``).
+
+    A number out of range is a 404 at once: werkzeug would otherwise go on to answer 405 when
+    the same path has a rule for another method (``GET`` and ``POST .../threads``), as if the
+    path named something that only takes other methods."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def _refuse_nul_path() -> None:

@@ -39,6 +39,7 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "SESSION_COOKIE_SECURE": False,
         "PASSWORD_HASH": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "database://",  # the default: counted in the test database, as in production
+        "API_CHECK_RESPONSES": True,  # every API answer must match its declared model
         **extra,
     }
 

@@ -598,9 +598,124 @@ def test_the_openapi_document_matches_what_the_api_does(client, learner):
 
 def test_the_openapi_document_has_the_page_submission_schema(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
-    schema = document["components"]["schemas"]["Submission_page"]
-    assert schema == app.extensions["elearn_plugins"].lesson_types["page"].submission_schema
+    schema = _resolve(document, document["components"]["schemas"]["Submission_page"]["$ref"])
+    model = app.extensions["elearn_plugins"].lesson_types["page"].submission_model
+    assert schema == model.model_json_schema(), "the page type's own model, as the endpoint validates with"
     assert schema["required"] == ["read"]
+    assert schema["additionalProperties"] is False
     body = document["paths"]["/lessons/{lesson_id}/submissions"]["post"]["requestBody"]
     refs = list(_refs(body))
     assert "#/components/schemas/Submission_page" in refs
+
+
+# -- the contract: what the document promises, the API does -----------------------------
+
+
+def _json_body_operations(document: dict) -> list[tuple[str, str]]:
+    return [
+        (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters" and "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+
+
+@pytest.mark.parametrize("body", [pytest.param([], id="array"), pytest.param("x", id="string"),
+                                  pytest.param(None, id="null"), pytest.param(7, id="number")])
+def test_every_json_body_that_is_not_an_object_is_a_400(app, client, db, learner, api_token, make_course, enrol,
+                                                        body):
+    course = make_course([("page", {"text": "Một"}), ("discussion", {"case": "Tình huống."})], slug="khoa")
+    enrol(learner, course)
+    page, discussion = lesson_ids(db, course)
+    headers = bearer(api_token(learner))
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = _json_body_operations(document)
+    assert len(operations) >= 12, "every operation that takes a body describes it"
+    for path, method in operations:
+        lesson = discussion if path.startswith("/x/discussion") else page
+        url = path.replace("{lesson_id}", str(lesson)).replace("{slug}", "khoa").replace("{group_set}", "track")
+        url = re.sub(r"{[a-z_]+_id}", "1", url)
+        response = client.open(f"/api/v1{url}", method=method.upper(), json=body, headers=headers)
+        assert response.status_code == 400, (method, path, response.get_json())
+        error_message(response)
+
+
+def test_a_field_refused_by_the_model_is_named_in_the_callers_language(client, db, learner, api_token, make_course,
+                                                                       enrol):
+    course = make_course()
+    enrol(learner, course)
+    url = f"/api/v1/lessons/{lesson_ids(db, course)[0]}/submissions"
+    headers = bearer(api_token(learner))
+    vietnamese = client.post(url, json={"read": False}, headers=headers)
+    assert error_message(vietnamese) == '“read” phải là một trong các giá trị: true. Ví dụ: {"read": true}'
+    english = client.post(url, json={"read": True, "extra": 1}, headers={**headers, "Accept-Language": "en"})
+    assert error_message(english) == '“extra” is not a field of this request. For example: {"read": true}'
+
+
+def test_revoking_a_token_answers_204_with_no_content_type(client, learner, api_token):
+    response = client.delete("/api/v1/auth/token", headers=bearer(api_token(learner)))
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert "Content-Type" not in response.headers, "a 204 has no content, so no content type (it was text/html)"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/lessons/2147483648"),
+        ("post", "/api/v1/lessons/9223372036854775808/submissions"),
+        ("post", "/api/v1/x/discussion/lessons/2147483648/threads"),  # GET .../threads exists: it was a 405
+        ("delete", "/api/v1/courses/x/groups/1/members/2147483648"),  # PUT exists: it was a 405
+    ],
+)
+def test_an_id_past_the_range_names_nothing_whatever_the_method(client, learner, api_token, method, path):
+    response = getattr(client, method)(path, json={}, headers=bearer(api_token(learner)))
+    assert response.status_code == 404
+    error_message(response)
+
+
+def test_path_ids_are_bounded_in_the_document(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    ids = [p for item in document["paths"].values() for p in item["parameters"] if p["name"].endswith("_id")]
+    assert ids
+    for parameter in ids:
+        assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2147483647}, parameter
+
+
+def test_every_operation_documents_the_401_of_a_bad_token(client):
+    """Even the public ones: a token that is sent must be good (see the 401 tests above)."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert "401" in operation["responses"], (method, path)
+                for status, answer in operation["responses"].items():
+                    if status == "204":
+                        assert "content" not in answer
+                    else:
+                        assert list(answer["content"]) == ["application/json"], (method, path, status)
+
+
+def test_an_answer_its_operation_does_not_declare_fails_the_tests(app, client):
+    """``API_CHECK_RESPONSES`` (on in tests): every API answer is checked against its declaration."""
+    from flask import jsonify
+
+    from elearn.api.models import Token
+    from elearn.contract import ContractBroken, operation
+
+    @operation(responses={200: Token}, public=True)
+    def drifted():
+        """Answers a field its model does not have"""
+        return jsonify(token="t", token_type="Bearer", expires_at="2026-01-01T00:00:00+00:00", extra=1)
+
+    @operation(responses={200: Token}, public=True)
+    def undeclared():
+        """Answers a status it does not declare"""
+        return jsonify(error={"message": "x"}), 409
+
+    app.add_url_rule("/api/v1/drifted", view_func=drifted)
+    app.add_url_rule("/api/v1/undeclared", view_func=undeclared)
+    with pytest.raises(ContractBroken, match="outside its model"):
+        client.get("/api/v1/drifted")
+    with pytest.raises(ContractBroken, match="409, not declared"):
+        client.get("/api/v1/undeclared")

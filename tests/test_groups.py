@@ -437,3 +437,25 @@ def test_a_learner_chooses_through_the_api(client, db, course, chosen_tracks, le
         assert response.status_code == 400 and response.get_json()["error"]["message"]
     assert client.put(f"{path}/track", json={"group_id": urban.id}).status_code == 401
     assert members(db) == [(learner.id, rural.id)]
+
+
+def test_a_group_id_is_a_json_number_from_1_to_2147483647(
+    client, db, course, chosen_tracks, learner, enrol, api_token
+):
+    """JSON has one kind of number: 3.0 names group 3. Past the ids' range is a 400 naming the field
+    (it was a database error, a 500, on PostgreSQL), never a lookup."""
+    urban, _rural = chosen_tracks
+    enrol(learner, course)
+    path, headers = "/api/v1/courses/hop-tac-xa/my-groups/track", bearer(api_token(learner))
+    chosen = client.put(path, json={"group_id": float(urban.id)}, headers=headers)
+    assert chosen.status_code == 200, chosen.get_json()
+    assert chosen.get_json()["group_id"] == urban.id
+    for too_big in (2**31, 2**63, 10**30):
+        refused = client.put(path, json={"group_id": too_big}, headers=headers)
+        assert refused.status_code == 400
+        assert refused.get_json()["error"]["message"] == "“group_id” không được lớn hơn 2147483647."
+    for not_an_id in (0, -1, 1.5):
+        refused = client.put(path, json={"group_id": not_an_id}, headers=headers)
+        assert refused.status_code == 400
+        assert "“group_id”" in refused.get_json()["error"]["message"]
+    assert members(db) == [(learner.id, urban.id)]

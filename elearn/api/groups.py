@@ -11,8 +11,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 
+from elearn.api import models
 from elearn.api.auth import api_user, token_required
-from elearn.api.views import json_body
+from elearn.contract import no_content, operation
 from elearn.db import db_session
 from elearn.groups import service
 from elearn.i18n import current_locale
@@ -41,8 +42,9 @@ def _group(group: CourseGroup) -> dict[str, Any]:
 
 @bp.get("/courses/<slug>/groups")
 @token_required
+@operation(responses={200: models.GroupList}, errors=(403, 404))
 def groups(slug: str):
-    """Staff see every group and its members; an enrolled learner sees only their own groups."""
+    """The course's groups: all with members for its instructors, the caller's own for a learner"""
     db, user = db_session(), api_user()
     course, access = service.course_for(db, user, slug)
     if access.can_teach:
@@ -54,21 +56,21 @@ def groups(slug: str):
 
 @bp.post("/courses/<slug>/groups")
 @token_required
-def create(slug: str):
+@operation(body=models.NewGroup, responses={201: models.StaffGroup}, errors=(403, 404, 409))
+def create(slug: str, body: models.NewGroup):
+    """Create a group (instructors of the course)"""
     db = db_session()
     course = service.staff_course(db, api_user(), slug)
-    body = json_body()
-    fields = [body.get(name, "") for name in ("group_set", "key", "title_vi", "title_en")]
-    if not all(isinstance(value, str) for value in fields):
-        fail(400, _("Send “group_set”, “key”, “title_vi” and optionally “title_en” as strings."))
-    group = service.create_group(db, course, *fields)
+    group = service.create_group(db, course, body.group_set, body.key, body.title_vi, body.title_en)
     db.commit()
     return jsonify(group_for_staff(service.GroupRow(group))), 201
 
 
 @bp.put("/courses/<slug>/groups/<int:group_id>/members/<int:user_id>")
 @token_required
+@operation(responses={200: models.Membership}, errors=(403, 404, 409))
 def assign(slug: str, group_id: int, user_id: int):
+    """Put an enrolled learner in the group, moving them out of the set's other group (idempotent)"""
     db = db_session()
     course = service.staff_course(db, api_user(), slug)
     group = service.get_group(db, course, group_id)
@@ -79,27 +81,28 @@ def assign(slug: str, group_id: int, user_id: int):
 
 @bp.delete("/courses/<slug>/groups/<int:group_id>/members/<int:user_id>")
 @token_required
+@operation(responses={204: None}, errors=(403, 404))
 def unassign(slug: str, group_id: int, user_id: int):
-    """Idempotent, and only out of this group: a learner since moved to another group stays there."""
+    """Take the learner out of the group (idempotent)
+
+Only out of this group: a learner since moved to another group of the set stays there."""
     db = db_session()
     course = service.staff_course(db, api_user(), slug)
     group = service.get_group(db, course, group_id)
     user = service.get_user(db, user_id)
     service.unassign(db, course, user, group)
     db.commit()
-    return "", 204
+    return no_content()
 
 
 @bp.put("/courses/<slug>/my-groups/<group_set>")
 @token_required
-def choose(slug: str, group_set: str):
-    """The caller, an enrolled learner, chooses their group in a set that lets learners choose."""
+@operation(body=models.ChosenGroup, responses={200: models.Membership}, errors=(403, 404, 409))
+def choose(slug: str, group_set: str, body: models.ChosenGroup):
+    """Choose the caller's own group in a set that lets learners choose (enrolled learners; idempotent)"""
     db, user = db_session(), api_user()
     course, _access = service.course_for(db, user, slug)
-    group_id = json_body().get("group_id")
-    if not isinstance(group_id, int) or isinstance(group_id, bool):
-        fail(400, _("Send “group_id” as a number."))
-    group = service.get_group(db, course, group_id)
+    group = service.get_group(db, course, body.group_id)
     if group.group_set != group_set:
         fail(404, _("This course has no such group."))
     member = service.choose_group(db, course, user, group)

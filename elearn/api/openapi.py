@@ -1,4 +1,11 @@
-"""The OpenAPI 3.1 description of /api/v1, with each lesson type's submission schema."""
+"""The OpenAPI 3.1 description of /api/v1, generated from the app's URL rules and each view's
+``@operation`` (``elearn.contract``): the models the views validate with are the schemas here.
+
+Core and plugin endpoints alike: a view's docstring gives the summary (first line) and the
+description (the rest), its rule the path parameters (``<int:...>`` ids are 1 to 2,147,483,647),
+its declaration the body, the query, every status it answers and whether it needs a token.
+A route under /api/v1 without a declaration is left out, and the tests fail on it.
+"""
 
 from __future__ import annotations
 
@@ -7,44 +14,26 @@ import re
 from typing import Any
 
 from flask import Flask
+from pydantic import TypeAdapter
+from werkzeug.routing import IntegerConverter, Rule
 
 from elearn import __version__
+from elearn.contract import MAX_ID, Operation, adapter, operation_of
 
-ERROR = {"$ref": "#/components/responses/Error"}
-
-
-def _op(
-    summary: str,
-    ok: str,
-    *,
-    auth: bool = True,
-    body: dict | None = None,
-    errors: tuple[int, ...] = (),
-    ok_status: str = "200",
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "responses": {ok_status: {"description": ok, "content": {"application/json": {"schema": {"type": "object"}}}}},
-    }
-    for status in sorted({*errors, *((401,) if auth else ())}):
-        operation["responses"][str(status)] = ERROR
-    if not auth:
-        operation["security"] = []
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    return operation
-
-
-def _slug(name: str = "slug") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-def _lesson_id() -> dict[str, Any]:
-    return {"name": "lesson_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _int_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "Done; no content",
+    400: "The request is malformed: the message names the field",
+    401: "No token, or the token is invalid or has expired",
+    403: "The caller may not do this",
+    404: "No such resource, or not one the caller may see",
+    409: "The request conflicts with the current state",
+    413: "The upload is too large",
+    429: "Too many requests: wait and try again",
+}
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
@@ -55,168 +44,131 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
 
 def _build(app: Flask) -> dict[str, Any]:
-    types = app.extensions["elearn_plugins"].lesson_types
-    submission_schemas = {
-        f"Submission_{name}": lesson_type.submission_schema or {"type": "object"}
-        for name, lesson_type in sorted(types.items())
-    }
-    submission = (
-        {"oneOf": [{"$ref": f"#/components/schemas/{key}"} for key in submission_schemas]}
-        if submission_schemas
-        else {"type": "object"}
-    )
-    new_group = {
-        "type": "object",
-        "required": ["group_set", "key", "title_vi"],
-        "properties": {
-            "group_set": {"type": "string", "pattern": "^[a-z0-9-]{1,50}$"},
-            "key": {"type": "string", "pattern": "^[a-z0-9-]{1,100}$"},
-            "title_vi": {"type": "string", "maxLength": 300},
-            "title_en": {"type": "string", "maxLength": 300},
-        },
-    }
-    chosen_group = {"type": "object", "required": ["group_id"], "properties": {"group_id": {"type": "integer"}}}
-    credentials = {
-        "type": "object",
-        "required": ["email", "password"],
-        "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
-    }
-    document = {
+    schemas = _Schemas()
+    submission = _submission_body(app, schemas)
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        spec = operation_of(app.view_functions[rule.endpoint])
+        if not rule.rule.startswith(PREFIX + "/") or spec is None:
+            continue
+        item = paths.setdefault(_openapi_path(rule), {"parameters": _path_parameters(app, rule)})
+        doc = inspect.getdoc(app.view_functions[rule.endpoint]) or rule.endpoint
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            item[method.lower()] = _operation(spec, doc, schemas, submission if spec.lesson_submission else None)
+    return {
         "openapi": "3.1.0",
         "info": {
             "title": "elearn API",
             "version": __version__,
             "description": "Every learner action of the web pages, for mobile, offline and other clients. "
-            'Errors are {"error": {"message": ...}}.',
+            'Errors are {"error": {"message": ...}}, the message in the caller\'s language '
+            "(Accept-Language: vi or en). Ids are whole numbers from 1 to 2,147,483,647.",
         },
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": PREFIX}],
         "security": [{"bearer": []}],
-        "paths": {
-            "/auth/token": {
-                "post": _op(
-                    "Exchange email and password for a bearer token",
-                    "Token",
-                    auth=False,
-                    body=credentials,
-                    errors=(400, 401, 429),
-                    ok_status="201",
-                ),
-                "delete": _op("Revoke the token used for this call", "Revoked", ok_status="204"),
-            },
-            "/courses": {
-                "get": _op("The catalogue, with the caller's progress when a token is sent", "Courses", auth=False)
-            },
-            "/courses/{slug}": {
-                "parameters": [_slug()],
-                "get": _op("One course with its modules and lessons", "Course", auth=False, errors=(404,)),
-            },
-            "/courses/{slug}/enrol": {
-                "parameters": [_slug()],
-                "post": _op("Enrol in a course (repeating it is harmless)", "Already enrolled", errors=(403, 404)),
-            },
-            "/lessons/{lesson_id}": {
-                "parameters": [_lesson_id()],
-                "get": _op("A lesson as the learner sees it", "Lesson", errors=(403, 404)),
-            },
-            "/lessons/{lesson_id}/submissions": {
-                "parameters": [_lesson_id()],
-                "post": _op(
-                    "Submit work to a lesson; the body's shape depends on the lesson type",
-                    "Progress after the submission",
-                    body=submission,
-                    errors=(400, 403, 404, 409),
-                    ok_status="201",
-                ),
-            },
-            "/me/progress": {"get": _op("The caller's courses with progress and the next lesson", "Progress")},
-            "/courses/{slug}/groups": {
-                "parameters": [_slug()],
-                "get": _op(
-                    "The course's groups: all with members for its instructors, the caller's own for a learner",
-                    "Groups",
-                    errors=(403, 404),
-                ),
-                "post": _op(
-                    "Create a group (instructors of the course)",
-                    "Group",
-                    body=new_group,
-                    errors=(400, 403, 404, 409),
-                    ok_status="201",
-                ),
-            },
-            "/courses/{slug}/groups/{group_id}/members/{user_id}": {
-                "parameters": [_slug(), _int_param("group_id"), _int_param("user_id")],
-                "put": _op(
-                    "Put an enrolled learner in the group, moving them out of the set's other group (idempotent)",
-                    "Membership",
-                    errors=(403, 404, 409),
-                ),
-                "delete": _op(
-                    "Take the learner out of the group (idempotent)", "Removed", errors=(403, 404), ok_status="204"
-                ),
-            },
-            "/courses/{slug}/my-groups/{group_set}": {
-                "parameters": [_slug(), _slug("group_set")],
-                "put": _op(
-                    "Choose the caller's own group in a set that lets learners choose (enrolled learners; idempotent)",
-                    "Membership",
-                    body=chosen_group,
-                    errors=(400, 403, 404, 409),
-                ),
-            },
-        },
+        "paths": dict(sorted(paths.items())),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["message"],
-                            "properties": {"message": {"type": "string"}},
-                        }
-                    },
-                },
-                **submission_schemas,
-            },
-            "responses": {
-                "Error": {
-                    "description": "Error",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            },
+            "schemas": schemas.resolve(),
         },
     }
-    document["paths"].update(_plugin_paths(app))
-    return document
 
 
-def _plugin_paths(app: Flask) -> dict[str, Any]:
-    """Plugins' endpoints (``/api/v1/x/<plugin>/...``), described from their rules and view
-    docstrings: the first line is the summary, the rest the description. A plugin documents
-    its API by writing docstrings, and the document can never miss one of its routes."""
-    paths: dict[str, Any] = {}
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if not rule.rule.startswith("/api/v1/x/"):
-            continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-        item = paths.setdefault(path, {})
-        item["parameters"] = [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if converter == "int" else "string"}}
-            for converter, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule.rule)
+class _Schemas:
+    """Models used by operations, named once under components/schemas (pydantic writes them)."""
+
+    def __init__(self) -> None:
+        self.wanted: list[tuple[tuple[str, Any], str, TypeAdapter]] = []
+        self.refs: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.named: dict[str, Any] = {}
+
+    def ref(self, model: Any, mode: str) -> dict[str, Any]:
+        """A placeholder filled in by ``resolve`` (pydantic names every model in one pass)."""
+        key = (mode, model)
+        if key not in self.refs:
+            self.refs[key] = {}
+            self.wanted.append((key, mode, adapter(model)))
+        return self.refs[key]
+
+    def name(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        self.named[name] = schema
+        return {"$ref": REF.format(model=name)}
+
+    def resolve(self) -> dict[str, Any]:
+        found, definitions = TypeAdapter.json_schemas(self.wanted, ref_template=REF)
+        for key, placeholder in self.refs.items():
+            placeholder.update(found[(key, key[0])])
+        return dict(sorted({**definitions.get("$defs", {}), **self.named}.items()))
+
+
+def _openapi_path(rule: Rule) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
+
+
+def _path_parameters(app: Flask, rule: Rule) -> list[dict[str, Any]]:
+    """Typed from the rule's converters: ``<int:...>`` a bounded id, anything else one path segment."""
+    parameters = []
+    for converter, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", rule.rule):
+        if issubclass(app.url_map.converters[converter or "default"], IntegerConverter):
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        else:
+            schema = {"type": "string", "pattern": "^[^/]+$"}
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _operation(spec: Operation, doc: str, schemas: _Schemas, submission: dict[str, Any] | None) -> dict[str, Any]:
+    summary, _sep, description = doc.partition("\n")
+    operation: dict[str, Any] = {"summary": summary.strip(), "responses": {}}
+    if description.strip():
+        operation["description"] = description.strip()
+    if spec.public:
+        operation["security"] = []
+    if spec.query is not None:
+        query = spec.query.model_json_schema()
+        operation["parameters"] = [
+            {"name": name, "in": "query", "required": name in query.get("required", ()),
+             "schema": {key: value for key, value in schema.items() if key != "title"}}
+            for name, schema in query["properties"].items()
         ]
-        doc = inspect.getdoc(app.view_functions[rule.endpoint]) or rule.endpoint
-        summary, _sep, description = doc.partition("\n")
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            writes = method in ("POST", "PUT", "PATCH")
-            operation = _op(summary.strip(), "OK", body={"type": "object"} if writes and method != "DELETE" else None,
-                            errors=(400, 403, 404, 409))
-            if writes:
-                operation["requestBody"]["required"] = False
-            if description.strip():
-                operation["description"] = description.strip()
-            item[method.lower()] = operation
-    return paths
+    if submission is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": submission}}}
+    elif spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.ref(spec.body, "validation")}},
+        }
+    elif spec.form is not None:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": list(spec.form),
+            "properties": {
+                name: {"type": "string", "format": "binary", "description": text} if name == "file"
+                else {"type": "string", "minLength": 1, "description": text}
+                for name, text in spec.form.items()
+            },
+        }}}}
+    for status, model in spec.statuses.items():
+        answer: dict[str, Any] = {"description": STATUS_TEXT.get(status, str(status))}
+        if model is not None:
+            answer["content"] = {"application/json": {"schema": schemas.ref(model, "serialization")}}
+        if status == 401:
+            answer["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}}
+        operation["responses"][str(status)] = answer
+    return operation
+
+
+def _submission_body(app: Flask, schemas: _Schemas) -> dict[str, Any]:
+    """Each lesson type's submission, as ``Submission_<type>``; the body is any one of them
+    (which one depends on the lesson, which the path names but the document cannot see)."""
+    types = app.extensions["elearn_plugins"].lesson_types
+    refs = []
+    for name, lesson_type in sorted(types.items()):
+        if lesson_type.submission_model is not None:
+            refs.append(schemas.name(f"Submission_{name}", schemas.ref(lesson_type.submission_model, "validation")))
+        elif lesson_type.submission_schema is not None:
+            refs.append(schemas.name(f"Submission_{name}", lesson_type.submission_schema))
+    if not refs:
+        return {"type": "object"}
+    return refs[0] if len(refs) == 1 else {"anyOf": refs}
+

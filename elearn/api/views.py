@@ -5,24 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
-from elearn.api import serialize
+from elearn import contract
+from elearn.api import models, serialize
 from elearn.api.auth import api_user, bearer_secret, token_required
 from elearn.api.openapi import openapi_document
 from elearn.auth.sessions import issue_token, revoke_token
 from elearn.auth.views import check_credentials
+from elearn.contract import no_content, operation
 from elearn.db import db_session
 from elearn.learning import outline, service
 from elearn.security import csrf, fail
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        fail(400, _("The request body must be a JSON object."))
-    return body
+bp.record_once(lambda state: contract.init_app(state.app))  # the answers' check, for core and plugin APIs
 
 
 @bp.get("/openapi.json")
@@ -31,13 +27,11 @@ def openapi():
 
 
 @bp.post("/auth/token")
-def token():
-    body = json_body()
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
-        fail(400, _("Send “email” and “password” as strings."))
+@operation(body=models.Credentials, responses={201: models.Token}, errors=(401, 429), public=True)
+def token(body: models.Credentials):
+    """Exchange email and password for a bearer token"""
     db = db_session()
-    user = check_credentials(email, password)
+    user = check_credentials(body.email, body.password)
     if user is None:
         fail(401, _("The email or password is incorrect."))
     secret, row = issue_token(db, user)
@@ -47,27 +41,35 @@ def token():
 
 @bp.delete("/auth/token")
 @token_required
+@operation(responses={204: None})
 def revoke():
+    """Revoke the token used for this call"""
     db = db_session()
     revoke_token(db, bearer_secret())
     db.commit()
-    return "", 204
+    return no_content()
 
 
 @bp.get("/courses")
+@operation(responses={200: models.CourseList}, public=True)
 def courses():
+    """The catalogue, with the caller's progress when a token is sent"""
     items = outline.catalogue(db_session(), api_user())
     return jsonify(courses=[serialize.course_summary(item) for item in items])
 
 
 @bp.get("/courses/<slug>")
+@operation(responses={200: models.CourseDetail}, errors=(404,), public=True)
 def course(slug: str):
+    """One course with its modules and lessons"""
     return jsonify(serialize.course_detail(service.course_page(db_session(), api_user(), slug)))
 
 
 @bp.post("/courses/<slug>/enrol")
 @token_required
+@operation(responses={200: models.CourseDetail, 201: models.CourseDetail}, errors=(403, 404))
 def enrol(slug: str):
+    """Enrol in a course: 201 the first time, 200 when already enrolled (repeating it is harmless)"""
     db = db_session()
     _enrolment, created = service.enrol(db, api_user(), slug)
     db.commit()
@@ -77,16 +79,26 @@ def enrol(slug: str):
 
 @bp.get("/lessons/<int:lesson_id>")
 @token_required
+@operation(responses={200: models.LessonDetail}, errors=(403, 404))
 def lesson(lesson_id: int):
+    """A lesson as the learner sees it
+
+Query parameters are passed to the lesson's type (a discussion lesson pages its threads with ?page=N)."""
     page = service.lesson_page(db_session(), api_user(), lesson_id, request.args.to_dict())
     return jsonify(serialize.lesson_detail(page))
 
 
 @bp.post("/lessons/<int:lesson_id>/submissions")
 @token_required
+@operation(lesson_submission=True, responses={201: models.SubmissionResult}, errors=(403, 404, 409))
 def submit(lesson_id: int):
+    """Submit work to a lesson; the body's shape depends on the lesson's type
+
+The body is checked against the submission model of the lesson's type (Submission_<type>): a body
+shaped for another type is a 400, and so is one the type cannot accept (an answer to no question).
+A lesson whose type takes no submissions, or is not installed, answers 400 or 409."""
     db = db_session()
-    result = service.submit(db, api_user(), lesson_id, data=json_body())
+    result = service.submit(db, api_user(), lesson_id, data=request.get_json(silent=True))
     db.commit()
     return jsonify(
         progress=serialize.progress(result.progress),
@@ -97,6 +109,8 @@ def submit(lesson_id: int):
 
 @bp.get("/me/progress")
 @token_required
+@operation(responses={200: models.CourseList})
 def my_progress():
+    """The caller's courses with progress and the next lesson"""
     items = outline.my_learning(db_session(), api_user())
     return jsonify(courses=[serialize.course_summary(item) for item in items])

@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer
 
 from elearn.clock import utcnow
+from elearn.contract import adapter, validated
 from elearn.db import insert_if_missing, transaction_aborted
 from elearn.i18n import current_locale
 from elearn.learning.outline import (
@@ -276,6 +277,10 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
         fail(409, error)
     if form is None and not isinstance(data, dict):
         fail(400, _("The submission must be a JSON object."))
+    if form is None and lesson_type.submission_model is not None:
+        # The type's declared shape first; ``submit`` gets the fields sent, as the model reads them.
+        model = lesson_type.submission_model
+        data = adapter(model).dump_python(validated(model, data), exclude_unset=True)
     progress = _locked_progress(db, user, lesson, progress)
     ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db,
                         can_teach=access.can_teach, can_submit=True)

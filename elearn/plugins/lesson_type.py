@@ -122,7 +122,11 @@ class LessonType:
     name: ClassVar[str]
     labels: ClassVar[Mapping[str, str]]  # {"vi": ..., "en": ...}
     template: ClassVar[str]
-    # JSON Schema of a submission body, published in /api/v1/openapi.json.
+    # The shape of a JSON submission: a pydantic model (or an ``Annotated`` union of models), which
+    # the core checks every JSON submission against (a 400 naming the field) and publishes in
+    # /api/v1/openapi.json as ``Submission_<name>``.
+    submission_model: ClassVar[Any] = None
+    # Or only a JSON Schema dict: published the same way, but not checked by the core.
     submission_schema: ClassVar[dict[str, Any] | None] = None
 
     def label(self, locale: str) -> str:

@@ -10,10 +10,11 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from elearn.api.auth import api_user, token_required
+from elearn.contract import no_content, operation
 from elearn.db import db_session
 from elearn.i18n import current_locale
 from elearn.models import User
-from elearn.security import fail
+from elearn_discussion import api_models as m
 from elearn_discussion import (
     attachments,
     dashboard,
@@ -29,14 +30,8 @@ from elearn_discussion.access import open_discussion
 from elearn_discussion.models import Post, PostState, Thread
 
 api = Blueprint("discussion_api", __name__)
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        fail(400, _("The request body must be a JSON object."))
-    return body
-
+# Every discussion call opens a lesson the caller may see: 404 unknown, 403 not enrolled.
+SEEN = (403, 404)
 
 def _viewer(lesson_id: int, for_post: bool = False):
     return open_discussion(db_session(), api_user(), lesson_id, for_post=for_post)
@@ -60,52 +55,55 @@ def _post_reply(viewer, post, status: int = 200):
 
 @api.get("/lessons/<int:lesson_id>/threads")
 @token_required
-def threads(lesson_id: int):
+@operation(query=m.PageQuery, responses={200: m.Threads}, errors=SEEN)
+def threads(lesson_id: int, query: m.PageQuery):
     """A page of the discussion's threads the caller may see (?page=N)"""
     viewer = _viewer(lesson_id)
-    found = listing.threads(db_session(), viewer, listing.page_number(request.args.get("page")))
+    found = listing.threads(db_session(), viewer, query.page)
     return jsonify(threads=serialize.page(found, [serialize.thread(viewer, item) for item in found.items]))
 
 
 @api.post("/lessons/<int:lesson_id>/threads")
 @token_required
-def start_thread(lesson_id: int):
+@operation(body=m.NewThread, responses={201: m.OnePost}, errors=(*SEEN, 409, 429))
+def start_thread(lesson_id: int, body: m.NewThread):
     """Start a thread: {title, body (Markdown), group_id (staff, grouped discussions)}"""
     viewer = _viewer(lesson_id, for_post=True)
-    body = _body()
-    post = posting.start_thread(db_session(), viewer, body.get("title"), body.get("body"), body.get("group_id"))
+    post = posting.start_thread(db_session(), viewer, body.title, body.body, body.group_id)
     return _post_reply(viewer, post, 201)
 
 
 @api.get("/lessons/<int:lesson_id>/threads/<int:thread_id>")
 @token_required
-def thread(lesson_id: int, thread_id: int):
+@operation(query=m.PageQuery, responses={200: m.ThreadView}, errors=SEEN)
+def thread(lesson_id: int, thread_id: int, query: m.PageQuery):
     """A thread with a page of its posts, as the caller may see them (?page=N)"""
     viewer = _viewer(lesson_id)
-    return jsonify(pages.thread_page(db_session(), viewer, thread_id, request.args.get("page")))
+    return jsonify(pages.thread_page(db_session(), viewer, thread_id, query.page))
 
 
 @api.post("/lessons/<int:lesson_id>/threads/<int:thread_id>/posts")
 @token_required
-def reply(lesson_id: int, thread_id: int):
+@operation(body=m.NewReply, responses={201: m.OnePost}, errors=(*SEEN, 409, 429))
+def reply(lesson_id: int, thread_id: int, body: m.NewReply):
     """Reply in a thread: {body, parent_id (nest under a post), quote_id}"""
     viewer = _viewer(lesson_id, for_post=True)
-    body = _body()
-    post = posting.reply(db_session(), viewer, thread_id, body.get("body"), body.get("parent_id"),
-                         body.get("quote_id"))
+    post = posting.reply(db_session(), viewer, thread_id, body.body, body.parent_id, body.quote_id)
     return _post_reply(viewer, post, 201)
 
 
 @api.patch("/lessons/<int:lesson_id>/posts/<int:post_id>")
 @token_required
-def edit(lesson_id: int, post_id: int):
+@operation(body=m.Edit, responses={200: m.OnePost}, errors=(*SEEN, 409))
+def edit(lesson_id: int, post_id: int, body: m.Edit):
     """Edit one's own post within the edit window: {body}; the earlier text is kept"""
     viewer = _viewer(lesson_id, for_post=True)
-    return _post_reply(viewer, posting.edit(db_session(), viewer, post_id, _body().get("body")))
+    return _post_reply(viewer, posting.edit(db_session(), viewer, post_id, body.body))
 
 
 @api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/withdraw")
 @token_required
+@operation(responses={200: m.OnePost}, errors=(*SEEN, 409))
 def withdraw(lesson_id: int, post_id: int):
     """Withdraw one's own post: others then see only that it was withdrawn"""
     viewer = _viewer(lesson_id)
@@ -114,6 +112,7 @@ def withdraw(lesson_id: int, post_id: int):
 
 @api.get("/lessons/<int:lesson_id>/posts/<int:post_id>/history")
 @token_required
+@operation(responses={200: m.History}, errors=SEEN)
 def history(lesson_id: int, post_id: int):
     """A post's earlier versions (its author and the instructors only)"""
     viewer = _viewer(lesson_id)
@@ -126,16 +125,18 @@ def history(lesson_id: int, post_id: int):
 
 @api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/reports")
 @token_required
-def report(lesson_id: int, post_id: int):
+@operation(body=m.NewReport, responses={201: m.Message}, errors=(*SEEN, 409))
+def report(lesson_id: int, post_id: int, body: m.NewReport):
     """Report a post to the instructors: {reason}"""
     viewer = _viewer(lesson_id)
-    posting.report(db_session(), viewer, post_id, _body().get("reason"))
+    posting.report(db_session(), viewer, post_id, body.reason)
     db_session().commit()
     return jsonify(message=_("Thank you. The instructors will look at this post.")), 201
 
 
 @api.route("/lessons/<int:lesson_id>/posts/<int:post_id>/helpful", methods=["PUT", "DELETE"])
 @token_required
+@operation(responses={200: m.Helpful}, errors=(*SEEN, 409))
 def helpful(lesson_id: int, post_id: int):
     """Mark a post helpful (PUT) or take the mark back (DELETE)"""
     viewer = _viewer(lesson_id)
@@ -146,6 +147,7 @@ def helpful(lesson_id: int, post_id: int):
 
 @api.route("/lessons/<int:lesson_id>/subscription", methods=["PUT", "DELETE"])
 @token_required
+@operation(responses={200: m.Subscription}, errors=SEEN)
 def subscription(lesson_id: int):
     """Follow the discussion (PUT) or stop following it (DELETE)"""
     viewer = _viewer(lesson_id)
@@ -156,31 +158,30 @@ def subscription(lesson_id: int):
 
 @api.get("/notifications")
 @token_required
-def notifications():
+@operation(query=m.PageQuery, responses={200: m.Notifications})
+def notifications(query: m.PageQuery):
     """The caller's notifications, newest first, with the unread count (?page=N)"""
-    return jsonify(pages.notifications_page(db_session(), api_user(), request.args.get("page"), current_locale()))
+    return jsonify(pages.notifications_page(db_session(), api_user(), query.page, current_locale()))
 
 
 @api.post("/notifications/read")
 @token_required
-def notifications_read():
+@operation(body=m.MarkRead, responses={200: m.MarkedRead})
+def notifications_read(body: m.MarkRead):
     """Mark notifications read: {ids: [...]}, or {} for all"""
-    ids = _body().get("ids")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                                                 for i in ids)):
-        fail(400, _("“ids” must be a list of notification ids, or left out to mark all as read."))
-    changed = notify.mark_read(db_session(), api_user(), ids)
+    changed = notify.mark_read(db_session(), api_user(), body.ids)
     db_session().commit()
     return jsonify(marked_read=changed)
 
 
 @api.put("/me/email-digest")
 @token_required
-def email_digest():
+@operation(body=m.EmailDigest, responses={200: m.DigestSetting})
+def email_digest(body: m.EmailDigest):
     """Turn the daily email digest of notifications on or off: {enabled: true|false}"""
-    pages.set_email_digest(db_session(), api_user(), _body().get("enabled"))
+    pages.set_email_digest(db_session(), api_user(), body.enabled)
     db_session().commit()
-    return jsonify(email_digest=_body()["enabled"])
+    return jsonify(email_digest=body.enabled)
 
 
 # -- staff -------------------------------------------------------------------------------
@@ -188,25 +189,25 @@ def email_digest():
 
 @api.post("/lessons/<int:lesson_id>/posts/<int:post_id>/moderation")
 @token_required
-def moderate_post(lesson_id: int, post_id: int):
+@operation(body=m.Moderation, responses={200: m.OnePost}, errors=(*SEEN, 409))
+def moderate_post(lesson_id: int, post_id: int, body: m.PostModeration | m.PostTakedown):
     """Moderate a post (instructors): {action, reason}
 
 actions: approve, reject, hide, restore, dismiss_reports, synthesis, unsynthesis, resolve,
 unresolve; a reason is required to reject or hide and is shown to the author."""
     viewer = _viewer(lesson_id)
-    body = _body()
-    post = moderation.moderate_post(db_session(), viewer, post_id, body.get("action"), body.get("reason"))
+    post = moderation.moderate_post(db_session(), viewer, post_id, body.action, body.reason)
     return _post_reply(viewer, post)
 
 
 @api.post("/lessons/<int:lesson_id>/threads/<int:thread_id>/moderation")
 @token_required
-def moderate_thread(lesson_id: int, thread_id: int):
+@operation(body=m.ThreadModeration, responses={200: m.ThreadModerated}, errors=SEEN)
+def moderate_thread(lesson_id: int, thread_id: int, body: m.ThreadModeration):
     """Pin, lock or move a thread (instructors): {action, lesson_id, group_id}"""
     viewer = _viewer(lesson_id)
-    body = _body()
-    found = moderation.moderate_thread(db_session(), viewer, thread_id, body.get("action"), body.get("lesson_id"),
-                                       body.get("group_id", moderation.KEEP))
+    group = body.group_id if "group_id" in body.model_fields_set else moderation.KEEP
+    found = moderation.moderate_thread(db_session(), viewer, thread_id, body.action, body.lesson_id, group)
     db_session().commit()
     return jsonify(thread={"id": found.id, "lesson_id": found.lesson_id, "group_id": found.group_id,
                            "pinned": found.pinned, "locked": found.locked})
@@ -214,6 +215,9 @@ def moderate_thread(lesson_id: int, thread_id: int):
 
 @api.post("/lessons/<int:lesson_id>/attachments")
 @token_required
+@operation(form={"title": "The document's title, at most 200 characters.",
+                 "file": "A PDF, an office document, an image, a sound or a video."},
+           responses={201: m.Attachment}, errors=(*SEEN, 413))
 def upload_attachment(lesson_id: int):
     """Add a document to the case (instructors): multipart form with "title" and "file"
 
@@ -233,6 +237,7 @@ def upload_attachment(lesson_id: int):
 
 @api.delete("/lessons/<int:lesson_id>/attachments/<int:attachment_id>")
 @token_required
+@operation(responses={204: None}, errors=SEEN)
 def delete_attachment(lesson_id: int, attachment_id: int):
     """Remove a document from the case (instructors)"""
     viewer = _viewer(lesson_id)
@@ -240,11 +245,12 @@ def delete_attachment(lesson_id: int, attachment_id: int):
     row = attachments.remove(db, viewer, attachment_id)
     db.commit()
     attachments.discard(row)
-    return "", 204
+    return no_content()
 
 
 @api.get("/lessons/<int:lesson_id>/queue")
 @token_required
+@operation(responses={200: m.Queue}, errors=SEEN)
 def queue(lesson_id: int):
     """The moderation queue: posts waiting for approval and reported posts (instructors)"""
     viewer = _viewer(lesson_id)
@@ -263,10 +269,11 @@ def _queue_item(item: dict[str, Any]) -> dict[str, Any]:
 
 @api.get("/lessons/<int:lesson_id>/log")
 @token_required
-def moderation_log(lesson_id: int):
-    """The audit log of every moderation action in the discussion (instructors)"""
+@operation(query=m.PageQuery, responses={200: m.Log}, errors=SEEN)
+def moderation_log(lesson_id: int, query: m.PageQuery):
+    """The audit log of every moderation action in the discussion (instructors; ?page=N)"""
     viewer = _viewer(lesson_id)
-    entries, total = moderation.log_page(db_session(), viewer, listing.page_number(request.args.get("page")))
+    entries, total = moderation.log_page(db_session(), viewer, query.page)
     return jsonify(total=total, entries=[
         {"action": e["entry"].action, "actor": e["actor"], "subject": e["subject"], "thread_id": e["entry"].thread_id,
          "post_id": e["entry"].post_id, "reason": e["entry"].reason, "details": e["entry"].details,
@@ -275,6 +282,7 @@ def moderation_log(lesson_id: int):
 
 @api.get("/lessons/<int:lesson_id>/participants")
 @token_required
+@operation(responses={200: m.Participants}, errors=SEEN)
 def participants(lesson_id: int):
     """Every enrolled learner's participation and assessment (instructors)"""
     viewer = _viewer(lesson_id)
@@ -291,18 +299,20 @@ def participants(lesson_id: int):
 
 @api.put("/lessons/<int:lesson_id>/participants/<int:user_id>")
 @token_required
-def assess(lesson_id: int, user_id: int):
-    """Assess a learner (instructors): {marks: {criterion: points}, comment, complete}"""
+@operation(body=m.Assessment, responses={200: m.Assessed}, errors=SEEN)
+def assess(lesson_id: int, user_id: int, body: m.Assessment):
+    """Assess a learner (instructors): {marks: {criterion: points}, comment, complete}
+
+The marks name the criteria of the discussion's rubric (GET .../participants), each from 0 to its points."""
     viewer = _viewer(lesson_id)
-    body = _body()
-    row = moderation.assess(db_session(), viewer, user_id, body.get("marks"), body.get("comment", ""),
-                            body.get("complete", False))
+    row = moderation.assess(db_session(), viewer, user_id, body.marks, body.comment, body.complete)
     db_session().commit()
     return jsonify(user_id=user_id, marks=row.marks, score=row.score, comment=row.comment, complete=row.signed_off)
 
 
 @api.get("/dashboard")
 @token_required
+@operation(responses={200: m.Dashboard}, errors=(403,))
 def staff_dashboard():
     """What needs attention across the caller's discussions (instructors)"""
     data = dashboard.overview(db_session(), api_user())

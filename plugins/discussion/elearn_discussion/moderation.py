@@ -165,8 +165,8 @@ def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, gr
     if lesson_id is not None and lesson_id != source.id:
         target = db.scalar(select(Lesson).where(Lesson.id == lesson_id, Lesson.course_id == source.course_id,
                                                 Lesson.type_name == TYPE_NAME))
-        if target is None:
-            fail(400, _("A thread can only move to another discussion of the same course."))
+        if target is None:  # names no discussion of this course: as an unknown id in a path
+            fail(404, _("A thread can only move to another discussion of the same course."))
     target_set = Settings.of(target.content).group_set
     if group_id is KEEP:
         same_set = target_set is not None and target_set == Settings.of(source.content).group_set

@@ -153,8 +153,8 @@ def group_in_set(db: Session, lesson, group_set: str | None, group_id: int | Non
         return None
     found = db.scalar(select(CourseGroup.id).where(
         CourseGroup.id == group_id, CourseGroup.course_id == lesson.course_id, CourseGroup.group_set == group_set))
-    if found is None:
-        fail(400, _("There is no such group in this discussion's group set."))
+    if found is None:  # a well-formed id that names nothing here, as an unknown id in a path
+        fail(404, _("There is no such group in this discussion's group set."))
     return found
 
 
@@ -193,8 +193,8 @@ def _post_in_thread(db: Session, viewer: Viewer, thread: Thread, post_id: int | 
     if post_id is None:
         return None
     post, found_thread = visible_post(db, viewer, post_id)
-    if found_thread.id != thread.id or post.state != PostState.VISIBLE:
-        fail(400, _("You can only reply to or quote a visible post of this thread."))
+    if found_thread.id != thread.id or post.state != PostState.VISIBLE:  # it exists, but not for this
+        fail(409, _("You can only reply to or quote a visible post of this thread."))
     return post
 
 

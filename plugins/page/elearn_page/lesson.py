@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
+from pydantic import ConfigDict, Field
 
+from elearn.contract import JsonTrue, RequestModel
 from elearn.markdown import render_markdown
 from elearn.models.progress import Status
 from elearn.plugins.lesson_type import (
@@ -22,17 +24,19 @@ from elearn.plugins.lesson_type import (
 MAX_TEXT = 200_000
 
 
+class PageSubmission(RequestModel):
+    """Mark the page as read."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"read": True}]})
+
+    read: JsonTrue = Field(description="Mark the page as read.")
+
+
 class PageLesson(LessonType):
     name = "page"
     labels: ClassVar = {"vi": "Bài đọc", "en": "Reading"}
     template = "page/lesson.html"
-    submission_schema: ClassVar = {
-        "type": "object",
-        "title": "page",
-        "required": ["read"],
-        "properties": {"read": {"const": True, "description": "Mark the page as read."}},
-        "additionalProperties": False,
-    }
+    submission_model = PageSubmission
 
     def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
         """Content is ``text`` (Markdown) or ``file`` (a Markdown file in the pack), not both.

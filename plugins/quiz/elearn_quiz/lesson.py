@@ -6,12 +6,14 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from flask_babel import format_time, ngettext, to_user_timezone
 from flask_babel import gettext as _
+from pydantic import ConfigDict, Field
 
 from elearn.clock import utcnow
+from elearn.contract import MAX_ID, Integral, RequestModel
 from elearn.i18n import format_when
 from elearn.markdown import render_markdown
 from elearn.models.progress import Status
@@ -25,6 +27,7 @@ from elearn.plugins.lesson_type import (
     SubmissionError,
 )
 from elearn_quiz import attempts as machine
+from elearn_quiz.attempts import MAX_SEQ
 from elearn_quiz.models import AttemptState, QuizAttempt
 from elearn_quiz.questions import (
     Answer,
@@ -277,6 +280,62 @@ def alias_view(question: Question, item: dict[str, Any], aliases: Mapping[str, s
     return item
 
 
+# -- submissions -------------------------------------------------------------------------
+
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ, description=(
+    "Save sequence number: one more than view.attempt.seq. A lower one is refused as stale (409); the same one "
+    "again is accepted only with the same answers (a retry).")), Integral]
+AttemptNumber = Annotated[int, Field(ge=1, le=MAX_ID, description="The attempt number (view.attempt.number)."),
+                          Integral]
+Answers = Annotated[dict[str, Any], Field(description=(
+    "Question id -> response. single/truefalse: choice id; multiple: list of choice ids; short/essay/numerical: "
+    "text; matching: {prompt id: answer id}; ordering: list of item ids in order."))]
+Page = Annotated[int, Field(ge=1, le=MAX_ID, description=(
+    "With save: the question page to show next in the HTML form (layout one_per_page); numbers past the last "
+    "page show the last. API clients paginate themselves.")), Integral]
+Quiet = Annotated[bool, Field(description="An autosave: answer without a message.")]
+
+
+class QuizStart(RequestModel):
+    """Open an attempt, or get the open one (other fields are ignored)."""
+
+    action: Literal["start"]
+    seq: Seq | None = None
+    attempt: AttemptNumber | None = None
+    answers: Answers | None = None
+    quiet: Quiet | None = None
+    page: Page | None = None
+
+
+class QuizSave(RequestModel):
+    """Store answers in the open attempt."""
+
+    action: Literal["save"]
+    seq: Seq
+    answers: Answers
+    attempt: AttemptNumber | None = None
+    quiet: Quiet | None = None
+    page: Page | None = None
+
+
+class QuizSubmit(RequestModel):
+    """Store the answers sent (with their ``seq``) and finish the attempt, which is then graded.
+    Submitting a finished attempt again returns its result."""
+
+    # With answers, "seq" is required too (``submit`` refuses them without: a 400 as for any malformed body).
+    model_config = ConfigDict(json_schema_extra={"dependentRequired": {"answers": ["seq"]}})
+
+    action: Literal["submit"]
+    seq: Seq | None = None
+    answers: Answers | None = None
+    attempt: AttemptNumber | None = None
+    quiet: Quiet | None = None
+    page: Page | None = None
+
+
+QuizSubmission = Annotated[QuizStart | QuizSave | QuizSubmit, Field(discriminator="action")]
+
+
 # -- the lesson type ---------------------------------------------------------------------
 
 
@@ -288,39 +347,7 @@ class QuizLesson(LessonType):
     name = "quiz"
     labels: ClassVar = {"vi": "Bài kiểm tra", "en": "Quiz"}
     template = "quiz/lesson.html"
-    submission_schema: ClassVar = {
-        "type": "object",
-        "title": "quiz",
-        "required": ["action"],
-        "properties": {
-            "action": {
-                "enum": ["start", "save", "submit"],
-                "description": "start: open an attempt (or get the open one); save: store answers; "
-                "submit: store answers (optional) and finish the attempt, which is then graded. "
-                "Submitting a finished attempt again returns its result.",
-            },
-            "seq": {
-                "type": "integer",
-                "minimum": 1,
-                "description": "Save sequence number: one more than view.attempt.seq. A lower one is refused "
-                "as stale (409); the same one again is accepted only with the same answers (a retry).",
-            },
-            "attempt": {"type": "integer", "description": "The attempt number (view.attempt.number)."},
-            "quiet": {"type": "boolean", "description": "An autosave: answer without a message."},
-            "page": {
-                "type": "integer",
-                "description": "With save: the question page to show next in the HTML form (layout "
-                "one_per_page); out-of-range numbers are clamped. API clients paginate themselves.",
-            },
-            "answers": {
-                "type": "object",
-                "description": "Question id -> response. single/truefalse: choice id; multiple: list of choice "
-                "ids; short/essay/numerical: text; matching: {prompt id: answer id}; ordering: list of "
-                "item ids in order.",
-            },
-        },
-        "additionalProperties": False,
-    }
+    submission_model = QuizSubmission
 
     # -- content
 

@@ -1,0 +1,156 @@
+"""The request and response models of the core's API (``/api/v1``), for ``@operation``.
+
+Constraints are the ones the services enforce, so a body the document allows is a body the
+API takes (and the reverse): the tests send both kinds and check the answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from elearn.contract import Id, RequestModel, ResponseModel, Text, omitted
+from elearn.models.groups import TITLE_MAX
+from elearn.models.progress import Status
+
+# -- requests ----------------------------------------------------------------------------
+
+
+class Credentials(RequestModel):
+    """Other fields are ignored, as they always were."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: Annotated[str, Field(min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class NewGroup(RequestModel):
+    group_set: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,50}$", description="For example “track”.")]
+    key: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,100}$", description="For example “rural”.")]
+    title_vi: Annotated[Text, Field(max_length=TITLE_MAX)]
+    title_en: Annotated[str, Field(max_length=TITLE_MAX)] = ""
+
+
+class ChosenGroup(RequestModel):
+    group_id: Id
+
+
+# -- answers -----------------------------------------------------------------------------
+
+
+class Token(ResponseModel):
+    token: str = Field(description="Send it as “Authorization: Bearer <token>”.")
+    token_type: Literal["Bearer"]
+    expires_at: datetime
+
+
+class LessonLink(ResponseModel):
+    id: int
+    key: str
+    type: str = Field(description="The lesson type's name: page, quiz, discussion, ...")
+    title: str
+    status: Status
+
+
+class CourseProgress(ResponseModel):
+    completed_lessons: int
+    fraction: float = Field(ge=0, le=1)
+    enrolled_at: datetime | None
+    completed_at: datetime | None
+    has_new_material: bool
+    next_lesson: LessonLink | None
+
+
+class CourseSummary(ResponseModel):
+    slug: str
+    title: str
+    summary: str
+    lessons: int
+    url: str
+    enrolled: bool
+    progress: CourseProgress = omitted("Only for an enrolled caller.")
+
+
+class CourseList(ResponseModel):
+    courses: list[CourseSummary]
+
+
+class Module(ResponseModel):
+    key: str
+    title: str
+    lessons: list[LessonLink]
+
+
+class CourseDetail(CourseSummary):
+    can_enrol: bool
+    modules: list[Module]
+
+
+class CourseRef(ResponseModel):
+    slug: str
+    title: str
+
+
+class Progress(ResponseModel):
+    status: Status
+    score: float | None
+    attempts: int
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class LessonError(ResponseModel):
+    message: str
+
+
+class LessonDetail(ResponseModel):
+    id: int
+    key: str
+    type: str
+    title: str
+    course: CourseRef
+    progress: Progress
+    can_submit: bool
+    previous: LessonLink | None
+    next: LessonLink | None
+    view: dict[str, Any] = omitted("The lesson type's learner view (what its page shows); absent with “error”.")
+    error: LessonError = omitted("Why the lesson cannot be shown (its type is not installed); no “view” then.")
+
+
+class SubmissionResult(ResponseModel):
+    progress: Progress
+    message: str = Field(description="For the learner, in their language; may be empty.")
+    course_completed: bool = Field(description="True once: when this submission completed the course.")
+
+
+class Member(ResponseModel):
+    id: int
+    name: str
+
+
+class Group(ResponseModel):
+    group_set: str
+    key: str
+    title: str
+
+
+class StaffGroup(Group):
+    id: int
+    title_vi: str
+    title_en: str
+    member_count: int
+    members: list[Member]
+
+
+class GroupList(ResponseModel):
+    groups: list[StaffGroup] | list[Group] = Field(
+        description="With members for the course's instructors; a learner's own groups, without."
+    )
+
+
+class Membership(Group):
+    user_id: int
+    group_id: int
