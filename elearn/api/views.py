@@ -11,6 +11,8 @@ from elearn.api.openapi import openapi_document
 from elearn.auth.sessions import issue_token, revoke_token
 from elearn.auth.views import check_credentials
 from elearn.db import db_session
+from elearn.groups.service import learner_groups
+from elearn.i18n import current_locale
 from elearn.learning import outline, service
 from elearn.security import csrf, fail
 
@@ -62,7 +64,18 @@ def courses():
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    return jsonify(serialize.course_detail(service.course_page(db_session(), api_user(), slug)))
+    db = db_session()
+    page = service.course_page(db, api_user(), slug)
+    body = serialize.course_detail(page)
+    if page.access.is_enrolled and page.progress.course.has_groups:
+        # The learner's own groups, with what their sets are called; staff get every group from /groups.
+        locale = current_locale()
+        body["my_groups"] = [
+            {"group_set": row.group.group_set, "set_title": row.set_title(locale), "key": row.group.key,
+             "title": row.group.title_for(locale)}
+            for row in learner_groups(db, page.progress.course, page.access.user.id)
+        ]
+    return jsonify(body)
 
 
 @bp.post("/courses/<slug>/enrol")
