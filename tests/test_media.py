@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from elearn.markdown import render_markdown
 from elearn.packs.files import FolderFiles
@@ -100,13 +101,13 @@ def test_every_missing_image_is_a_content_error_with_its_path_and_line(app, pack
     (pack / "bai.md").write_text("![a](media/khong-co.png)\n\ntext\n\n![b](../secret.png)\n", encoding="utf-8")
     page = app.extensions["elearn_plugins"].lesson_types["page"]
     files = FolderFiles(pack, pack_id="quan-tri", version="1.2.0")
-    with pytest.raises(ContentInvalid) as caught:
+    with force_locale("en"), pytest.raises(ContentInvalid) as caught:
         page.import_content({"file": "bai.md"}, files)
     assert [str(e) for e in caught.value.errors] == [
         "file: bai.md, line 1: 'media/khong-co.png' file not found in the pack",
         "file: bai.md, line 5: '../secret.png' must be a relative path inside the pack",
     ]
-    with pytest.raises(ContentInvalid) as caught:
+    with force_locale("en"), pytest.raises(ContentInvalid) as caught:
         page.import_content({"text": "![a](anh.png)"}, files)
     assert [str(e) for e in caught.value.errors] == ["text: line 1: 'anh.png' file not found in the pack"]
 
@@ -118,7 +119,7 @@ def test_a_missing_image_makes_the_pack_invalid(app, tmp_path):
     copy = tmp_path / "hop-tac-xa-co-ban"
     shutil.copytree(DEMO, copy)
     (copy / DEMO_IMAGE).unlink()
-    with pytest.raises(PackInvalid) as caught:
+    with force_locale("en"), pytest.raises(PackInvalid) as caught:
         validate_path(app, copy)
     assert any(DEMO_IMAGE in str(error) and "not found" in str(error) for error in caught.value.errors)
 

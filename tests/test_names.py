@@ -90,7 +90,9 @@ def test_the_command_line_and_the_admin_page_refuse_a_staff_name_too(app, client
 
 
 def test_a_learner_cannot_become_staff_under_a_staff_members_name(client, db, admin, instructor, make_user, login):
-    namesake = make_user("learner", "binh2@example.org", "Tran Thi Binh")  # registered before the rule
+    namesake = User(email="binh2@example.org", name="Tran Thi Binh", password_hash="x")  # from before the rule
+    db.add(namesake)
+    db.commit()
     login(client, admin)
     response = client.post(f"/admin/users/{namesake.id}/role",
                            data={"role": "instructor", "csrf_token": csrf_token(client, "/admin/users")})
