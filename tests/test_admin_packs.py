@@ -236,3 +236,23 @@ def test_a_file_name_with_a_bidi_override_is_refused_and_shown_escaped(as_admin,
     assert "có ký tự định dạng ẩn (U+202E) trong tên" in text
     assert "\u202e" not in text, "the override itself never reaches the page"
     assert installed_count(db) == 0
+
+
+def test_the_report_lists_lesson_titles_in_the_pages_language(as_admin, db):
+    report = page_text(upload(as_admin, pack_zip()))
+    report = report[report.index('class="pack-report"'):]
+    assert "Hợp tác xã là gì?" in report and "Bảy nguyên tắc tổ chức và hoạt động" in report
+    assert "Bài học được thêm: 6" in report
+
+
+def test_errors_name_the_uploaded_file_not_upload_zip(as_admin, db):
+    text = page_text(upload(as_admin, b"not a zip at all", name="Khoá HTX tháng 3.zip"))
+    assert "Khoá HTX tháng 3.zip" in text and "upload.zip" not in text
+    assert "không phải là tệp .zip hợp lệ" in text
+    assert "tải Khoá HTX tháng 3.zip lên lại" in text
+
+
+def test_a_lesson_types_own_message_gets_a_translated_lead_in(as_admin, db):
+    bad = pack_zip({"file: lessons/03-dai-hoi.md": "file: lessons/khong-co.md"})
+    text = page_text(upload(as_admin, bad))
+    assert "loại bài học báo: 'lessons/khong-co.md' không có tệp này trong gói" in text
