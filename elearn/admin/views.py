@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from elearn.auth.accounts import AccountError, create_user, find_user
 from elearn.auth.forms import ROLE_LABELS, RoleForm, UserForm
-from elearn.auth.names import display_name, matching, namesakes, promotion_problem
+from elearn.auth.names import display_name, matching, namesakes
 from elearn.db import db_session
 from elearn.models import Course, CourseInstructor, Role, User
 from elearn.pagination import paginate
@@ -82,8 +82,6 @@ def set_role(user_id: int):
         fail(400, _("Choose one of the listed roles."))
     if user.id == current_user.id and form.role.data != Role.ADMIN:
         fail(409, _("You cannot take away your own administrator role."))
-    if problem := promotion_problem(db, user, form.role.data):
-        fail(409, problem)
     user.role = Role(form.role.data)
     db.commit()
     flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]), "success")

@@ -47,7 +47,9 @@ def create_user(db: Session, email: str, name: str, password: str, role: Role | 
         role = Role(role)
     except ValueError:
         raise AccountError(_("Unknown role “%(role)s”: use learner, instructor or admin.", role=role), "role") from None
-    if problem := name_problem(db, name):
+    # Learners register themselves: none may take a staff member's name. Administrators make staff
+    # accounts, and are told of namesakes (``names.namesakes``).
+    if role == Role.LEARNER and (problem := name_problem(db, name)):
         raise AccountError(problem, "name")
     if find_user(db, email) is not None:
         raise AccountError(_("An account with this email already exists."))

@@ -2,9 +2,10 @@
 
 Wherever a person's name is shown (pages, notifications, e-mails, logs), staff carry their role
 beside it: ``display_name(user)`` gives "Trần Thị Bình (giảng viên)" for an instructor and the
-plain name for a learner. And nobody may take a staff member's name: ``check_new_name`` refuses
+plain name for a learner. And no learner may take a staff member's name: ``name_problem`` refuses
 a name that, ignoring case, spacing and Vietnamese diacritics (đ counts as d), is a staff member's
-name, or that carries a role in brackets itself ("An (giảng viên)").
+name, or that carries a role in brackets itself ("An (giảng viên)"). Staff accounts are made by
+administrators, who are warned instead (``namesakes``) when others already use the name.
 """
 
 from __future__ import annotations
@@ -98,14 +99,6 @@ def name_problem(db: Session, name: str, exclude_id: int | None = None) -> str |
             "This name is already used by a member of staff (an instructor or administrator). "
             "Please add something that tells you apart, such as your cooperative's name."
         )
-    return None
-
-
-def promotion_problem(db: Session, user: User, role: Role | str) -> str | None:
-    """Why ``user`` cannot be given ``role``: a learner made staff while a staff member has the name."""
-    if Role(role) in STAFF_ROLES and user.role not in STAFF_ROLES and staff_namesakes(db, user.name, user.id):
-        return _("A member of staff already has the name %(name)s: two staff members cannot share a name.",
-                 name=user.name)
     return None
 
 
