@@ -12,6 +12,7 @@ from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from elearn import client_limit, db, i18n, requests, security
+from elearn.auth.names import display_name
 from elearn.plugins.budget import CallBudget
 from elearn.plugins.manager import PluginRegistry
 
@@ -37,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     app.jinja_env.globals["user_menu"] = registry.user_menu
+    app.jinja_env.filters["display_name"] = display_name
     if app.config["COMPRESS_RESPONSES"]:
         _compress_responses(app)
     return app

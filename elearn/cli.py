@@ -123,6 +123,7 @@ def user() -> None:
 def user_create(ctx: AppContext, email: str, name: str, role: str) -> None:
     """Create an account. The password is read from standard input, or asked for."""
     from elearn.auth.accounts import AccountError, create_user
+    from elearn.auth.names import namesakes
     from elearn.db import get_database
 
     if sys.stdin.isatty():
@@ -133,7 +134,10 @@ def user_create(ctx: AppContext, email: str, name: str, role: str) -> None:
     try:
         with get_database(app).transaction() as session:
             created = create_user(session, email, name, password, role)
+            others = namesakes(session, created) if created.is_staff else []
             click.echo(f"created {created.role.value} {created.email}")
+        if others:
+            click.echo(f"warning: other accounts use the same name: {', '.join(o.email for o in others)}", err=True)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -145,6 +149,7 @@ def user_create(ctx: AppContext, email: str, name: str, role: str) -> None:
 def user_set_role(ctx: AppContext, email: str, role: str) -> None:
     """Give an existing account another role."""
     from elearn.auth.accounts import find_user
+    from elearn.auth.names import namesakes
     from elearn.db import get_database
 
     app = _in_app(ctx)
@@ -153,7 +158,10 @@ def user_set_role(ctx: AppContext, email: str, role: str) -> None:
         if found is None:
             raise click.ClickException(f"no account with the email {email}")
         found.role = Role(role)
+        others = namesakes(session, found) if found.is_staff else []
     click.echo(f"{found.email} is now {role}")
+    if others:
+        click.echo(f"warning: other accounts use the same name: {', '.join(o.email for o in others)}", err=True)
 
 
 # -- content packs ---------------------------------------------------------------

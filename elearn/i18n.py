@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     Babel,
     format_currency,
@@ -31,6 +31,10 @@ LOCALE_SESSION_KEY = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # The command line, scripts and tests: English, as the command line speaks (and never a
+        # crash for a message translated outside a request). E-mails choose their reader's locale.
+        return "en"
     languages = current_app.config["LANGUAGES"]
     if request.path.startswith("/api/"):
         # API clients say what they want per call (Accept-Language), else the token

@@ -4,6 +4,12 @@ markdown-it-py parses (CommonMark, tables, strikethrough; raw HTML off), then
 nh3 (the Ammonia sanitiser) keeps only a small set of tags and attributes and
 only http(s), mailto and relative URLs. Both steps run even for trusted
 authors: a pack can come from anyone.
+
+Pictures are only ever shown from this site: its Content-Security-Policy blocks images from
+elsewhere, and a blocked image is a broken one. So an image from another site is refused in a
+pack (``external_images="refuse"``) and becomes a plain link with its description in learners'
+text (``"link"``). A picture shown is a link to itself, to open it full size on a small screen
+(a diagram's labels are unreadable squeezed to a phone's width).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from html import unescape
 from urllib.parse import unquote, urlsplit
 
 import nh3
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import escape
@@ -66,6 +73,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# The class of the link around a picture (``a.picture``), the only class the sanitiser keeps.
+PICTURE_CLASS = "picture"
 
 
 def sanitise_html(html: str) -> str:
@@ -74,23 +83,84 @@ def sanitise_html(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        allowed_classes={"a": {PICTURE_CLASS}},
         link_rel="noopener noreferrer nofollow",
     )
 
 
-def render_markdown(text: str, resolve_url: Callable[[str], str] | None = None) -> str:
+def render_markdown(text: str, resolve_url: Callable[[str], str] | None = None,
+                    external_images: str | None = None) -> str:
     """Sanitised HTML for ``text``; safe to mark as Markup in a template.
 
     ``resolve_url`` (e.g. a pack's ``files.media_url``) turns the relative ``src`` of an image
     and ``href`` of a link into the URL that serves that file; absolute URLs (``https:``,
-    ``mailto:``, ``/path``, ``//host``) and ``#anchors`` are left alone. It raises
-    ``ContentInvalid``; every failing address is collected and raised together, each error's
-    ``where`` saying the Markdown line (``line 12``).
+    ``mailto:``, ``/path``, ``//host``) and ``#anchors`` are left alone.
+
+    ``external_images`` says what becomes of an image from elsewhere (``https://``, ``//host``,
+    ``data:``; see ``is_from_elsewhere``): ``"refuse"`` raises
+    ``ContentInvalid``, ``"link"`` shows a link to it with its description instead. By default
+    it is refused when ``resolve_url`` is given (a pack's pictures are files of the pack) and
+    linked otherwise (learners' posts).
+
+    Raises ``ContentInvalid`` with every failing address and refused image together, each
+    error's ``where`` saying the Markdown line (``line 12``).
     """
+    if external_images is None:
+        external_images = "refuse" if resolve_url is not None else "link"
+    if external_images not in ("refuse", "link"):
+        raise ValueError(f"external_images must be 'refuse' or 'link', not {external_images!r}")
     tokens = _parser.parse(text)
+    errors: list[ContentError] = []
     if resolve_url is not None:
-        _resolve_relative_urls(tokens, resolve_url)
+        errors += _resolve_relative_urls(tokens, resolve_url)
+    errors += _place_pictures(tokens, refuse_external=external_images == "refuse")
+    if errors:
+        raise ContentInvalid(errors)
     return _scrollable_tables(sanitise_html(_parser.renderer.render(tokens, _parser.options, {})))
+
+
+def _line(block: Token) -> str:
+    """Where a problem is: "line 12". Only for errors (translating reads the locale)."""
+    return _("line %(number)d", number=block.map[0] + 1) if block.map else ""
+
+
+def is_from_elsewhere(url: str) -> bool:
+    """An address with a scheme or a host (``https://``, ``//host``, ``data:``): a picture there is
+    blocked by the pages' Content-Security-Policy, which lets pictures load only from this site."""
+    parts = urlsplit(url)
+    return bool(parts.scheme or parts.netloc) or url.startswith("//")
+
+
+def _place_pictures(tokens: list[Token], refuse_external: bool) -> list[ContentError]:
+    """Each picture of this site becomes a link to itself (unless it already is inside a link);
+    each other picture is refused, or becomes a link to it named by its description."""
+    errors: list[ContentError] = []
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, in_link = [], 0
+        for token in block.children:
+            in_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            src = token.attrGet("src") if token.type == "image" else None
+            if not isinstance(src, str):
+                children.append(token)
+            elif not is_from_elsewhere(src):
+                children.extend([token] if in_link else _linked(src, [token], PICTURE_CLASS))
+            elif refuse_external:
+                errors.append(ContentError(_line(block), _(
+                    "the picture %(address)s is not a file of the pack: this site shows no pictures from other "
+                    "sites. Put the file in the pack and name it by its path, such as media/so-do.png.",
+                    address=repr(src))))
+            else:
+                text = Token("text", "", 0, content=token.content or src)
+                children.extend([text] if in_link else _linked(src, [text]))
+        block.children = children
+    return errors
+
+
+def _linked(href: str, inside: list[Token], css_class: str | None = None) -> list[Token]:
+    opening = Token("link_open", "a", 1, attrs={"href": href, **({"class": css_class} if css_class else {})})
+    return [opening, *inside, Token("link_close", "a", -1)]
 
 
 _TABLE = re.compile(r"<table>(.*?)</table>", re.S)
@@ -121,12 +191,11 @@ def is_relative_url(url: str) -> bool:
     return not parts.scheme and not parts.netloc and bool(parts.path)
 
 
-def _resolve_relative_urls(tokens: list[Token], resolve_url: Callable[[str], str]) -> None:
+def _resolve_relative_urls(tokens: list[Token], resolve_url: Callable[[str], str]) -> list[ContentError]:
     errors: list[ContentError] = []
     for block in tokens:
         if block.type != "inline" or not block.children:
             continue
-        line = f"line {block.map[0] + 1}" if block.map else ""
         for token in block.children:
             attribute = {"image": "src", "link_open": "href"}.get(token.type)
             url = token.attrGet(attribute) if attribute else None
@@ -138,8 +207,7 @@ def _resolve_relative_urls(tokens: list[Token], resolve_url: Callable[[str], str
             try:
                 resolved = resolve_url(path)
             except ContentInvalid as exc:
-                errors.extend(ContentError(line, f"{path!r} {error.message}") for error in exc.errors)
+                errors.extend(ContentError(_line(block), f"{path!r} {error.message}") for error in exc.errors)
                 continue
             token.attrSet(attribute, resolved + (f"#{parts.fragment}" if parts.fragment else ""))
-    if errors:
-        raise ContentInvalid(errors)
+    return errors

@@ -39,7 +39,8 @@ class CourseAccess:
 
     @property
     def can_enrol(self) -> bool:
-        return self.user is not None and self.course.is_published and self.enrolment is None
+        """Logged-in, not enrolled yet, and not teaching it: the course's staff see it without enrolling."""
+        return self.user is not None and self.course.is_published and self.enrolment is None and not self.can_teach
 
     @property
     def is_enrolled(self) -> bool:

@@ -489,14 +489,19 @@ def axe_script() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def axe_violations(page, axe_source: str, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+def axe_violations(page, axe_source: str, impacts: tuple[str, ...] = ("serious", "critical"),
+                   rules: tuple[str, ...] = ()) -> list[str]:
     """What axe-core finds on the page as it is now, at ``impacts``: one line per rule and element.
+    ``rules`` runs only those rules, experimental ones included (``label-content-name-mismatch``).
 
     The script is evaluated through the browser's devtools protocol, which the page's
     Content-Security-Policy does not govern, so the page is checked with its real policy on."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source)
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": list(rules)}
+    results = page.evaluate("options => axe.run(document, options)", options)
     return [
         f"{violation['id']} ({violation['impact']}): {node['target']} {violation['help']}"
         for violation in results["violations"] if violation["impact"] in impacts

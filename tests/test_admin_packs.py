@@ -104,7 +104,7 @@ def test_a_bad_zip_shows_every_error_and_installs_nothing(as_admin, db):
     text = page_text(response)
     assert response.status_code == 200
     assert "4 vấn đề" in text
-    assert "pack.yaml: version" in text and "'1.0' is not a semantic version such as 1.0.0" in text
+    assert "pack.yaml: version" in text and "'1.0' không phải là số phiên bản dạng 1.0.0" in text
     assert "pack.yaml: course.modules[0].lessons[1].type" in text and "'video'" in text
     assert "course.modules[1].lessons[0].content.file" in text and "lessons/khong-co.md" in text
     assert installed_count(db) == 0
@@ -119,7 +119,7 @@ def test_a_zip_with_a_missing_image_names_the_file(as_admin, db):
             if not item.filename.endswith(".svg"):
                 target.writestr(item, source.read(item))
     text = page_text(upload(as_admin, buffer.getvalue()))
-    assert "media/so-do-to-chuc.svg" in text and "file not found in the pack" in text
+    assert "media/so-do-to-chuc.svg" in text and "không có tệp này trong gói" in text
     assert installed_count(db) == 0
 
 
@@ -162,8 +162,12 @@ def test_upgrading_by_upload_shows_the_report(as_admin, db):
 
 def test_an_older_version_needs_force(as_admin, db):
     upload(as_admin, pack_zip({"version: 1.0.0": "version: 1.2.0"}))
-    text = page_text(upload(as_admin, pack_zip()))
-    assert "1.0.0 is older" in text
+    text = page_text(upload(as_admin, pack_zip(), name="Gói HTX (bản cũ).zip"))
+    # In the page's language, naming the uploaded file and the page's checkbox, not the command line's --force.
+    assert "Gói HTX (bản cũ).zip" in text and "upload.zip" not in text
+    assert "trang này đang dùng phiên bản 1.2.0; phiên bản 1.0.0 cũ hơn" in text
+    assert "hãy đánh dấu ô “Vẫn cài dù phiên bản này cũ hơn phiên bản đang dùng”" in text
+    assert "--force" not in text
     assert db.scalar(select(InstalledPack.version)) == "1.2.0"
     db.rollback()
     text = page_text(upload(as_admin, pack_zip(), force=True))
@@ -232,3 +236,23 @@ def test_a_file_name_with_a_bidi_override_is_refused_and_shown_escaped(as_admin,
     assert "có ký tự định dạng ẩn (U+202E) trong tên" in text
     assert "\u202e" not in text, "the override itself never reaches the page"
     assert installed_count(db) == 0
+
+
+def test_the_report_lists_lesson_titles_in_the_pages_language(as_admin, db):
+    report = page_text(upload(as_admin, pack_zip()))
+    report = report[report.index('class="pack-report"'):]
+    assert "Hợp tác xã là gì?" in report and "Bảy nguyên tắc tổ chức và hoạt động" in report
+    assert "Bài học được thêm: 6" in report
+
+
+def test_errors_name_the_uploaded_file_not_upload_zip(as_admin, db):
+    text = page_text(upload(as_admin, b"not a zip at all", name="Khoá HTX tháng 3.zip"))
+    assert "Khoá HTX tháng 3.zip" in text and "upload.zip" not in text
+    assert "không phải là tệp .zip hợp lệ" in text
+    assert "tải Khoá HTX tháng 3.zip lên lại" in text
+
+
+def test_a_lesson_types_own_message_gets_a_translated_lead_in(as_admin, db):
+    bad = pack_zip({"file: lessons/03-dai-hoi.md": "file: lessons/khong-co.md"})
+    text = page_text(upload(as_admin, bad))
+    assert "loại bài học báo: 'lessons/khong-co.md' không có tệp này trong gói" in text

@@ -101,6 +101,15 @@ def test_user_create_refuses_a_duplicate_email(migrated):
     assert migrated.rows("SELECT name FROM users") == [("An",)]
 
 
+def test_user_create_refuses_a_staff_members_name(migrated):
+    assert migrated("user", "create", "binh@example.org", "--name", "Trần Thị Bình", "--role", "instructor",
+                    input=PASSWORD).exit_code == 0
+    again = migrated("user", "create", "gia@example.org", "--name", "tran thi binh", input=PASSWORD)
+    assert again.exit_code != 0
+    assert "This name is already used by a member of staff (an instructor or administrator)." in again.output
+    assert migrated.rows("SELECT count(*) FROM users") == [(1,)]
+
+
 def test_user_create_refuses_an_unknown_role(migrated):
     result = migrated("user", "create", "an@example.org", "--name", "An", "--role", "superuser", input=PASSWORD)
     assert result.exit_code == 2

@@ -34,7 +34,7 @@ CATALOGUES = [
         ROOT / "plugins" / "discussion" / "elearn_discussion" / "translations",
     ),
 ]
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
 # What Babel produces for Vietnamese: dot as the thousands separator, then a
 # NO-BREAK SPACE (U+00A0, so "₫" never wraps onto its own line), then the đồng sign.

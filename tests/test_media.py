@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from elearn.markdown import render_markdown
 from elearn.packs.files import FolderFiles
@@ -100,13 +101,13 @@ def test_every_missing_image_is_a_content_error_with_its_path_and_line(app, pack
     (pack / "bai.md").write_text("![a](media/khong-co.png)\n\ntext\n\n![b](../secret.png)\n", encoding="utf-8")
     page = app.extensions["elearn_plugins"].lesson_types["page"]
     files = FolderFiles(pack, pack_id="quan-tri", version="1.2.0")
-    with pytest.raises(ContentInvalid) as caught:
+    with force_locale("en"), pytest.raises(ContentInvalid) as caught:
         page.import_content({"file": "bai.md"}, files)
     assert [str(e) for e in caught.value.errors] == [
         "file: bai.md, line 1: 'media/khong-co.png' file not found in the pack",
         "file: bai.md, line 5: '../secret.png' must be a relative path inside the pack",
     ]
-    with pytest.raises(ContentInvalid) as caught:
+    with force_locale("en"), pytest.raises(ContentInvalid) as caught:
         page.import_content({"text": "![a](anh.png)"}, files)
     assert [str(e) for e in caught.value.errors] == ["text: line 1: 'anh.png' file not found in the pack"]
 
@@ -118,7 +119,7 @@ def test_a_missing_image_makes_the_pack_invalid(app, tmp_path):
     copy = tmp_path / "hop-tac-xa-co-ban"
     shutil.copytree(DEMO, copy)
     (copy / DEMO_IMAGE).unlink()
-    with pytest.raises(PackInvalid) as caught:
+    with force_locale("en"), pytest.raises(PackInvalid) as caught:
         validate_path(app, copy)
     assert any(DEMO_IMAGE in str(error) and "not found" in str(error) for error in caught.value.errors)
 
@@ -219,3 +220,38 @@ def test_a_link_in_the_stored_copy_leading_out_is_404(app, installed, client, tm
     folder = media_root(app) / installed.pack_id / installed.version
     (folder / "media" / "link.png").symlink_to(tmp_path / "secret.png")
     assert fetch(client, f"/media/packs/{installed.pack_id}/{installed.version}/media/link.png").status_code == 404
+
+
+# -- pictures: shown only from this site, each a link to open it full size ------------------
+
+
+def test_a_picture_of_the_pack_is_a_link_to_itself(app, pack):
+    (pack / "bai.md").write_text("![Sơ đồ](media/so-do.png)\n\n[![Bản đồ](media/so-do.png)](https://example.org)\n",
+                                 encoding="utf-8")
+    page = app.extensions["elearn_plugins"].lesson_types["page"]
+    content = page.import_content({"file": "bai.md"}, FolderFiles(pack, pack_id="quan-tri", version="1.2.0"))
+    url = "/media/packs/quan-tri/1.2.0/media/so-do.png"
+    assert f'<a href="{url}" class="picture" rel="noopener noreferrer nofollow"><img src="{url}" alt="Sơ đồ"></a>' \
+        in content["html"]
+    # A picture already inside a link keeps that link, and gets no second one.
+    assert f'<a href="https://example.org" rel="noopener noreferrer nofollow"><img src="{url}" alt="Bản đồ"></a>' \
+        in content["html"]
+
+
+def test_a_picture_from_another_site_is_refused_in_a_pack_with_its_line(app, pack):
+    (pack / "bai.md").write_text("Xem:\n\n![Sơ đồ](https://example.org/so-do.png)\n", encoding="utf-8")
+    page = app.extensions["elearn_plugins"].lesson_types["page"]
+    files = FolderFiles(pack, pack_id="quan-tri", version="1.2.0")
+    with force_locale("en"), pytest.raises(ContentInvalid) as caught:
+        page.import_content({"file": "bai.md"}, files)
+    [error] = caught.value.errors
+    assert str(error).startswith("file: bai.md, line 3: the picture 'https://example.org/so-do.png' is not a file of")
+
+
+def test_a_picture_from_another_site_in_a_learners_text_becomes_a_link(app):
+    html = render_markdown("Ảnh: ![sơ đồ của HTX](https://example.org/a.png) và ![x](data:image/png;base64,AAAA)")
+    assert "<img" not in html
+    assert '<a href="https://example.org/a.png" rel="noopener noreferrer nofollow">sơ đồ của HTX</a>' in html
+    assert "x" in html and "data:" not in html
+    with pytest.raises(ContentInvalid):
+        render_markdown("![a](https://example.org/a.png)", external_images="refuse")

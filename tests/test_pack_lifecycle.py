@@ -406,7 +406,8 @@ def test_same_version_is_a_no_op_and_older_needs_force(app, db, tmp_path):
     assert (table_dump(app), file_listing(app)) == (rows, files)
 
     older = pack_version(tmp_path, "1.0.0")
-    with pytest.raises(PackRefused, match=r"version 1.1.0 is installed; 1.0.0 is older \(use --force\)"):
+    older_message = r"version 1.1.0 is installed; 1.0.0 is older \(use --force\)"
+    with force_locale("en"), pytest.raises(PackRefused, match=older_message):
         install_path(app, older)
     assert (table_dump(app), file_listing(app)) == (rows, files)
 
@@ -529,7 +530,7 @@ def test_requires_names_every_missing_or_incompatible_plugin_at_once(app, tmp_pa
         encoding="utf-8",
     )
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("authors: [", "authors: [1, "))
-    with pytest.raises(PackInvalid) as caught:
+    with force_locale("en"), pytest.raises(PackInvalid) as caught:
         validate_path(app, source)
     reported = {str(error) for error in caught.value.errors}
     import elearn
@@ -630,7 +631,7 @@ def test_group_errors_are_reported_with_their_place_all_at_once(app, tmp_path):
     text = manifest.read_text(encoding="utf-8")
     start, end = text.index("  groups:\n"), text.index("  modules:\n")
     manifest.write_text(text[:start] + bad_groups + text[end:], encoding="utf-8")
-    with pytest.raises(PackInvalid) as caught:
+    with force_locale("en"), pytest.raises(PackInvalid) as caught:
         validate_path(app, source)
     assert {str(error) for error in caught.value.errors} == {
         "pack.yaml: course.groups.Track: 'Track' is not a set name of 1 to 50 lower-case letters, digits and dashes",

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -20,6 +21,7 @@ from wtforms import BooleanField
 from elearn.admin.views import bp
 from elearn.db import db_session
 from elearn.models import Course, InstalledPack, Lesson
+from elearn.packs.source import visible
 
 
 class PackUploadForm(FlaskForm):
@@ -41,19 +43,29 @@ def packs():
     form = PackUploadForm()
     errors: list = []
     report = None
+    uploaded = None
     if form.validate_on_submit():
-        errors, report = _install_upload(form)
+        uploaded = _shown_name(form.pack.data.filename)
+        errors, report = _install_upload(form, uploaded)
     return render_template(
         "admin/packs.html",
         form=form,
         packs=_installed(),
         errors=errors,
         report=report,
+        uploaded=uploaded,
+        titles=_lesson_titles(report) if report is not None else {},
         max_bytes=current_app.config.get("MAX_CONTENT_LENGTH"),
     )
 
 
-def _install_upload(form: PackUploadForm):
+def _shown_name(filename: str | None) -> str:
+    """The uploaded file's name as the person knows it (``hop-tac-xa.zip``), for messages only:
+    the file is saved under a name we choose. Any folder part a browser sends is dropped."""
+    return visible((filename or "").replace("\\", "/").rsplit("/", 1)[-1]) or "upload.zip"
+
+
+def _install_upload(form: PackUploadForm, uploaded: str):
     """Install the uploaded zip; returns (errors, report), one of them empty."""
     from elearn.packs.installer import PackRefused
     from elearn.packs.service import install_path
@@ -67,13 +79,30 @@ def _install_upload(form: PackUploadForm):
         # its write lock (a POST begins IMMEDIATE) would make the install wait for it forever.
         db_session().commit()
         try:
-            report = install_path(current_app._get_current_object(), path, force=bool(form.force.data))
+            report = install_path(current_app._get_current_object(), path, force=bool(form.force.data),
+                                  label=uploaded)
         except PackInvalid as exc:
             return list(exc.errors), None
         except PackRefused as exc:
-            return [ContentError("", str(exc))], None
+            message = exc.message
+            if exc.option == "force":  # the page's checkbox, not the command line's --force
+                message = _("%(reason)s. To install it anyway, tick “%(box)s” and upload the file again.",
+                            reason=exc.message, box=form.force.label.text)
+            return [ContentError(uploaded, message)], None
     current_app.logger.info("pack %s %s installed from the admin page", report.pack_id, report.version)
     return [], report
+
+
+def _lesson_titles(report) -> dict[str, Lesson]:
+    """The lessons the report names, by id (key), for their titles: one query."""
+    keys = [*report.added, *report.changed, *report.retired]
+    if not keys:
+        return {}
+    lessons = db_session().scalars(
+        select(Lesson).join(Course, Course.id == Lesson.course_id)
+        .where(Course.pack_id == report.pack_id, Lesson.key.in_(keys))
+    )
+    return {lesson.key: lesson for lesson in lessons}
 
 
 def _installed() -> list[dict]:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.auth.accounts import AccountError, create_user, find_user
 from elearn.auth.forms import ROLE_LABELS, RoleForm, UserForm
+from elearn.auth.names import display_name, matching, namesakes
 from elearn.db import db_session
 from elearn.models import Course, CourseInstructor, Role, User
+from elearn.pagination import paginate
 from elearn.permissions import require_admin
-from elearn.security import fail
+from elearn.security import fail, safe_next
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,13 +33,42 @@ def users():
         try:
             user = create_user(db, form.email.data, form.name.data, form.password.data, form.role.data)
         except AccountError as exc:
-            form.email.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         else:
             db.commit()
             flash(_("Account created for %(email)s.", email=user.email), "success")
+            _warn_of_namesakes(db, user)
             return redirect(url_for("admin.users"), code=303)
-    people = list(db.scalars(select(User).order_by(User.role, User.email)))
-    return render_template("admin/users.html", form=form, users=people, role_form=RoleForm())
+    query, role = request.args.get("q", "").strip()[:120], request.args.get("role", "")
+    found = paginate(db, _people(query, role), request.args.get("page"), args={"q": query, "role": role})
+    return render_template("admin/users.html", form=form, found=found, query=query, role=role,
+                           role_form=RoleForm())
+
+
+def _people(query: str, role: str):
+    """Accounts by role then name, those whose name or email contains ``query``, of ``role`` if it is one."""
+    people = matching(select(User).order_by(User.role, User.name, User.id), query)
+    if role in {r.value for r in Role}:
+        people = people.where(User.role == Role(role))
+    return people
+
+
+def _warn_of_namesakes(db, user: User) -> None:
+    """A staff member whose name other accounts already use (registered before): the admin is told
+    who, since only the role shown beside a staff name now tells them apart."""
+    if not user.is_staff:
+        return
+    others = namesakes(db, user)
+    if others:
+        flash(
+            ngettext(
+                "Careful: %(num)d other account uses the same name: %(emails)s.",
+                "Careful: %(num)d other accounts use the same name: %(emails)s.",
+                len(others),
+                emails=", ".join(other.email for other in others),
+            ),
+            "error",
+        )
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -53,7 +85,8 @@ def set_role(user_id: int):
     user.role = Role(form.role.data)
     db.commit()
     flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]), "success")
-    return redirect(url_for("admin.users"), code=303)
+    _warn_of_namesakes(db, user)
+    return redirect(safe_next(request.form.get("next"), url_for("admin.users")), code=303)
 
 
 @bp.route("/courses", methods=["GET", "POST"])
@@ -69,7 +102,7 @@ def courses():
         elif db.get(CourseInstructor, (course.id, user.id)) is None:
             db.add(CourseInstructor(course_id=course.id, user_id=user.id))
             db.commit()
-            flash(_("%(name)s now teaches this course.", name=user.name), "success")
+            flash(_("%(name)s now teaches this course.", name=display_name(user)), "success")
         return redirect(url_for("admin.courses"), code=303)
     rows = db.execute(
         select(Course, User)

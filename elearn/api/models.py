@@ -84,9 +84,19 @@ class Module(ResponseModel):
     lessons: list[LessonLink]
 
 
+class MyGroup(ResponseModel):
+    """A group the learner is in (placed by an instructor or chosen), with its set's title."""
+
+    group_set: str
+    set_title: str
+    key: str
+    title: str
+
+
 class CourseDetail(CourseSummary):
     can_enrol: bool
     modules: list[Module]
+    my_groups: list[MyGroup] | None = None  # an enrolled learner of a course with groups
 
 
 class CourseRef(ResponseModel):

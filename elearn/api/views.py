@@ -13,6 +13,8 @@ from elearn.auth.sessions import issue_token, revoke_token
 from elearn.auth.views import check_credentials
 from elearn.contract import no_content, operation
 from elearn.db import db_session
+from elearn.groups.service import learner_groups
+from elearn.i18n import current_locale
 from elearn.learning import outline, service
 from elearn.security import csrf, fail
 
@@ -62,7 +64,18 @@ def courses():
 @operation(responses={200: models.CourseDetail}, errors=(404,), public=True)
 def course(slug: str):
     """One course with its modules and lessons"""
-    return jsonify(serialize.course_detail(service.course_page(db_session(), api_user(), slug)))
+    db = db_session()
+    page = service.course_page(db, api_user(), slug)
+    body = serialize.course_detail(page)
+    if page.access.is_enrolled and page.progress.course.has_groups:
+        # The learner's own groups, with what their sets are called; staff get every group from /groups.
+        locale = current_locale()
+        body["my_groups"] = [
+            {"group_set": row.group.group_set, "set_title": row.set_title(locale), "key": row.group.key,
+             "title": row.group.title_for(locale)}
+            for row in learner_groups(db, page.progress.course, page.access.user.id)
+        ]
+    return jsonify(body)
 
 
 @bp.post("/courses/<slug>/enrol")

@@ -5,16 +5,23 @@ from __future__ import annotations
 import unicodedata
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from elearn.auth.names import name_problem
 from elearn.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from elearn.models import Role, User
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed as asked; the message says why."""
+    """An account cannot be created or changed as asked; the message says why, ``field`` about
+    which of the form's fields (``email``, ``name``, ``password``, ``role``)."""
+
+    def __init__(self, message: str, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -32,13 +39,18 @@ def create_user(db: Session, email: str, name: str, password: str, role: Role | 
     # Control characters (a NUL above all, which PostgreSQL cannot store) never belong in a name.
     name = "".join(ch for ch in name if not _is_control(ch))
     if not name.strip():
-        raise AccountError(_("A name is required."))
+        raise AccountError(_("A name is required."), "name")
     if len(password) < MIN_LENGTH:
-        raise AccountError(_("The password must have at least %(count)d characters.", count=MIN_LENGTH))
+        raise AccountError(ngettext("The password must have at least %(num)d character.",
+                                    "The password must have at least %(num)d characters.", MIN_LENGTH), "password")
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError(_("Unknown role “%(role)s”: use learner, instructor or admin.", role=role)) from None
+        raise AccountError(_("Unknown role “%(role)s”: use learner, instructor or admin.", role=role), "role") from None
+    # Learners register themselves: none may take a staff member's name. Administrators make staff
+    # accounts, and are told of namesakes (``names.namesakes``).
+    if role == Role.LEARNER and (problem := name_problem(db, name)):
+        raise AccountError(problem, "name")
     if find_user(db, email) is not None:
         raise AccountError(_("An account with this email already exists."))
     user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)

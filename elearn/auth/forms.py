@@ -7,6 +7,7 @@ from ours instead of WTForms' English default.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -19,7 +20,9 @@ MAX_PASSWORD = 1024
 REQUIRED = _l("Please fill in this field.")
 TOO_LONG = _l("This is too long: use at most %(max)d characters.")
 NOT_AN_EMAIL = _l("This is not a valid email address.")
-PASSWORD_TOO_SHORT = _l("The password must have at least %(count)d characters.", count=MIN_LENGTH)
+PASSWORD_TOO_SHORT = lazy_ngettext("The password must have at least %(num)d character.",
+                                   "The password must have at least %(num)d characters.", MIN_LENGTH)
+AT_LEAST = lazy_ngettext("At least %(num)d character.", "At least %(num)d characters.", MIN_LENGTH)
 PASSWORDS_DIFFER = _l("The two passwords differ.")
 
 ROLE_LABELS = {
@@ -53,7 +56,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=new_password(),
-        description=_l("At least %(count)d characters.", count=MIN_LENGTH),
+        description=AT_LEAST,
     )
     confirm = PasswordField(
         _l("Repeat the password"),
@@ -66,7 +69,7 @@ class PasswordChangeForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=new_password(),
-        description=_l("At least %(count)d characters.", count=MIN_LENGTH),
+        description=AT_LEAST,
     )
     confirm = PasswordField(
         _l("Repeat the new password"),

@@ -80,7 +80,7 @@ def register():
         try:
             user = create_user(db, form.email.data, form.name.data, form.password.data)
         except AccountError as exc:
-            form.email.errors.append(str(exc))
+            form[exc.field].errors.append(str(exc))
         else:
             start_session(db, user)
             db.commit()

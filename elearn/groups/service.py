@@ -10,29 +10,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from flask_babel import ngettext
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from elearn.auth.names import matching
 from elearn.db import insert_if_missing
 from elearn.learning.service import get_course
 from elearn.models import Course, CourseGroup, CourseGroupSet, Enrolment, GroupMember, User
 from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
+from elearn.pagination import Page, paginate
 from elearn.permissions import CourseAccess, course_access, require_course_view
 from elearn.security import fail
 
 
 @dataclass
 class GroupRow:
-    """A group with its members, for the page and the API."""
+    """A group with its members (all of them, or the first few by name), for the page and the API."""
 
     group: CourseGroup
     members: list[User] = field(default_factory=list)
     learners_choose: bool = False  # the setting of the group's set
+    settings: CourseGroupSet | None = None  # the set's row (its title), when it has one
+    count: int | None = None  # how many members in all, when ``members`` holds only the first few
 
     @property
     def member_count(self) -> int:
-        return len(self.members)
+        return len(self.members) if self.count is None else self.count
+
+    def set_title(self, locale: str) -> str:
+        """What the set is called ("Địa bàn"), never only its key ("track") when a title exists."""
+        return self.settings.title_for(locale) if self.settings is not None else self.group.group_set
 
 
 @dataclass
@@ -75,7 +84,8 @@ def create_group(
     if not GROUP_KEY.fullmatch(key):
         fail(400, _("The group key must be 1 to 100 lowercase letters, digits or hyphens (for example “rural”)."))
     if not title_vi or len(title_vi) > TITLE_MAX or len(title_en) > TITLE_MAX:
-        fail(400, _("The Vietnamese title is required; titles have at most %(count)d characters.", count=TITLE_MAX))
+        fail(400, ngettext("The Vietnamese title is required; titles have at most %(num)d character.",
+                           "The Vietnamese title is required; titles have at most %(num)d characters.", TITLE_MAX))
     group = CourseGroup(course_id=course.id, group_set=group_set, key=key, title_vi=title_vi, title_en=title_en)
     ensure_group_set(db, course, group_set)
     try:
@@ -91,6 +101,13 @@ def ensure_group_set(db: Session, course: Course, name: str) -> CourseGroupSet:
     """The set's settings row, made (learners not choosing) if missing; two requests may make it at once."""
     insert_if_missing(db, CourseGroupSet, ["course_id", "name"], course_id=course.id, name=name, learners_choose=False)
     return db.scalar(select(CourseGroupSet).where(CourseGroupSet.course_id == course.id, CourseGroupSet.name == name))
+
+
+def set_title(db: Session, course: Course, name: str, locale: str) -> str:
+    """What learners read for the set ``name`` ("Địa bàn"), or its name when it has no title."""
+    settings = db.scalar(select(CourseGroupSet).where(CourseGroupSet.course_id == course.id,
+                                                      CourseGroupSet.name == name))
+    return settings.title_for(locale) if settings is not None else name
 
 
 def set_learners_choose(db: Session, course: Course, name: str, learners_choose: bool) -> CourseGroupSet:
@@ -191,24 +208,78 @@ def get_user(db: Session, user_id: int | None) -> User:
     return user
 
 
-def groups_of_course(db: Session, course: Course) -> list[GroupRow]:
-    """Every group of the course with its set's setting and its members (by name), in two queries."""
+def groups_of_course(db: Session, course: Course, members_shown: int | None = None) -> list[GroupRow]:
+    """Every group of the course with its set's settings and its members by name, in two queries.
+
+    With ``members_shown``, only that many members of each group are loaded (and ``count`` says
+    how many it has): a class of a thousand makes a page of the same size as a class of ten.
+    """
     groups = db.execute(
-        select(CourseGroup, CourseGroupSet.learners_choose)
+        select(CourseGroup, CourseGroupSet)
         .outerjoin(CourseGroupSet, _set_of(CourseGroup))
         .where(CourseGroup.course_id == course.id)
         .order_by(CourseGroup.group_set, CourseGroup.title_vi, CourseGroup.key)
     ).all()
-    rows = {group.id: GroupRow(group, learners_choose=bool(choose)) for group, choose in groups}
-    members = db.execute(
-        select(GroupMember.group_id, User)
+    rows = {
+        group.id: GroupRow(group, learners_choose=bool(settings and settings.learners_choose), settings=settings)
+        for group, settings in groups
+    }
+    if members_shown is None:
+        members = db.execute(
+            select(GroupMember.group_id, User)
+            .join(User, User.id == GroupMember.user_id)
+            .where(GroupMember.course_id == course.id)
+            .order_by(User.name, User.id)
+        ).all()
+        for group_id, user in members:
+            rows[group_id].members.append(user)
+        return list(rows.values())
+    ranked = (
+        select(
+            GroupMember.group_id,
+            GroupMember.user_id,
+            func.row_number().over(partition_by=GroupMember.group_id, order_by=(User.name, User.id)).label("rank"),
+            func.count().over(partition_by=GroupMember.group_id).label("total"),
+        )
         .join(User, User.id == GroupMember.user_id)
         .where(GroupMember.course_id == course.id)
-        .order_by(User.name, User.id)
+        .subquery()
+    )
+    members = db.execute(
+        select(ranked.c.group_id, ranked.c.total, User)
+        .join(User, User.id == ranked.c.user_id)
+        .where(ranked.c.rank <= members_shown)
+        .order_by(ranked.c.group_id, ranked.c.rank)
     ).all()
-    for group_id, user in members:
+    for row in rows.values():
+        row.count = 0
+    for group_id, total, user in members:
         rows[group_id].members.append(user)
+        rows[group_id].count = total
     return list(rows.values())
+
+
+def group_members(db: Session, course: Course, group: CourseGroup, query: str, page) -> Page:
+    """One page of a group's members by name, those whose name or email contains ``query``."""
+    members = (
+        select(User)
+        .join(GroupMember, GroupMember.user_id == User.id)
+        .where(GroupMember.course_id == course.id, GroupMember.group_id == group.id)
+        .order_by(User.name, User.id)
+    )
+    return paginate(db, matching(members, query), page, args={"q": query})
+
+
+def learners_to_place(db: Session, course: Course, query: str, page, per_page: int = 20) -> Page:
+    """One page of the enrolled learners by name (those matching ``query``), for placing in groups;
+    not counted, so the groups page keeps its few queries."""
+    learners = (
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course.id)
+        .order_by(User.name, User.id)
+    )
+    return paginate(db, matching(learners, query), page, per_page=per_page, args={"q": query}, count=False)
 
 
 def groups_of_user(db: Session, user_id: int, course_id: int) -> list[CourseGroup]:
@@ -223,6 +294,19 @@ def groups_of_user(db: Session, user_id: int, course_id: int) -> list[CourseGrou
     )
 
 
+def learner_groups(db: Session, course: Course, user_id: int) -> list[GroupRow]:
+    """The groups a learner is in, with their sets' titles (one query): for the learner's course page."""
+    rows = db.execute(
+        select(CourseGroup, CourseGroupSet)
+        .join(GroupMember, GroupMember.group_id == CourseGroup.id)
+        .outerjoin(CourseGroupSet, _set_of(CourseGroup))
+        .where(GroupMember.user_id == user_id, GroupMember.course_id == course.id)
+        .order_by(CourseGroup.group_set)
+    ).all()
+    return [GroupRow(group, learners_choose=bool(settings and settings.learners_choose), settings=settings)
+            for group, settings in rows]
+
+
 def user_group_ids(db: Session, user_id: int, course_id: int) -> dict[str, int]:
     """``{group set: group id}`` of a learner in a course: how a lesson type filters by group."""
     rows = db.execute(
@@ -231,18 +315,6 @@ def user_group_ids(db: Session, user_id: int, course_id: int) -> dict[str, int]:
         )
     )
     return {group_set: group_id for group_set, group_id in rows}
-
-
-def enrolled_learners(db: Session, course: Course) -> list[User]:
-    """Who can be put in a group: everyone enrolled, by name."""
-    return list(
-        db.scalars(
-            select(User)
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .where(Enrolment.course_id == course.id)
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def _set_of(group):

@@ -7,12 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
+from elearn.auth.names import display_name
 from elearn.db import db_session
 from elearn.groups import service
 from elearn.i18n import current_locale
-from elearn.security import flash_refusal
+from elearn.security import flash_refusal, safe_next
 
 bp = Blueprint("groups", __name__)
+
+
+# Members listed per group on the groups page; the group's own page lists them all, by pages.
+MEMBERS_SHOWN = 10
 
 
 @bp.get("/courses/<slug>/groups")
@@ -20,9 +25,24 @@ bp = Blueprint("groups", __name__)
 def groups(slug: str):
     db = db_session()
     course = service.staff_course(db, current_user, slug)
-    rows = service.groups_of_course(db, course)
-    learners = service.enrolled_learners(db, course)
-    return render_template("groups/groups.html", course=course, rows=rows, learners=learners)
+    rows = service.groups_of_course(db, course, members_shown=MEMBERS_SHOWN)
+    query = request.args.get("q", "").strip()[:120]
+    learners = service.learners_to_place(db, course, query, request.args.get("page")) if rows else None
+    return render_template("groups/groups.html", course=course, rows=rows, learners=learners, query=query)
+
+
+@bp.get("/courses/<slug>/groups/<int:group_id>")
+@login_required
+def group(slug: str, group_id: int):
+    """All the members of one group, by pages, with a name filter."""
+    db = db_session()
+    course = service.staff_course(db, current_user, slug)
+    found_group = service.get_group(db, course, group_id)
+    set_title = service.set_title(db, course, found_group.group_set, current_locale())
+    query = request.args.get("q", "").strip()[:120]
+    members = service.group_members(db, course, found_group, query, request.args.get("page"))
+    return render_template("groups/group.html", course=course, group=found_group, set_title=set_title,
+                           members=members, query=query)
 
 
 @bp.post("/courses/<slug>/groups")
@@ -57,10 +77,11 @@ def set_choice(slug: str):
         db, course, request.form.get("group_set", ""), request.form.get("learners_choose") == "1"
     )
     db.commit()
+    title = group_set.title_for(current_locale())
     if group_set.learners_choose:
-        flash(_("Learners now choose their own group in the set “%(set)s”.", set=group_set.name), "success")
+        flash(_("Learners now choose their own group in the set “%(set)s”.", set=title), "success")
     else:
-        flash(_("Instructors now place the learners in the set “%(set)s”.", set=group_set.name), "success")
+        flash(_("Instructors now place the learners in the set “%(set)s”.", set=title), "success")
     return redirect(url_for("groups.groups", slug=slug), code=303)
 
 
@@ -88,16 +109,15 @@ def assign(slug: str):
     course = service.staff_course(db, current_user, slug)
     group = service.get_group(db, course, request.form.get("group_id", type=int) or 0)
     user = service.get_user(db, request.form.get("user_id", type=int))
+    back = _back(slug)
     try:
         service.assign(db, course, user, group)
     except HTTPException as exc:
-        return _back_with_error(url_for("groups.groups", slug=slug), exc)
+        return _back_with_error(back, exc)
     db.commit()
-    flash(
-        _("%(name)s is now in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
-        "success",
-    )
-    return redirect(url_for("groups.groups", slug=slug), code=303)
+    title = group.title_for(current_locale())
+    flash(_("%(name)s is now in the group “%(title)s”.", name=display_name(user), title=title), "success")
+    return redirect(back, code=303)
 
 
 @bp.post("/courses/<slug>/groups/members/remove")
@@ -110,11 +130,14 @@ def remove(slug: str):
     # Only out of the group shown on the page: if someone moved the learner meanwhile, the move stays.
     service.unassign(db, course, user, group)
     db.commit()
-    flash(
-        _("%(name)s is no longer in the group “%(title)s”.", name=user.name, title=group.title_for(current_locale())),
-        "success",
-    )
-    return redirect(url_for("groups.groups", slug=slug), code=303)
+    title = group.title_for(current_locale())
+    flash(_("%(name)s is no longer in the group “%(title)s”.", name=display_name(user), title=title), "success")
+    return redirect(_back(slug), code=303)
+
+
+def _back(slug: str) -> str:
+    """The page the form was on (the groups page, a group's page, with its filter and page number)."""
+    return safe_next(request.form.get("next"), url_for("groups.groups", slug=slug))
 
 
 def _back_with_error(back: str, exc: HTTPException, also: tuple[int, ...] = ()):

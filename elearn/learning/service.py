@@ -113,7 +113,7 @@ class CoursePage:
 
 
 def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
-    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups))
+    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups))
     access = course_access(db, user, course)
     require_course_view(access)
     rows = lesson_rows(db, [course.id], access.user if access.is_enrolled else None)[course.id]
@@ -131,6 +131,8 @@ def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
     require_course_view(access)
     if access.enrolment is not None:
         return access.enrolment, False
+    if access.can_teach:
+        fail(403, _("You teach this course, so you need not enrol: you can open all its lessons as they are."))
     if not access.can_enrol:
         fail(403, _("This course is not open for enrolment."))
     insert_if_missing(db, Enrolment, ["user_id", "course_id"], user_id=user.id, course_id=course.id,

@@ -42,8 +42,10 @@ def catalogue():
 @bp.get("/me")
 @login_required
 def dashboard():
-    courses = outline.my_learning(db_session(), current_user)
-    return render_template("learning/dashboard.html", courses=courses)
+    db = db_session()
+    courses = outline.my_learning(db, current_user)
+    teaching = outline.courses_taught(db, current_user) if current_user.is_staff else []
+    return render_template("learning/dashboard.html", courses=courses, teaching=teaching)
 
 
 @bp.get("/courses/<slug>")
@@ -51,11 +53,17 @@ def course(slug: str):
     db = db_session()
     page = service.course_page(db, _user(), slug)
     course = page.progress.course
-    # The flag came with the course's own row, so a course without such sets costs no query here.
-    choices = []
-    if page.access.is_enrolled and course.has_learner_chosen_groups:
-        choices = groups.learner_choices(db, course, current_user.id)
-    return render_template("learning/course.html", page=page, course=course, group_choices=choices)
+    # The flags came with the course's own row, so a course without groups costs no query here.
+    choices, placed = [], []
+    if page.access.is_enrolled and course.has_groups:
+        chosen_sets = set()
+        if course.has_learner_chosen_groups:
+            choices = groups.learner_choices(db, course, current_user.id)
+            chosen_sets = {choice.group_set for choice in choices}
+        placed = [row for row in groups.learner_groups(db, course, current_user.id)
+                  if row.group.group_set not in chosen_sets]
+    return render_template("learning/course.html", page=page, course=course, group_choices=choices,
+                           placed_groups=placed)
 
 
 @bp.post("/courses/<slug>/enrol")

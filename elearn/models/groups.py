@@ -81,3 +81,5 @@ Course.has_learner_chosen_groups = column_property(
     exists().where(CourseGroupSet.course_id == Course.id, CourseGroupSet.learners_choose.is_(True)),
     deferred=True,
 )
+# Whether the course has any group: the course page shows an enrolled learner their groups only then.
+Course.has_groups = column_property(exists().where(CourseGroup.course_id == Course.id), deferred=True)

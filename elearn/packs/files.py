@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from flask_babel import gettext as _
+
 from elearn.packs.source import unsafe_character, visible
 from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
@@ -30,14 +32,15 @@ class FolderFiles:
             raise ContentInvalid([ContentError(visible(path), problem)])
         pure = PurePosixPath(path)
         if not path or "\\" in path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
-            raise ContentInvalid([ContentError(path, "must be a relative path inside the pack")])
+            raise ContentInvalid([ContentError(path, _("must be a relative path inside the pack"))])
         full = (self.root / pure).resolve()
         if not full.is_relative_to(self.root):
-            raise ContentInvalid([ContentError(path, "points outside the pack")])
+            raise ContentInvalid([ContentError(path, _("points outside the pack"))])
         if not full.is_file():
-            raise ContentInvalid([ContentError(path, "file not found in the pack")])
+            raise ContentInvalid([ContentError(path, _("file not found in the pack"))])
         if full.stat().st_size > MAX_FILE_BYTES:
-            raise ContentInvalid([ContentError(path, f"larger than {MAX_FILE_BYTES // 1024 // 1024} MB")])
+            size = _("%(num)d MB", num=MAX_FILE_BYTES // 1024 // 1024)
+            raise ContentInvalid([ContentError(path, _("larger than %(size)s", size=size))])
         return full
 
     def read_text(self, path: str) -> str:
@@ -45,7 +48,7 @@ class FolderFiles:
         try:
             return full.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise ContentInvalid([ContentError(path, "is not UTF-8 text")]) from None
+            raise ContentInvalid([ContentError(path, _("is not UTF-8 text"))]) from None
 
     def media_url(self, path: str) -> str:
         """The URL serving a file of the pack: ``/media/packs/<pack_id>/<version>/<path>``.
@@ -54,6 +57,6 @@ class FolderFiles:
         """
         full = self.resolve(path)
         if not self.pack_id or not self.version:
-            raise ContentInvalid([ContentError(path, "cannot be linked until the pack has a valid id and version")])
+            raise ContentInvalid([ContentError(path, _("cannot be linked until the pack has a valid id and version"))])
         relative = full.relative_to(self.root).as_posix()
         return f"/media/packs/{quote(self.pack_id)}/{quote(self.version)}/{quote(relative)}"

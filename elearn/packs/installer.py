@@ -28,7 +28,17 @@ from elearn.plugins.lesson_type import ContentError
 
 
 class PackRefused(Exception):
-    """The pack is valid but cannot be installed here as asked (or is not installed)."""
+    """The pack is valid but cannot be installed here as asked (or is not installed).
+
+    ``message`` says why, translated. ``option`` names what would install it anyway
+    (``"force"``): the command line's text adds "(use --force)", the admin page names its
+    checkbox instead.
+    """
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(f"{message} (use --{option})" if option else message)
+        self.message = message
+        self.option = option
 
 
 @dataclass
@@ -55,14 +65,16 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
             report.unchanged = True
             return report
         if semver_key(pack.version) < semver_key(installed.version) and not force:
-            raise PackRefused(f"version {installed.version} is installed; {pack.version} is older (use --force)")
+            older = _("version %(installed)s is installed; %(new)s is older", installed=installed.version,
+                      new=pack.version)
+            raise PackRefused(older, option="force")
     if errors := type_changes(db, pack):
         raise PackInvalid(errors)
     course = db.scalar(select(Course).where(Course.pack_id == pack.id))
     if course is None:
         clash = db.scalar(select(Course).where(Course.slug == pack.slug))
         if clash is not None:
-            raise PackRefused(f"a course with the address {pack.slug!r} already exists")
+            raise PackRefused(_("a course with the address %(slug)s already exists", slug=repr(pack.slug)))
         course = Course(slug=pack.slug, pack_id=pack.id, title_vi="")
         db.add(course)
     course.title_vi, course.title_en = pack.title["vi"], pack.title["en"]

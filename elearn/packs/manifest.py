@@ -7,10 +7,13 @@ the content their lesson type has already imported, or the list of errors.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -97,16 +100,18 @@ class _Checker:
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.error(where, "must be a mapping")
+            self.error(where, _("must be a mapping"))
             return {}
         return value
 
-    def text(self, value: Any, where: str, pattern: re.Pattern | None = None, what: str = "") -> str:
+    def text(self, value: Any, where: str, pattern: re.Pattern | None = None,
+             mismatch: Callable[[str], str] | None = None) -> str:
+        """Required text; ``mismatch`` gives the message for text not matching ``pattern``."""
         if not isinstance(value, str) or not value.strip():
-            self.error(where, "is required text")
+            self.error(where, _("is required text"))
             return ""
-        if pattern is not None and not pattern.match(value):
-            self.error(where, f"{value!r} is not {what}")
+        if pattern is not None and mismatch is not None and not pattern.match(value):
+            self.error(where, mismatch(repr(value)))
         return value
 
     def titles(self, value: Any, where: str, required: bool = True) -> dict[str, str]:
@@ -116,7 +121,7 @@ class _Checker:
         vi = self.text(found.get("vi"), f"{where}.vi") if found or required else ""
         en = found.get("en", "")
         if not isinstance(en, str):
-            self.error(f"{where}.en", "must be text")
+            self.error(f"{where}.en", _("must be text"))
             en = ""
         return {"vi": vi, "en": en}
 
@@ -134,23 +139,27 @@ def load_pack(
     """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
-        raise PackInvalid([ContentError(str(path), f"no {MANIFEST} in this folder")])
+        raise PackInvalid([ContentError(str(path), _("no %(manifest)s in this folder", manifest=MANIFEST))])
     raw = _read_yaml(manifest_path)
     check = _Checker()
     data = check.mapping(raw, "")
-    pack_id = check.text(data.get("id"), "id", ID_PATTERN, "an id of lower-case letters, digits and dashes")
-    version = check.text(data.get("version"), "version", SEMVER, "a semantic version such as 1.0.0")
+    pack_id = check.text(data.get("id"), "id", ID_PATTERN, _not_an_id)
+    version = check.text(
+        data.get("version"), "version", SEMVER,
+        lambda value: _("%(value)s is not a semantic version such as 1.0.0", value=value),
+    )
     title = check.titles(data.get("title"), "title")
     description = check.titles(data.get("description"), "description", required=False)
     authors = _authors(check, data.get("authors"))
     licence = data.get("licence", "")
     if not isinstance(licence, str):
-        check.error("licence", "must be text, e.g. CC-BY-4.0")
+        check.error("licence", _("must be text, e.g. CC-BY-4.0"))
         licence = ""
     requires = _requires(check, data.get("requires"), lesson_types, plugins, engine_version)
     course = check.mapping(data.get("course"), "course")
     slug = course.get("slug", pack_id)
-    check.text(slug, "course.slug", ID_PATTERN, "a slug of lower-case letters, digits and dashes")
+    check.text(slug, "course.slug", ID_PATTERN,
+               lambda value: _("%(value)s is not a slug of lower-case letters, digits and dashes", value=value))
     # Media URLs need both; when either is wrong that is reported above, and media are not resolved.
     valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
     valid_version = version if SEMVER.match(version or "") else None
@@ -164,23 +173,35 @@ def load_pack(
     return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets)
 
 
+def _not_an_id(value: str) -> str:
+    return _("%(value)s is not an id of lower-case letters, digits and dashes", value=value)
+
+
+def _not_a_key(value: str) -> str:
+    return _("%(value)s is not an id of letters, digits, . _ -", value=value)
+
+
+def _twice(key: str) -> str:
+    return _("%(value)s is used twice", value=repr(key))
+
+
 def _authors(check: _Checker, value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
-        check.error("authors", "must be a list of names, e.g. [Liên minh Hợp tác xã tỉnh]")
+        check.error("authors", _("must be a list of names, e.g. [Liên minh Hợp tác xã tỉnh]"))
         return []
     return value
 
 
 def _specifier(check: _Checker, value: Any, where: str) -> SpecifierSet | None:
     if not isinstance(value, str):
-        check.error(where, "must be a version specifier such as '>=1.0,<2'")
+        check.error(where, _("must be a version specifier such as '>=1.0,<2'"))
         return None
     try:
         return SpecifierSet(value)
     except InvalidSpecifier:
-        check.error(where, f"{value!r} is not a version specifier such as '>=1.0,<2'")
+        check.error(where, _("%(value)s is not a version specifier such as '>=1.0,<2'", value=repr(value)))
         return None
 
 
@@ -196,11 +217,12 @@ def _requires(check: _Checker, value: Any, lesson_types, plugins, engine_version
         return {}
     data = check.mapping(value, "requires")
     for key in sorted(set(data) - {"engine", "plugins"}):
-        check.error(f"requires.{key}", "unknown field (use 'engine' and 'plugins')")
+        check.error(f"requires.{key}", _("unknown field (use 'engine' and 'plugins')"))
     if "engine" in data:
         specifier = _specifier(check, data["engine"], "requires.engine")
         if specifier is not None and engine_version is not None and not _matches(specifier, engine_version):
-            check.error("requires.engine", f"needs elearn {specifier}; this site runs elearn {engine_version}")
+            check.error("requires.engine", _("needs elearn %(wanted)s; this site runs elearn %(version)s",
+                                             wanted=str(specifier), version=engine_version))
     wanted = check.mapping(data.get("plugins", {}), "requires.plugins")
     for name, spec in wanted.items():
         where = f"requires.plugins.{name}"
@@ -208,11 +230,12 @@ def _requires(check: _Checker, value: Any, lesson_types, plugins, engine_version
         info = _plugin_for(name, plugins or {})
         if info is None:
             if plugins is not None or name not in lesson_types:
-                check.error(where, f"plugin or lesson type {name!r} is not installed")
+                check.error(where, _("plugin or lesson type %(name)s is not installed", name=repr(name)))
             continue
         if specifier is not None and not _matches(specifier, info.version):
-            found = info.version or "of unknown version"
-            check.error(where, f"needs {info.name} {specifier}; the installed {info.name} is {found}")
+            found = info.version or _("of unknown version")
+            check.error(where, _("needs %(plugin)s %(wanted)s; the installed %(plugin)s is %(version)s",
+                                 plugin=info.name, wanted=str(specifier), version=found))
     return data
 
 
@@ -225,11 +248,11 @@ def _plugin_for(name: str, plugins: dict[str, PluginInfo]) -> PluginInfo | None:
 
 def _read_yaml(path: Path) -> Any:
     if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise PackInvalid([ContentError(MANIFEST, "larger than 1 MB")])
+        raise PackInvalid([ContentError(MANIFEST, _("larger than %(size)s", size=_("%(num)d MB", num=1)))])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise PackInvalid([ContentError(MANIFEST, "is not UTF-8 text")]) from None
+        raise PackInvalid([ContentError(MANIFEST, _("is not UTF-8 text"))]) from None
     return load_yaml(text, MANIFEST)
 
 
@@ -241,31 +264,34 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
     for name, raw in check.mapping(value, "course.groups").items():
         where = f"course.groups.{name}"
         if not isinstance(name, str) or not GROUP_SET.fullmatch(name):
-            check.error(where, f"{name!r} is not a set name of 1 to 50 lower-case letters, digits and dashes")
+            check.error(where, _("%(value)s is not a set name of 1 to 50 lower-case letters, digits and dashes",
+                                 value=repr(name)))
         data = check.mapping(raw, where)
         for key in sorted(set(data) - {"title", "learners_choose", "groups"}, key=str):
-            check.error(f"{where}.{key}", "unknown field (use 'title', 'learners_choose' and 'groups')")
+            check.error(f"{where}.{key}", _("unknown field (use 'title', 'learners_choose' and 'groups')"))
         set_title = check.titles(data.get("title"), f"{where}.title", required=False)
         learners_choose = data.get("learners_choose", False)
         if not isinstance(learners_choose, bool):
-            check.error(f"{where}.learners_choose", "must be true or false")
+            check.error(f"{where}.learners_choose", _("must be true or false"))
         groups = data.get("groups")
         if not isinstance(groups, list) or not groups:
-            check.error(f"{where}.groups", "must be a non-empty list")
+            check.error(f"{where}.groups", _("must be a non-empty list"))
             groups = []
         pack_groups, keys = [], set()
         for index, raw_group in enumerate(groups):
             group = check.mapping(raw_group, f"{where}.groups[{index}]")
             key = check.text(group.get("id"), f"{where}.groups[{index}].id")
             if key and not GROUP_KEY.fullmatch(key):
-                check.error(f"{where}.groups[{index}].id", f"{key!r} is not an id of lower-case letters, digits, -")
+                check.error(f"{where}.groups[{index}].id",
+                            _("%(value)s is not an id of lower-case letters, digits, -", value=repr(key)))
             elif key in keys:
-                check.error(f"{where}.groups[{index}].id", f"{key!r} is used twice")
+                check.error(f"{where}.groups[{index}].id", _twice(key))
             keys.add(key)
             title = check.titles(group.get("title"), f"{where}.groups[{index}].title")
             for locale, text in title.items():
                 if len(text) > TITLE_MAX:
-                    check.error(f"{where}.groups[{index}].title.{locale}", f"is longer than {TITLE_MAX} characters")
+                    check.error(f"{where}.groups[{index}].title.{locale}", ngettext(
+                        "is longer than %(num)d character", "is longer than %(num)d characters", TITLE_MAX))
             pack_groups.append(PackGroup(key, title))
         sets.append(PackGroupSet(str(name), learners_choose is True, pack_groups, set_title))
     return sets
@@ -273,27 +299,27 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
 
 def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModule]:
     if not isinstance(value, list) or not value:
-        check.error("course.modules", "must be a non-empty list")
+        check.error("course.modules", _("must be a non-empty list"))
         return []
     modules, module_keys, lesson_keys = [], set(), set()
     for m_index, raw_module in enumerate(value):
         where = f"course.modules[{m_index}]"
         data = check.mapping(raw_module, where)
-        key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, "an id of letters, digits, . _ -")
+        key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, _not_a_key)
         if key in module_keys:
-            check.error(f"{where}.id", f"{key!r} is used twice")
+            check.error(f"{where}.id", _twice(key))
         module_keys.add(key)
         module = PackModule(key, check.titles(data.get("title"), f"{where}.title"))
         lessons = data.get("lessons")
         if not isinstance(lessons, list) or not lessons:
-            check.error(f"{where}.lessons", "must be a non-empty list")
+            check.error(f"{where}.lessons", _("must be a non-empty list"))
             lessons = []
         for l_index, raw_lesson in enumerate(lessons):
             lesson = _lesson(check, raw_lesson, f"{where}.lessons[{l_index}]", lesson_types, files)
             if lesson is None:
                 continue
             if lesson.key in lesson_keys:
-                check.error(f"{where}.lessons[{l_index}].id", f"{lesson.key!r} is used twice")
+                check.error(f"{where}.lessons[{l_index}].id", _twice(lesson.key))
             lesson_keys.add(lesson.key)
             module.lessons.append(lesson)
         modules.append(module)
@@ -304,16 +330,16 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files) -> PackL
     data = check.mapping(raw, where)
     if not data:
         return None
-    key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, "an id of letters, digits, . _ -")
+    key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, _not_a_key)
     title = check.titles(data.get("title"), f"{where}.title")
     type_name = check.text(data.get("type"), f"{where}.type")
     content = data.get("content", {})
     if not isinstance(content, dict):
-        check.error(f"{where}.content", "must be a mapping")
+        check.error(f"{where}.content", _("must be a mapping"))
         return None
     lesson_type = lesson_types.get(type_name)
     if type_name and lesson_type is None:
-        check.error(f"{where}.type", f"lesson type {type_name!r} is not installed")
+        check.error(f"{where}.type", _("lesson type %(type)s is not installed", type=repr(type_name)))
         return None
     if lesson_type is None:
         return None
@@ -322,9 +348,14 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files) -> PackL
     except ContentInvalid as exc:
         for error in exc.errors:
             inner = f"{where}.content.{error.where}" if error.where else f"{where}.content"
-            check.error(inner, error.message)
+            # The lesson type's words may be English only, so the page says whose they are; in English
+            # (the command line) they stand alone.
+            # Translators: a lesson type's own message about the lesson's content, perhaps in English:
+            # say that it comes from the lesson type ("Loại bài học báo: ..."); keep %(message)s.
+            check.error(inner, _("%(message)s", message=error.message))
         return None
     except Exception as exc:
-        check.error(f"{where}.content", f"lesson type {type_name!r} failed to read it: {exc!r}")
+        check.error(f"{where}.content", _("lesson type %(type)s failed to read it: %(error)s", type=repr(type_name),
+                                          error=repr(exc)))
         return None
     return PackLesson(key, type_name, title, imported)

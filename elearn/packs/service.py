@@ -146,13 +146,14 @@ def _learners(session, course_id: int) -> int:
 # -- installing ------------------------------------------------------------------
 
 
-def install_path(app: Flask, path: Path, force: bool = False) -> InstallReport:
+def install_path(app: Flask, path: Path, force: bool = False, label: str | None = None) -> InstallReport:
     """Install or upgrade the pack at ``path`` (folder or ``.zip``): all of it, or nothing.
 
     Raises ``PackInvalid`` (nothing read could be installed) or ``PackRefused``
-    (an older version without ``force``, a course address already taken).
+    (an older version without ``force``, a course address already taken). ``label`` names a
+    zip in messages (an upload's own name), instead of the file's name at ``path``.
     """
-    with open_source(Path(path)) as root:
+    with open_source(Path(path), label) as root:
         pack = _load(app, root)
         with _locked(app):
             media = media_root(app)

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from elearn.plugins.lesson_type import ContentError
 
@@ -79,21 +80,22 @@ class PackInvalid(Exception):
 
 
 @contextmanager
-def open_source(path: Path) -> Iterator[Path]:
+def open_source(path: Path, label: str | None = None) -> Iterator[Path]:
     """Yield the folder holding ``pack.yaml``: the folder itself, or a zip extracted safely.
 
     A folder is used in place (``links_leaving`` finds the symbolic links that
     would leave it; ``load_pack`` reports them with every other error). A zip is
-    extracted into a temporary folder removed on exit.
+    extracted into a temporary folder removed on exit. ``label`` names the zip in messages (the
+    name an uploaded file had on the person's computer); the file's own name otherwise.
     """
     path = Path(path)
     if path.is_dir():
         yield path
         return
     if not path.is_file():
-        raise PackInvalid([ContentError(str(path), "not found")])
+        raise PackInvalid([ContentError(str(path), _("not found"))])
     with tempfile.TemporaryDirectory(prefix="elearn-pack-") as tmp:
-        yield extract_zip(path, Path(tmp))
+        yield extract_zip(path, Path(tmp), label=label)
 
 
 def links_leaving(folder: Path) -> list[ContentError]:
@@ -109,10 +111,10 @@ def links_leaving(folder: Path) -> list[ContentError]:
             try:
                 resolved = entry.resolve(strict=True)
             except (OSError, RuntimeError):
-                errors.append(ContentError(where, "is a broken or looping symbolic link"))
+                errors.append(ContentError(where, _("is a broken or looping symbolic link")))
                 continue
             if not resolved.is_relative_to(root):
-                errors.append(ContentError(where, "is a symbolic link pointing outside the pack"))
+                errors.append(ContentError(where, _("is a symbolic link pointing outside the pack")))
     return errors
 
 
@@ -148,6 +150,7 @@ def extract_zip(
     max_file_bytes: int = MAX_FILE_BYTES,
     max_ratio: float = MAX_RATIO,
     ratio_threshold_bytes: int = RATIO_THRESHOLD_BYTES,
+    label: str | None = None,
 ) -> Path:
     """Extract ``archive`` into ``target`` and return the pack's root folder.
 
@@ -156,30 +159,38 @@ def extract_zip(
     with the entry's name) and nothing is left in ``target``.
     """
     archive = Path(archive)
-    label = archive.name
+    label = visible(label or archive.name)
     try:
         size = archive.stat().st_size
     except OSError as exc:
-        raise PackInvalid([ContentError(label, f"cannot be read: {exc.strerror or exc}")]) from None
+        raise PackInvalid([ContentError(label, _("cannot be read: %(reason)s", reason=exc.strerror or exc))]) from None
     if size > max_archive_bytes:
-        raise PackInvalid([ContentError(label, f"archive larger than {_human(max_archive_bytes)}")])
+        raise PackInvalid([ContentError(label, _("archive larger than %(size)s", size=_human(max_archive_bytes)))])
     try:
         zf = zipfile.ZipFile(archive)
     except Exception as exc:  # any failure to read untrusted bytes is a bad archive
-        raise PackInvalid([ContentError(label, f"is not a valid .zip archive ({_reason(exc)})")]) from None
+        problem = _("is not a valid .zip archive (%(reason)s)", reason=_reason(exc))
+        raise PackInvalid([ContentError(label, problem)]) from None
     with zf:
         infos = zf.infolist()
         if len(infos) > max_entries:
-            raise PackInvalid([ContentError(label, f"has {len(infos)} entries; at most {max_entries} allowed")])
-        errors = _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold_bytes)
+            raise PackInvalid([ContentError(label, ngettext(
+                "has %(num)d entries; at most %(max)d allowed", "has %(num)d entries; at most %(max)d allowed",
+                len(infos), max=max_entries))])
+        errors = _check_entries(infos, label, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold_bytes)
         errors += _check_layout(zf, infos, size)
         if errors:
             raise PackInvalid(errors)
         root = _find_root(infos)
         if root is None:
-            raise PackInvalid([ContentError(label, f"no {MANIFEST} at the top of the archive or of its single folder")])
+            raise PackInvalid([ContentError(label, _(
+                "no %(manifest)s at the top of the archive or of its single folder", manifest=MANIFEST))])
         _stream(zf, infos, Path(target), label, max_total_bytes, max_file_bytes, max_ratio, ratio_threshold_bytes)
     return Path(target).joinpath(*root)
+
+
+def _bomb(max_ratio: float) -> str:
+    return _("compressed more than %(ratio)s to 1 (a zip bomb?)", ratio=f"{max_ratio:g}")
 
 
 def _reason(exc: Exception) -> str:
@@ -188,8 +199,8 @@ def _reason(exc: Exception) -> str:
 
 def _human(n: int) -> str:
     if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB"
-    return f"{n} bytes"
+        return _("%(num)d MB", num=n // (1024 * 1024))
+    return ngettext("%(num)d byte", "%(num)d bytes", n)
 
 
 def unsafe_character(name: str) -> str | None:
@@ -224,24 +235,24 @@ def visible(name: str) -> str:
 def _name_problem(name: str) -> str | None:
     """Why an entry name is unsafe, or ``None``."""
     if not name or name == "/":
-        return "has an empty name"
+        return _("has an empty name")
     if problem := unsafe_character(name):
         return problem
     if "\\" in name:
-        return "has a backslash in its name"
+        return _("has a backslash in its name")
     if name.startswith("/"):
-        return "has an absolute name"
+        return _("has an absolute name")
     if _DRIVE.match(name) or ":" in name.split("/", 1)[0]:
-        return "has a drive-letter name"
+        return _("has a drive-letter name")
     parts = name.rstrip("/").split("/")
     if ".." in parts:
-        return "has a '..' component (path traversal)"
+        return _("has a '..' component (path traversal)")
     if any(part in ("", ".") for part in parts):
-        return "has an empty or '.' component"
+        return _("has an empty or '.' component")
     if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES or any(
         len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES for part in parts
     ):
-        return "has a name too long"
+        return _("has a name too long")
     return None
 
 
@@ -274,27 +285,28 @@ class _Spellings:
             spelled, key = "/".join(parts[:depth]) + "/", folded[:depth]
             if key in self.files:
                 first = self.files[key]
-                problems.append(
-                    f"is both a file and a folder (clashes with {first!r})"
-                    if depth == len(parts)
-                    else f"lies inside {first!r}, which is a file"
-                )
+                inside = _("lies inside %(first)s, which is a file", first=repr(first))
+                problems.append(_both(first) if depth == len(parts) else inside)
             elif self.folders.setdefault(key, spelled) != spelled:
                 problems.append(_clash(self.folders[key]))
         if not is_dir:
             if folded in self.files:
                 problems.append(_clash(self.files[folded]))
             elif folded in self.folders:
-                problems.append(f"is both a file and a folder (clashes with {self.folders[folded]!r})")
+                problems.append(_both(self.folders[folded]))
             self.files.setdefault(folded, name)
         return problems
+
+
+def _both(first: str) -> str:
+    return _("is both a file and a folder (clashes with %(first)s)", first=repr(first))
 
 
 def _clash(first: str) -> str:
     return _("clashes with %(first)s (the same name, ignoring case and Unicode normalisation)", first=repr(first))
 
 
-def _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold) -> list[ContentError]:
+def _check_entries(infos, label, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold) -> list[ContentError]:
     errors: list[ContentError] = []
     spellings = _Spellings()
     seen: set[str] = set()
@@ -312,30 +324,34 @@ def _check_entries(infos, max_file_bytes, max_total_bytes, max_ratio, ratio_thre
         mode = info.external_attr >> 16
         kind = stat.S_IFMT(mode)
         if kind == stat.S_IFLNK:
-            bad("is a symbolic link")
+            bad(_("is a symbolic link"))
             continue
         if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-            bad("is not a regular file or folder")
+            bad(_("is not a regular file or folder"))
             continue
         if info.flag_bits & 0x1:
-            bad("is encrypted")
+            bad(_("is encrypted"))
         if info.compress_type not in _SUPPORTED_METHODS:
-            bad(f"uses an unsupported compression method ({info.compress_type})")
+            bad(_("uses an unsupported compression method (%(method)s)", method=info.compress_type))
         is_dir = name.endswith("/") or kind == stat.S_IFDIR
         if name in seen:
-            bad("appears twice in the archive")
+            bad(_("appears twice in the archive"))
             continue
         seen.add(name)
         for clash in spellings.add(name, is_dir):
             bad(clash)
         if not is_dir:
             if info.file_size > max_file_bytes:
-                bad(f"declares {info.file_size} bytes; at most {_human(max_file_bytes)} per file")
+                bad(ngettext("declares %(num)d byte; at most %(size)s per file",
+                             "declares %(num)d bytes; at most %(size)s per file", info.file_size,
+                             size=_human(max_file_bytes)))
             if info.file_size > ratio_threshold and info.file_size > max_ratio * max(info.compress_size, 1):
-                bad(f"compressed more than {max_ratio:g} to 1 (a zip bomb?)")
+                bad(_bomb(max_ratio))
             declared_total += info.file_size
     if declared_total > max_total_bytes:
-        errors.append(ContentError("(archive)", f"declares {declared_total} bytes; at most {_human(max_total_bytes)}"))
+        errors.append(ContentError(label, ngettext(
+            "declares %(num)d byte; at most %(size)s", "declares %(num)d bytes; at most %(size)s", declared_total,
+            size=_human(max_total_bytes))))
     return errors
 
 
@@ -349,29 +365,31 @@ def _check_layout(zf: zipfile.ZipFile, infos, archive_size: int) -> list[Content
         name = info.orig_filename
         start = info.header_offset
         if start < 0 or start + _LOCAL_HEADER.size > cd_start:
-            errors.append(ContentError(visible(name), "has its data outside the archive's data area"))
+            errors.append(ContentError(visible(name), _("has its data outside the archive's data area")))
             continue
         try:
             fp.seek(start)
             header = fp.read(_LOCAL_HEADER.size)
         except Exception as exc:
-            errors.append(ContentError(visible(name), f"cannot be read ({_reason(exc)})"))
+            errors.append(ContentError(visible(name), _("cannot be read (%(reason)s)", reason=_reason(exc))))
             continue
         if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
-            errors.append(ContentError(visible(name), "has a bad local header"))
+            errors.append(ContentError(visible(name), _("has a bad local header")))
             continue
         fields = _LOCAL_HEADER.unpack(header)
         name_len, extra_len = fields[-2], fields[-1]
         end = start + _LOCAL_HEADER.size + name_len + extra_len + info.compress_size
         if end > cd_start:
-            errors.append(ContentError(visible(name), "has data running past the start of the central directory"))
+            errors.append(ContentError(visible(name), _(
+                "has data running past the start of the central directory")))
             continue
         spans.append((start, end, name))
     spans.sort()
     furthest_end, furthest_name = -1, ""
     for start, end, name in spans:
         if start < furthest_end:
-            errors.append(ContentError(visible(name), f"overlaps the data of {furthest_name!r} (a zip bomb?)"))
+            errors.append(ContentError(visible(name), _(
+                "overlaps the data of %(other)s (a zip bomb?)", other=repr(furthest_name))))
         if end > furthest_end:
             furthest_end, furthest_name = end, name
     return errors
@@ -421,18 +439,19 @@ def _stream(zf, infos, target: Path, label, max_total, max_file, max_ratio, rati
                         written += len(chunk)
                         total += len(chunk)
                         if written > max_file:
-                            errors.append(ContentError(name, f"larger than {_human(max_file)} once decompressed"))
+                            errors.append(ContentError(
+                                name, _("larger than %(size)s once decompressed", size=_human(max_file))))
                             break
                         if written > ratio_threshold and written > max_ratio * max(info.compress_size, 1):
-                            errors.append(ContentError(name, f"compressed more than {max_ratio:g} to 1 (a zip bomb?)"))
+                            errors.append(ContentError(name, _bomb(max_ratio)))
                             break
                         if total > max_total:
                             break
                         out.write(chunk)
             except Exception as exc:  # corrupt data, CRC mismatch, truncated archive...
-                errors.append(ContentError(name, f"cannot be extracted ({_reason(exc)})"))
+                errors.append(ContentError(name, _("cannot be extracted (%(reason)s)", reason=_reason(exc))))
             if total > max_total:
-                errors.append(ContentError(label, f"more than {_human(max_total)} once decompressed"))
+                errors.append(ContentError(label, _("more than %(size)s once decompressed", size=_human(max_total))))
                 break
     except BaseException:
         _remove(created)
@@ -477,7 +496,8 @@ class _PackLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     raise yaml.constructor.ConstructorError(
                         "while reading a mapping",
                         node.start_mark,
-                        f"the key {key!r} appears twice (first on line {seen[key].line + 1})",
+                        _("the key %(key)s appears twice (first on line %(line)d)", key=repr(key),
+                          line=seen[key].line + 1),
                         key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark
@@ -496,15 +516,15 @@ def _event_problem(text: str) -> tuple[Any, str] | None:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
-                return event.start_mark, f"aliases (*{event.anchor}) are not allowed"
+                return event.start_mark, _("aliases (*%(name)s) are not allowed", name=event.anchor)
             if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                return event.start_mark, f"anchors (&{event.anchor}) are not allowed"
+                return event.start_mark, _("anchors (&%(name)s) are not allowed", name=event.anchor)
             if isinstance(event, (yaml.ScalarEvent, *_COLLECTION_START)) and event.tag is not None:
-                return event.start_mark, f"tags ({event.tag}) are not allowed"
+                return event.start_mark, _("tags (%(tag)s) are not allowed", tag=event.tag)
             if isinstance(event, _COLLECTION_START):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    return event.start_mark, f"nested more than {MAX_YAML_DEPTH} levels deep"
+                    return event.start_mark, _("nested more than %(num)d levels deep", num=MAX_YAML_DEPTH)
             elif isinstance(event, _COLLECTION_END):
                 depth -= 1
         return None
@@ -531,19 +551,22 @@ def load_yaml(text: str, name: str) -> Any:
         return text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
 
     def message(exc: Exception) -> str:
+        # PyYAML's own words stay English; the sentence around them is translated.
         if isinstance(exc, yaml.MarkedYAMLError):
-            return f"not valid YAML: {exc.problem or exc.context or exc}"
-        if isinstance(exc, yaml.reader.ReaderError):
-            return f"not valid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}"
-        return f"not valid YAML: {_reason(exc)}"
+            reason = exc.problem or exc.context or exc
+        elif isinstance(exc, yaml.reader.ReaderError):
+            reason = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        else:
+            reason = _reason(exc)
+        return _("not valid YAML: %(reason)s", reason=reason)
 
     if not isinstance(text, str):
-        raise invalid(1, "is not text")
+        raise invalid(1, _("is not text"))
     if len(text) > MAX_YAML_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         at = text[:MAX_YAML_BYTES].encode("utf-8", "surrogatepass")[:MAX_YAML_BYTES]
-        raise invalid(at.count(b"\n") + 1, f"larger than {_human(MAX_YAML_BYTES)}")
+        raise invalid(at.count(b"\n") + 1, _("larger than %(size)s", size=_human(MAX_YAML_BYTES)))
     if bad := _SURROGATE.search(text):
-        raise invalid(text.count("\n", 0, bad.start()) + 1, "is not valid Unicode text")
+        raise invalid(text.count("\n", 0, bad.start()) + 1, _("is not valid Unicode text"))
     try:
         found = _event_problem(text)
     except Exception as exc:  # a MarkedYAMLError, a ReaderError, or anything the parser trips on
