@@ -560,8 +560,8 @@ def test_essay_description_general_feedback_titles_and_escapes(docs):
 
 def test_text_without_a_format_is_moodle_auto_format_not_markdown(docs, bank):
     # '\#' at the start stayed a hash (Markdown made it an empty heading); "1." is no list, ** no bold;
-    # HTML is allowed as in Moodle, but sanitised: <b> is not an allowed tag, <script> goes with its content.
-    assert docs["not-markdown"].stem_html == "<p># of members: 1. **not bold** kept </p>\n"
+    # HTML is allowed as in Moodle, but sanitised: <b> is kept, <script> goes with its content.
+    assert docs["not-markdown"].stem_html == "<p># of members: 1. **not bold** <b>kept</b> </p>\n"
     assert bank["quy-phan-phoi"].stem_html == (
         "<p>Thu nhập của hợp tác xã sau thuế phân phối # trước hết cho _____ theo điều lệ.</p>\n"
     )
