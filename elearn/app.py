@@ -29,6 +29,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     registry.load_entry_points(app.config["PLUGINS"])
     app.extensions["elearn_plugins"] = registry
 
+    if app.config["COMPRESS_RESPONSES"]:
+        # First registered, so it runs last: Flask calls after-request functions in reverse,
+        # and every other one (headers, the API's contract check) sees the answer uncompressed.
+        _compress_responses(app)
     client_limit.init_app(app)
     db.init_app(app)
     i18n.init_app(app, registry)
@@ -39,8 +43,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     app.jinja_env.globals["user_menu"] = registry.user_menu
     app.jinja_env.filters["display_name"] = display_name
-    if app.config["COMPRESS_RESPONSES"]:
-        _compress_responses(app)
     return app
 
 

@@ -95,8 +95,10 @@ class Operation:
     """What one API view takes and answers, for validation and for the OpenAPI document.
 
     ``responses`` maps each success status to its model (``None``: no content, e.g. 204);
-    ``errors`` lists the refusals it can answer (401 is added for every operation, since a bad
-    token is refused everywhere, and 400 for one with a body or query); ``public`` operations
+    ``errors`` lists the refusals it can answer (401 and 429 are added for every operation, since a
+    bad token is refused everywhere and a client with too many requests running is told to wait
+    everywhere (elearn.client_limit); 400 for one with a body or query; 503 for a submission, while
+    the lesson's type rests after slow calls (elearn.plugins.budget)); ``public`` operations
     need no token. ``form`` names the multipart fields of an upload (name -> description).
     ``lesson_submission``: the body is a submission to a lesson, checked by the service against
     the model of the lesson's type (the document lists every type's).
@@ -114,9 +116,11 @@ class Operation:
     def statuses(self) -> dict[int, Any]:
         """Every status the operation answers, with its model (errors: ``Error``)."""
         found: dict[int, Any] = dict(self.responses)
-        refusals = {401, *self.errors}
+        refusals = {401, 429, *self.errors}
         if self.body is not None or self.query is not None or self.form is not None or self.lesson_submission:
             refusals.add(400)
+        if self.lesson_submission:
+            refusals.add(503)
         for status in refusals:
             found[status] = Error
         return dict(sorted(found.items()))

@@ -575,8 +575,11 @@ class TestSharedLoginLimits:
         if request.param == REDIS_URL and not redis_reachable(REDIS_URL):
             pytest.skip(f"no Redis at {REDIS_URL}")
         # Redis outlives the test: a secret of its own gives this test's accounts keys of their own.
+        # All the guesses come from one address at once: the limit on requests running at once per
+        # client (tested on its own) must not answer for the login limits measured here.
         return testing.test_config(
-            database_url, tmp_path, RATELIMIT_STORAGE_URI=request.param, SECRET_KEY=secrets.token_hex(16)
+            database_url, tmp_path, RATELIMIT_STORAGE_URI=request.param, SECRET_KEY=secrets.token_hex(16),
+            CONCURRENT_REQUESTS_PER_CLIENT=SIMULTANEOUS,
         )
 
     @pytest.fixture
