@@ -34,8 +34,13 @@ class DiscussionLesson(LessonType):
 
     def example_content(self) -> dict[str, Any]:
         return {
-            "case": "Hợp tác xã A có 120 thành viên nhưng chỉ 40 người đến dự đại hội thường niên.",
-            "questions": ["Vì sao thành viên không đến dự?", "Ban quản trị nên làm gì trước đại hội năm sau?"],
+            "case": {"vi": "Hợp tác xã A có 120 thành viên nhưng chỉ 40 người đến dự đại hội thường niên.",
+                     "en": "Cooperative A has 120 members, but only 40 came to the annual general meeting."},
+            "questions": [
+                {"vi": "Vì sao thành viên không đến dự?", "en": "Why did the members not come?"},
+                {"vi": "Ban quản trị nên làm gì trước đại hội năm sau?",
+                 "en": "What should the board do before next year's meeting?"},
+            ],
             "settings": {"completion": {"posts": 1, "replies": 1}},
         }
 

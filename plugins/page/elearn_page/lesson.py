@@ -73,7 +73,11 @@ class PageLesson(LessonType):
         return {"markdown": text, "html": html}
 
     def example_content(self) -> dict[str, Any]:
-        return {"text": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu."}
+        return {"text": {
+            "vi": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu.",
+            "en": "# What is a cooperative?\n\nA cooperative is a collective economic organisation, "
+                  "jointly owned by its members.",
+        }}
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         return {"html": ctx.content["html"], "read": ctx.progress.status == Status.COMPLETED}

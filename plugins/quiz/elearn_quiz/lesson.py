@@ -374,15 +374,19 @@ class QuizLesson(LessonType):
 
     def example_content(self) -> dict[str, Any]:
         return {
-            "intro": "Kiểm tra nhanh về hợp tác xã.",
+            "intro": {"vi": "Kiểm tra nhanh về hợp tác xã.", "en": "A quick check on cooperatives."},
             "questions": [
                 {
                     "id": "q1",
                     "type": "single",
-                    "stem": "Mỗi thành viên hợp tác xã có bao nhiêu phiếu biểu quyết?",
-                    "choices": [{"text": "Một phiếu", "correct": True}, {"text": "Theo số vốn góp"}],
+                    "stem": {"vi": "Mỗi thành viên hợp tác xã có bao nhiêu phiếu biểu quyết?",
+                             "en": "How many votes does each member of a cooperative have?"},
+                    "choices": [{"text": {"vi": "Một phiếu", "en": "One vote"}, "correct": True},
+                                {"text": {"vi": "Theo số vốn góp", "en": "As many as their share of the capital"}}],
                 },
-                {"id": "q2", "type": "truefalse", "stem": "Đại hội thành viên là cơ quan cao nhất.", "correct": True},
+                {"id": "q2", "type": "truefalse", "correct": True,
+                 "stem": {"vi": "Đại hội thành viên là cơ quan cao nhất.",
+                          "en": "The members' general meeting is the highest body."}},
             ],
             "settings": {"pass_mark": 0.5, "attempts_allowed": 3},
         }
