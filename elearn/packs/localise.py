@@ -40,7 +40,8 @@ def _path(where: str, key: Any) -> str:
 def resolve(value: Any, locale: str, languages: frozenset[str], errors: list[ContentError] | None = None,
             where: str = "") -> tuple[Any, bool]:
     """``value`` with every localised mapping replaced by its text in ``locale`` (else its Vietnamese),
-    and whether any text in ``locale`` was found (never for Vietnamese itself).
+    and whether any text in ``locale`` was found (never for Vietnamese itself). A localised value may
+    be a list or a mapping (``answers: {vi: [...], en: [...]}``), itself resolved the same way.
 
     A localised mapping without ``vi`` is added to ``errors`` (Vietnamese is required) and resolves to None.
     An empty text counts as none given: ``{vi: …, en: ""}`` is Vietnamese only.
@@ -53,8 +54,8 @@ def resolve(value: Any, locale: str, languages: frozenset[str], errors: list[Con
             return None, False
         text = value.get(locale)
         if locale != CANONICAL_LOCALE and text is not None and text != "":
-            return text, True
-        return value[CANONICAL_LOCALE], False
+            return resolve(text, locale, languages, errors, where)[0], True
+        return resolve(value[CANONICAL_LOCALE], locale, languages, errors, where)
     found = False
     if isinstance(value, Mapping):
         resolved = {}
