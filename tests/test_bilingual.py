@@ -91,6 +91,11 @@ def test_a_lesson_with_nothing_in_english_has_no_translation():
     assert echo.translated == [], "import_translation is not called when nothing is in English"
 
 
+def test_a_site_in_vietnamese_only_reads_english_texts_and_keeps_the_vietnamese():
+    raw = {"stem": {"vi": "Một", "en": "One"}}
+    assert import_lesson(Echo(), raw, None, ["vi"]) == ({"stem": "Một"}, {})
+
+
 def test_english_without_vietnamese_is_refused_where_it_is():
     with pytest.raises(ContentInvalid) as caught:
         import_lesson(Echo(), {"questions": [{"stem": "Một"}, {"stem": {"en": "Two"}}]}, None, LANGUAGES)

@@ -2,8 +2,8 @@
 
 Authors give Vietnamese always and English where they have it, two ways that mix freely:
 
-- per field: a mapping whose keys are the site's languages and include ``vi`` is one text in
-  several languages, ``stem: {vi: "Mỗi thành viên…", en: "Each member…"}``, anywhere in
+- per field: a mapping whose keys are languages (the site's, or ``PACK_LANGUAGES``) and include
+  ``vi`` is one text in several languages, ``stem: {vi: "Mỗi thành viên…", en: "Each member…"}``, anywhere in
   ``content`` (in lists too);
 - per file: beside ``bai-1.md`` (or ``bai-1.vi.md``), ``bai-1.en.md`` is its English
   (``files.LocalisedFiles``), for every file the lesson reads or links.
@@ -24,6 +24,10 @@ from babel import Locale
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.packs.files import LocalisedFiles
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType, PackFiles
+
+# The languages a pack may give texts in, whatever the site serves: a site in Vietnamese only still
+# reads {vi: ..., en: ...} (and keeps the Vietnamese).
+PACK_LANGUAGES = frozenset({"vi", "en"})
 
 
 def _is_localised(value: Any, languages: frozenset[str]) -> bool:
@@ -102,14 +106,15 @@ def import_lesson(
     errors say which language they are in. Exceptions other than ``ContentInvalid`` from the type
     are left to the caller.
     """
-    known = frozenset(languages) | {CANONICAL_LOCALE}
+    served = frozenset(languages) | {CANONICAL_LOCALE}
+    known = served | PACK_LANGUAGES
     errors: list[ContentError] = []
     canonical_raw, _ = resolve(raw, CANONICAL_LOCALE, known, errors)
     if errors:
         raise ContentInvalid(errors)
     canonical = lesson_type.import_content(canonical_raw, LocalisedFiles(files, CANONICAL_LOCALE))
     translations: dict[str, dict[str, Any]] = {}
-    for locale in sorted(known - {CANONICAL_LOCALE}):
+    for locale in sorted(served - {CANONICAL_LOCALE}):
         translated_raw, found = resolve(raw, locale, known)
         localised_files = LocalisedFiles(files, locale)
         if not found and not any(localised_files.translates(text) for text in _texts(canonical_raw)):
