@@ -190,6 +190,15 @@ def _pack_errors(path: Path | None = None) -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
 
 
+def _warn_without_english(lessons) -> None:
+    """List the lessons English readers get in Vietnamese (a warning: such a pack is valid)."""
+    if not lessons:
+        return
+    click.echo(f"warning: {len(lessons)} lesson(s) without English; English readers see them in Vietnamese:")
+    for lesson in lessons:
+        click.echo(f"  {lesson.key} ({lesson.title['vi']}): no English {' and '.join(lesson.lacks('en'))}")
+
+
 @pack.command("validate")
 @click.argument("path", type=PACK_PATH)
 @pass_app
@@ -200,6 +209,7 @@ def pack_validate(ctx: AppContext, path: Path) -> None:
     with _pack_errors(path):
         loaded = validate_path(_in_app(ctx), path)
     click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {len(loaded.lessons)} lessons)")
+    _warn_without_english(loaded.lessons_without("en"))
 
 
 @pack.command("install")
@@ -219,6 +229,7 @@ def pack_install(ctx: AppContext, path: Path, force: bool) -> None:
             f"installed {report.pack_id} {report.version}: {len(report.added)} added, "
             f"{len(report.changed)} changed, {len(report.retired)} retired"
         )
+        _warn_without_english(report.without_english)
 
 
 @pack.command("diff")

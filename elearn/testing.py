@@ -247,8 +247,14 @@ def admin(make_user):
 
 @pytest.fixture
 def make_course(app, db) -> Callable[..., Any]:
-    """A course from lesson specs ``(type, authored content)``, imported by each lesson type."""
+    """A course from lesson specs ``(type, authored content)``, imported by each lesson type.
+
+    Content may give texts in several languages (``{"vi": ..., "en": ...}``), as in a pack: the
+    lesson then has its translations, imported by ``import_translation``.
+    """
     from elearn.models import Course, Lesson, Module
+    from elearn.models.courses import languages_of
+    from elearn.packs.localise import import_lesson
 
     counter = iter(range(1, 10_000))
 
@@ -262,6 +268,12 @@ def make_course(app, db) -> Callable[..., Any]:
             from elearn.plugins.lesson_type import ContentError, ContentInvalid
 
             raise ContentInvalid([ContentError(path, "tests give content inline")])
+
+        def exists(self, path: str) -> bool:
+            return False
+
+        def name_of(self, path: str) -> str:
+            return path
 
     def make(
         lessons: list[tuple[str, dict]] | None = None,
@@ -292,7 +304,9 @@ def make_course(app, db) -> Callable[..., Any]:
         db.flush()
         for index, (type_name, content) in enumerate(specs):
             module = module_rows[index % modules]
-            stored = types[type_name].import_content(content, NoFiles()) if type_name in types else content
+            stored, translations = content, {}
+            if type_name in types:
+                stored, translations = import_lesson(types[type_name], content, NoFiles(), app.config["LANGUAGES"])
             db.add(
                 Lesson(
                     course_id=course.id,
@@ -303,6 +317,8 @@ def make_course(app, db) -> Callable[..., Any]:
                     title_vi=f"Bài {index + 1}",
                     title_en=f"Lesson {index + 1}",
                     content=stored,
+                    translations=translations,
+                    content_languages=languages_of(translations),
                 )
             )
         db.commit()

@@ -252,7 +252,9 @@ def test_enrolling_needs_a_token_and_a_published_course(client, db, learner, api
 
 # -- lessons ---------------------------------------------------------------------
 
-LESSON_KEYS = {"id", "key", "type", "title", "course", "progress", "can_submit", "previous", "next", "view"}
+LESSON_KEYS = {
+    "id", "key", "type", "title", "content_language", "course", "progress", "can_submit", "previous", "next", "view"
+}
 
 
 def test_a_lesson_for_an_enrolled_learner(client, db, learner, api_token, make_course, enrol):

@@ -26,6 +26,7 @@ def lesson_link(row: LessonRow | None) -> dict[str, Any] | None:
         "type": row.type_name,
         "title": row.title_for(locale),
         "status": str(row.status),
+        "content_languages": row.content_languages,
     }
 
 
@@ -79,6 +80,7 @@ def lesson_detail(page: LessonPage) -> dict[str, Any]:
         "key": lesson.key,
         "type": lesson.type_name,
         "title": lesson.title_for(locale),
+        "content_language": page.content_locale,
         "course": {"slug": lesson.course.slug, "title": lesson.course.title_for(locale)},
         "progress": progress(page.progress),
         "can_submit": page.access.can_submit(lesson),

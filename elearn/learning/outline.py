@@ -25,6 +25,7 @@ class LessonRow:
     title_en: str
     status: Status = Status.NOT_STARTED
     score: float | None = None
+    content_languages: list[str] = field(default_factory=lambda: ["vi"])
 
     def title_for(self, locale: str) -> str:
         return self.title_en if locale == "en" and self.title_en else self.title_vi
@@ -71,6 +72,7 @@ def active_lessons() -> Select:
             Lesson.type_name,
             Lesson.title_vi,
             Lesson.title_en,
+            Lesson.content_languages,
         )
         .join(Module, Module.id == Lesson.module_id)
         .where(Lesson.retired_at.is_(None), Module.retired_at.is_(None))
@@ -107,6 +109,7 @@ def lesson_rows(db: Session, course_ids: list[int], user: User | None) -> dict[i
                 title_en=values["title_en"],
                 status=values.get("status") or Status.NOT_STARTED,
                 score=values.get("score"),
+                content_languages=values["content_languages"],
             )
         )
     return found

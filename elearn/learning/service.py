@@ -27,6 +27,7 @@ from elearn.learning.outline import (
     remaining_lessons,
 )
 from elearn.models import Course, Enrolment, Lesson, LessonProgress, Status, User
+from elearn.models.courses import CANONICAL_LOCALE
 from elearn.permissions import (
     CourseAccess,
     course_access,
@@ -156,6 +157,8 @@ class LessonPage:
     next: LessonRow | None
     outline: list[LessonRow]
     staff_links: list[NavItem]
+    # The language of the lesson's content as served: the page's, or Vietnamese when the lesson lacks it.
+    content_locale: str = CANONICAL_LOCALE
 
 
 def lesson_page(db: Session, user: User, lesson_id: int, params: dict[str, str] | None = None) -> LessonPage:
@@ -171,7 +174,8 @@ def lesson_page(db: Session, user: User, lesson_id: int, params: dict[str, str] 
     following = outline[position + 1] if position is not None and position + 1 < len(outline) else None
     lesson_type, view, error = _learner_view(db, access, lesson, progress, params or {})
     staff_links = _staff_links(lesson_type, lesson) if access.can_teach else []
-    return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline, staff_links)
+    return LessonPage(lesson, access, progress, lesson_type, view, error, previous, following, outline, staff_links,
+                      lesson.content_locale(current_locale()))
 
 
 _LESSON_FOR_LEARNER = (
@@ -183,11 +187,14 @@ _LESSON_FOR_LEARNER = (
     )
     .where(Lesson.id == bindparam("lesson_id"))
 )
+# Another language than Vietnamese may be served from the lesson's translations: loaded in the same query.
+_TRANSLATED_LESSON_FOR_LEARNER = _LESSON_FOR_LEARNER.options(undefer(Lesson.translations))
 
 
 def _lesson_for_learner(db: Session, lesson_id: int, user: User):
     """The lesson with its course, the user's enrolment and progress: one query, built once."""
-    row = db.execute(_LESSON_FOR_LEARNER, {"lesson_id": lesson_id, "user_id": user.id}).first()
+    query = _LESSON_FOR_LEARNER if current_locale() == CANONICAL_LOCALE else _TRANSLATED_LESSON_FOR_LEARNER
+    row = db.execute(query, {"lesson_id": lesson_id, "user_id": user.id}).first()
     if row is None:
         fail(404, _("This lesson does not exist."))
     return row

@@ -94,6 +94,7 @@ def lesson(lesson_id: int):
                     progress=page.progress,
                     can_submit=page.access.can_submit(page.lesson),
                     can_teach=page.access.can_teach,
+                    content_locale=page.content_locale,
                 )
             )
         except PluginUnavailable:

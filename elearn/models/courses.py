@@ -4,6 +4,11 @@ A lesson names its type (provided by a plugin) and carries that type's content
 as JSON. The core never looks inside ``content``. Lessons and modules have a
 stable ``key`` so a content pack can be upgraded without losing anyone's
 progress; removed ones are retired (``retired_at``), never deleted.
+
+``content`` is the canonical content, in Vietnamese: what learners' records (answers,
+scores) refer to. ``translations`` holds the same lesson in other languages, as its type
+imported them (``LessonType.import_translation``), and ``content_languages`` says which
+languages the lesson has, so outlines can say so without loading the translations.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from elearn.clock import utcnow
 from elearn.db import Base
 from elearn.db.types import JSONType, UTCDateTime
+
+# The language every content pack must give: a lesson's ``content`` is in it.
+CANONICAL_LOCALE = "vi"
+
+
+def languages_of(translations: dict[str, Any]) -> list[str]:
+    """A lesson's ``content_languages``: Vietnamese, then the languages it is translated into."""
+    return [CANONICAL_LOCALE, *sorted(translations)]
 
 
 class Titled:
@@ -79,10 +92,22 @@ class Lesson(Titled, Base):
     position: Mapped[int] = mapped_column(default=0)
     type_name: Mapped[str] = mapped_column(String(50))
     content: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Loaded only when read: a page in Vietnamese never needs it (the lesson page asks for it in English).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSONType, default=dict, deferred=True)
+    content_languages: Mapped[list[str]] = mapped_column(JSONType, default=lambda: [CANONICAL_LOCALE])
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship()
+
+    def content_locale(self, locale: str) -> str:
+        """The language a reader of ``locale`` is served: ``locale`` if the lesson has it, else Vietnamese."""
+        return locale if locale in (self.content_languages or ()) else CANONICAL_LOCALE
+
+    def content_for(self, locale: str) -> dict[str, Any]:
+        """The stored content in ``content_locale(locale)``: a translation, or the canonical content."""
+        served = self.content_locale(locale)
+        return self.content if served == CANONICAL_LOCALE else self.translations[served]
 
 
 class CourseInstructor(Base):

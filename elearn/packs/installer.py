@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from elearn.clock import utcnow
 from elearn.models import Course, CourseGroup, CourseGroupSet, InstalledPack, Lesson, Module
+from elearn.models.courses import languages_of
 from elearn.packs.manifest import MANIFEST, Pack, PackLesson, semver_key
 from elearn.packs.source import PackInvalid
 from elearn.plugins.lesson_type import ContentError
@@ -50,6 +51,8 @@ class InstallReport:
     changed: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     unchanged: bool = False
+    # Lessons without an English title or content: English readers get them in Vietnamese.
+    without_english: list[PackLesson] = field(default_factory=list)
 
 
 def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
@@ -59,7 +62,8 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
     ``PackInvalid`` (``type_changes``) before writing anything.
     """
     installed = db.get(InstalledPack, pack.id)
-    report = InstallReport(pack.id, pack.version, installed.version if installed else None)
+    report = InstallReport(pack.id, pack.version, installed.version if installed else None,
+                           without_english=pack.lessons_without("en"))
     if installed is not None:
         if installed.version == pack.version and not force:
             report.unchanged = True
@@ -120,7 +124,8 @@ def type_changes(db: Session, pack: Pack) -> list[ContentError]:
 def _sync_outline(db: Session, course: Course, pack: Pack, report: InstallReport) -> None:
     now = utcnow()
     modules = {m.key: m for m in db.scalars(select(Module).where(Module.course_id == course.id))}
-    lessons = {item.key: item for item in db.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    query = select(Lesson).options(undefer(Lesson.translations)).where(Lesson.course_id == course.id)
+    lessons = {item.key: item for item in db.scalars(query)}
     seen_modules, seen_lessons = set(), set()
     for m_position, pack_module in enumerate(pack.modules):
         module = modules.get(pack_module.key)
@@ -183,6 +188,9 @@ def _write_lesson(
         title_vi=pack_lesson.title["vi"],
         title_en=pack_lesson.title["en"],
         content=pack_lesson.content,
+        # A new version without a language removes that translation: learners then get the Vietnamese.
+        translations=pack_lesson.translations,
+        content_languages=languages_of(pack_lesson.translations),
         retired_at=None,
     )
     if lesson is None:
@@ -190,10 +198,11 @@ def _write_lesson(
         report.added.append(pack_lesson.key)
         return
     before = {name: getattr(lesson, name) for name in values}
+    stored = ("content", "translations")
     # Compared as stored (JSON: tuples become lists, and so on), not as the type returned it.
     stored_before, stored_after = (
-        json.dumps(before["content"], sort_keys=True),
-        json.dumps(values["content"], sort_keys=True),
+        json.dumps({name: before[name] for name in stored}, sort_keys=True),
+        json.dumps({name: values[name] for name in stored}, sort_keys=True),
     )
     if report.previous_version and report.previous_version != report.version:
         # Media URLs name the version (/media/packs/<id>/<version>/...): a new version alone is no change.
@@ -201,7 +210,7 @@ def _write_lesson(
             f"/media/packs/{report.pack_id}/{report.previous_version}/",
             f"/media/packs/{report.pack_id}/{report.version}/",
         )
-    if stored_before != stored_after or any(before[n] != values[n] for n in values if n != "content"):
+    if stored_before != stored_after or any(before[n] != values[n] for n in values if n not in stored):
         report.changed.append(pack_lesson.key)
     for name, value in values.items():
         setattr(lesson, name, value)

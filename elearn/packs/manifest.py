@@ -1,13 +1,14 @@
 """Reading and checking ``pack.yaml``: every problem is reported, with where it is.
 
 Nothing is written here. ``load_pack`` returns a ``Pack`` whose lessons carry
-the content their lesson type has already imported, or the list of errors.
+the content their lesson type has already imported (in Vietnamese, and its
+translations: see ``localise``), or the list of errors.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
 from elearn.packs.files import FolderFiles
+from elearn.packs.localise import import_lesson
 from elearn.packs.source import PackInvalid, links_leaving, load_yaml, unsafe_names
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 MANIFEST = "pack.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+DEFAULT_LANGUAGES = ("vi", "en")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 MAX_MANIFEST_BYTES = 1024 * 1024
 
@@ -38,6 +41,12 @@ class PackLesson:
     type_name: str
     title: dict[str, str]
     content: dict[str, Any]
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> stored content
+
+    def lacks(self, locale: str) -> list[str]:
+        """What of this lesson is not written in ``locale``: ``"title"``, ``"content"``, both or neither."""
+        return [part for part, given in (("title", self.title.get(locale)), ("content", locale in self.translations))
+                if not given]
 
 
 @dataclass
@@ -78,6 +87,10 @@ class Pack:
     @property
     def lessons(self) -> list[PackLesson]:
         return [lesson for module in self.modules for lesson in module.lessons]
+
+    def lessons_without(self, locale: str) -> list[PackLesson]:
+        """The lessons that lack a title or content in ``locale``: its readers get them in Vietnamese."""
+        return [lesson for lesson in self.lessons if lesson.lacks(locale)]
 
 
 def semver_key(version: str) -> tuple:
@@ -131,11 +144,13 @@ def load_pack(
     lesson_types: dict[str, LessonType],
     plugins: dict[str, PluginInfo] | None = None,
     engine_version: str | None = None,
+    languages: Sequence[str] = DEFAULT_LANGUAGES,
 ) -> Pack:
     """Read and check a pack folder; raise ``PackInvalid`` with every error found.
 
     ``plugins`` (name to ``PluginInfo``) and ``engine_version`` check ``requires``;
     without them only the lesson types named in ``requires.plugins`` are checked.
+    ``languages`` are the site's: content may be given in each of them (Vietnamese required).
     """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -164,7 +179,7 @@ def load_pack(
     valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
     valid_version = version if SEMVER.match(version or "") else None
     files = FolderFiles(path, pack_id=valid_id, version=valid_version)
-    modules = _modules(check, course.get("modules"), lesson_types, files)
+    modules = _modules(check, course.get("modules"), lesson_types, files, languages)
     group_sets = _group_sets(check, course.get("groups"))
     check.errors.extend(links_leaving(path))
     check.errors.extend(unsafe_names(path))
@@ -297,7 +312,7 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
     return sets
 
 
-def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModule]:
+def _modules(check: _Checker, value: Any, lesson_types, files, languages) -> list[PackModule]:
     if not isinstance(value, list) or not value:
         check.error("course.modules", _("must be a non-empty list"))
         return []
@@ -315,7 +330,7 @@ def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModul
             check.error(f"{where}.lessons", _("must be a non-empty list"))
             lessons = []
         for l_index, raw_lesson in enumerate(lessons):
-            lesson = _lesson(check, raw_lesson, f"{where}.lessons[{l_index}]", lesson_types, files)
+            lesson = _lesson(check, raw_lesson, f"{where}.lessons[{l_index}]", lesson_types, files, languages)
             if lesson is None:
                 continue
             if lesson.key in lesson_keys:
@@ -326,7 +341,7 @@ def _modules(check: _Checker, value: Any, lesson_types, files) -> list[PackModul
     return modules
 
 
-def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files) -> PackLesson | None:
+def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, languages) -> PackLesson | None:
     data = check.mapping(raw, where)
     if not data:
         return None
@@ -344,7 +359,7 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files) -> PackL
     if lesson_type is None:
         return None
     try:
-        imported = lesson_type.import_content(content, files)
+        imported, translations = import_lesson(lesson_type, content, files, languages)
     except ContentInvalid as exc:
         for error in exc.errors:
             inner = f"{where}.content.{error.where}" if error.where else f"{where}.content"
@@ -358,4 +373,4 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files) -> PackL
         check.error(f"{where}.content", _("lesson type %(type)s failed to read it: %(error)s", type=repr(type_name),
                                           error=repr(exc)))
         return None
-    return PackLesson(key, type_name, title, imported)
+    return PackLesson(key, type_name, title, imported, translations)

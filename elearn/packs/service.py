@@ -67,7 +67,8 @@ def _database(app: Flask):
 
 def _load(app: Flask, root: Path) -> Pack:
     registry = app.extensions["elearn_plugins"]
-    return load_pack(root, registry.lesson_types, plugins=registry.plugins, engine_version=elearn.__version__)
+    return load_pack(root, registry.lesson_types, plugins=registry.plugins, engine_version=elearn.__version__,
+                     languages=app.config["LANGUAGES"])
 
 
 # -- reading ---------------------------------------------------------------------

@@ -75,6 +75,11 @@ class PackFiles(Protocol):
         for images and links in rendered content; raises ``ContentInvalid`` like ``read_text``."""
         ...
 
+    def name_of(self, path: str) -> str:
+        """The pack file that ``read_text(path)`` reads: for a translation, its own file (``x.en.md``)
+        when the pack has one. For messages that give a file and a line."""
+        ...
+
 
 @dataclass
 class LessonContext:
@@ -96,7 +101,14 @@ class LessonContext:
 
     @property
     def content(self) -> dict[str, Any]:
-        return self.lesson.content
+        """The stored content in the language served (``content_locale``): the lesson's translation
+        into ``locale`` when it has one (``import_translation``), else its canonical content."""
+        return self.lesson.content_for(self.locale)
+
+    @property
+    def content_locale(self) -> str:
+        """The language of ``content``: ``locale`` when the lesson has it, else ``"vi"``."""
+        return self.lesson.content_locale(self.locale)
 
     @property
     def state(self) -> dict[str, Any]:
@@ -139,6 +151,20 @@ class LessonType:
         here (rendering Markdown, parsing question files) so serving stays cheap.
         """
         return dict(raw)
+
+    def import_translation(
+        self, canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles, locale: str
+    ) -> dict[str, Any]:
+        """Check the lesson's authored content in ``locale`` and return what is stored for that language.
+
+        ``canonical`` is what ``import_content`` returned for the Vietnamese; ``raw`` and ``files``
+        are the content resolved for ``locale`` (its texts, its files such as ``x.en.md``). Called
+        only when the author gave something in that language. The default imports ``raw`` as new
+        content. A type whose learners' records name parts of the content (question and choice ids,
+        right answers) overrides it to keep the canonical structure and take only the texts,
+        raising ``ContentInvalid`` when the translation does not match it.
+        """
+        return self.import_content(raw, files)
 
     def example_content(self) -> dict[str, Any]:
         """Authored content for a small working lesson of this type (scaffolds, tests)."""

@@ -88,6 +88,28 @@ def import_content(raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
     }
 
 
+def import_translation(canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
+    """A translation of the discussion: its own case, questions and attachments' titles; the canonical
+    settings, of which only the rubric criteria's titles are translated.
+
+    Learners' posts, marks and completion follow the settings, so they must not differ by language.
+    """
+    translated = import_content(raw, files)
+    settings = canonical["settings"]
+
+    def untitled(found: Mapping[str, Any]) -> dict[str, Any]:
+        return {**found, "rubric": [{k: v for k, v in item.items() if k != "title"} for item in found["rubric"]]}
+
+    if untitled(translated["settings"]) != untitled(settings):
+        raise ContentInvalid([ContentError("settings", "must be the same in every language: only the titles of the "
+                                                       "rubric's criteria are translated")])
+    titles = [item["title"] for item in translated["settings"]["rubric"]]
+    translated["settings"] = {**settings,
+                              "rubric": [{**item, "title": title} for item, title in zip(settings["rubric"], titles,
+                                                                                          strict=True)]}
+    return translated
+
+
 def _case_text(raw: Mapping[str, Any], files: PackFiles, errors: list[ContentError]) -> str:
     text, file = raw.get("case"), raw.get("case_file")
     if (text is None) == (file is None):

@@ -28,10 +28,19 @@ class DiscussionLesson(LessonType):
     def import_content(self, raw: Mapping[str, Any], files: PackFiles) -> dict[str, Any]:
         return content.import_content(raw, files)
 
+    def import_translation(self, canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles,
+                           locale: str) -> dict[str, Any]:
+        return content.import_translation(canonical, raw, files)
+
     def example_content(self) -> dict[str, Any]:
         return {
-            "case": "Hợp tác xã A có 120 thành viên nhưng chỉ 40 người đến dự đại hội thường niên.",
-            "questions": ["Vì sao thành viên không đến dự?", "Ban quản trị nên làm gì trước đại hội năm sau?"],
+            "case": {"vi": "Hợp tác xã A có 120 thành viên nhưng chỉ 40 người đến dự đại hội thường niên.",
+                     "en": "Cooperative A has 120 members, but only 40 came to the annual general meeting."},
+            "questions": [
+                {"vi": "Vì sao thành viên không đến dự?", "en": "Why did the members not come?"},
+                {"vi": "Ban quản trị nên làm gì trước đại hội năm sau?",
+                 "en": "What should the board do before next year's meeting?"},
+            ],
             "settings": {"completion": {"posts": 1, "replies": 1}},
         }
 
@@ -65,7 +74,7 @@ class DiscussionLesson(LessonType):
                 "posts": state.get("posts", 0),
                 "replies": state.get("replies", 0),
                 "assessment": state.get("assessment"),
-                "rubric": settings.rubric,
+                "rubric": content.Settings.of(ctx.content).rubric,  # the criteria's titles in the language served
             },
         }
 

@@ -42,7 +42,8 @@ class PageLesson(LessonType):
         """Content is ``text`` (Markdown) or ``file`` (a Markdown file in the pack), not both.
 
         Relative image and link addresses name files of the pack, from the pack folder
-        (``media/so-do.png``), and become their media URLs.
+        (``media/so-do.png``), and become their media URLs. The English (``import_translation``'s
+        default) is the same fields, from ``text: {vi: ..., en: ...}`` or a file ``x.en.md`` beside ``x.md``.
         """
         text, file = raw.get("text"), raw.get("file")
         unknown = sorted(set(raw) - {"text", "file"})
@@ -53,6 +54,7 @@ class PageLesson(LessonType):
             if not isinstance(file, str):
                 errors.append(ContentError("file", "must be a path inside the pack"))
             else:
+                file = files.name_of(file)  # the file read: x.en.md for an English x.md
                 try:
                     text = files.read_text(file)
                 except ContentInvalid as exc:
@@ -75,7 +77,11 @@ class PageLesson(LessonType):
         return {"markdown": text, "html": html}
 
     def example_content(self) -> dict[str, Any]:
-        return {"text": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu."}
+        return {"text": {
+            "vi": "# Hợp tác xã là gì?\n\nHợp tác xã là tổ chức kinh tế tập thể, đồng sở hữu.",
+            "en": "# What is a cooperative?\n\nA cooperative is a collective economic organisation, "
+                  "jointly owned by its members.",
+        }}
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         return {"html": ctx.content["html"], "read": ctx.progress.status == Status.COMPLETED}

@@ -50,7 +50,7 @@ EXPECTED_TAGS = {"h1", "p", "strong", "ul", "li", "div", "table", "thead", "tbod
 
 
 def body_of(html: str) -> str:
-    found = re.search(r'<div class="page-text">(.*?)</div>\s*(?:<p class="notice|<form|</article>)', html, re.S)
+    found = re.search(r'<div class="page-text"[^>]*>(.*?)</div>\s*(?:<p class="notice|<form|</article>)', html, re.S)
     assert found, "no page text on the lesson page"
     return found.group(1)
 

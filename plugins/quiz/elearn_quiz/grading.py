@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from markupsafe import escape
+
 from elearn_quiz.questions import Answer, Question, parse_number, to_decimal
 
 State = Literal["correct", "partial", "wrong", "needs_grading", "blank"]
@@ -296,3 +298,8 @@ def wildcard_match(bits: list[str], text: str) -> bool:
 
 def _within(value: Decimal, target: float, tolerance: float) -> bool:
     return abs(value - to_decimal(target)) <= to_decimal(tolerance)
+
+
+def comment_html(comment: str) -> str:
+    """An instructor's comment on an answer, as shown before the answer's feedback ("" for none)."""
+    return f'<p class="quiz-comment">{escape(comment)}</p>' if comment else ""

@@ -16,6 +16,7 @@ from elearn.clock import utcnow
 from elearn.contract import MAX_ID, Integral, RequestModel
 from elearn.i18n import format_when
 from elearn.markdown import render_markdown
+from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.plugins.lesson_type import (
     ContentError,
@@ -40,6 +41,7 @@ from elearn_quiz.questions import (
     learner_safe,
     parse_question,
 )
+from elearn_quiz.translation import accepting, translate_questions
 
 MAX_QUESTIONS = 500
 GRADING_METHODS = ("highest", "last", "first", "average")
@@ -64,7 +66,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def question_to_json(question: Question) -> dict[str, Any]:
-    return dataclasses.asdict(question)
+    data = dataclasses.asdict(question)
+    # Only translations keep ids from another language: other questions are stored as before these fields.
+    if not data["distractor_ids"]:
+        del data["distractor_ids"]
+    for pair in data["pairs"]:
+        if not pair["answer_key"]:
+            del pair["answer_key"]
+    return data
 
 
 def question_from_json(data: Mapping[str, Any]) -> Question:
@@ -83,6 +92,7 @@ def question_from_json(data: Mapping[str, Any]) -> Question:
         items=tuple(Item(**i) for i in data["items"]),
         options=QuestionOptions(**data["options"]),
         distractors=tuple(data.get("distractors", ())),  # absent from questions stored before distractors
+        distractor_ids=tuple(data.get("distractor_ids", ())),
     )
 
 
@@ -105,6 +115,22 @@ def saved_label(saved_at: datetime, now: datetime) -> str:
     same_day = to_user_timezone(saved_at).date() == to_user_timezone(now).date()
     when = format_time(saved_at, "short") if same_day else format_when(saved_at)
     return _("Saved at %(time)s", time=when)
+def stored_questions(content: Mapping[str, Any]) -> dict[str, Question]:
+    """The questions of stored quiz content (canonical or a translation), by id, in authored order."""
+    return {q["id"]: question_from_json(q) for q in (content or {}).get("questions", [])}
+
+
+def grading_questions(lesson) -> dict[str, Question]:
+    """The questions grading uses, in every language alike: the canonical ones, whose short answers also
+    accept each translation's (``translation.accepting``)."""
+    questions = stored_questions(lesson.content)
+    if not any(q.type == "short" for q in questions.values()):
+        return questions  # and the translations are not even loaded
+    for translation in (lesson.translations or {}).values():
+        for qid, other in stored_questions(translation).items():
+            if qid in questions:
+                questions[qid] = accepting(questions[qid], other)
+    return questions
 
 
 def right_answer(question: Question) -> Any:
@@ -229,15 +255,16 @@ def _load_questions(raw: Mapping[str, Any], files: PackFiles, errors: list[Conte
         except ContentInvalid as exc:
             errors.extend(ContentError(source, f"{path!r} {e.message}") for e in exc.errors)
             return []
+        name = getattr(files, "name_of", str)(path)  # the file read, for lines: x.en.gift for an English x.gift
         try:
             if source == "gift":
                 from elearn_quiz.gift import parse_gift
 
-                found = list(parse_gift(text, path, resolve_url=resolve))
+                found = list(parse_gift(text, name, resolve_url=resolve))
             else:
                 from elearn_quiz.aiken import parse_aiken
 
-                found = list(parse_aiken(text, path))
+                found = list(parse_aiken(text, name))
         except ContentInvalid as exc:
             errors.extend(ContentError(source, str(e)) for e in exc.errors)
             return []
@@ -377,17 +404,36 @@ class QuizLesson(LessonType):
             "questions": [question_to_json(q) for q in questions],
         }
 
+    def import_translation(self, canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles,
+                           locale: str) -> dict[str, Any]:
+        """The quiz in ``locale``: its intro and the canonical questions with its texts (see ``translation``);
+        the settings are the canonical ones."""
+        translated = self.import_content(raw, files)
+        if translated["settings"] != canonical["settings"]:
+            raise ContentInvalid([ContentError("settings", "must be the same in every language")])
+        source = next(key for key in ("questions", "gift", "aiken") if key in raw)
+        questions = translate_questions(
+            [question_from_json(q) for q in canonical["questions"]],
+            [question_from_json(q) for q in translated["questions"]],
+            source,
+        )
+        return {**translated, "settings": canonical["settings"], "questions": [question_to_json(q) for q in questions]}
+
     def example_content(self) -> dict[str, Any]:
         return {
-            "intro": "Kiểm tra nhanh về hợp tác xã.",
+            "intro": {"vi": "Kiểm tra nhanh về hợp tác xã.", "en": "A quick check on cooperatives."},
             "questions": [
                 {
                     "id": "q1",
                     "type": "single",
-                    "stem": "Mỗi thành viên hợp tác xã có bao nhiêu phiếu biểu quyết?",
-                    "choices": [{"text": "Một phiếu", "correct": True}, {"text": "Theo số vốn góp"}],
+                    "stem": {"vi": "Mỗi thành viên hợp tác xã có bao nhiêu phiếu biểu quyết?",
+                             "en": "How many votes does each member of a cooperative have?"},
+                    "choices": [{"text": {"vi": "Một phiếu", "en": "One vote"}, "correct": True},
+                                {"text": {"vi": "Theo số vốn góp", "en": "As many as their share of the capital"}}],
                 },
-                {"id": "q2", "type": "truefalse", "stem": "Đại hội thành viên là cơ quan cao nhất.", "correct": True},
+                {"id": "q2", "type": "truefalse", "correct": True,
+                 "stem": {"vi": "Đại hội thành viên là cơ quan cao nhất.",
+                          "en": "The members' general meeting is the highest body."}},
             ],
             "settings": {"pass_mark": 0.5, "attempts_allowed": 3},
         }
@@ -407,9 +453,14 @@ class QuizLesson(LessonType):
 
     @staticmethod
     def questions(ctx: LessonContext) -> dict[str, Question]:
+        """The questions in the language served. A translation's short answers also accept the Vietnamese
+        ones, as grading does, so its review shows the feedback of the answer that matched."""
         cache = ctx.extra.get("quiz_questions")
         if cache is None:
-            cache = {q["id"]: question_from_json(q) for q in ctx.content["questions"]}
+            cache = stored_questions(ctx.content)
+            if ctx.content_locale != CANONICAL_LOCALE:
+                canonical = stored_questions(ctx.lesson.content)
+                cache = {qid: accepting(q, canonical[qid]) if qid in canonical else q for qid, q in cache.items()}
             ctx.extra["quiz_questions"] = cache
         return cache
 
@@ -545,7 +596,7 @@ class QuizLesson(LessonType):
                 answer=answers.get(qid),
                 fraction=result.get("fraction"),
                 state=result.get("state"),
-                feedback_html=result.get("feedback_html", ""),
+                feedback_html=self._feedback(ctx, question, answers.get(qid), result),
                 right_answer=right_answer(question),
             )
             if question.type in ("single", "multiple", "truefalse"):
@@ -566,6 +617,21 @@ class QuizLesson(LessonType):
                 "max_marks": attempt.max_marks, "pending_grading": attempt.pending_grading,
                 "pending_label": pending_text(attempt.pending_grading) if attempt.pending_grading else None,
                 "questions": items}
+
+    @staticmethod
+    def _feedback(ctx: LessonContext, question: Question, answer: Any, result: Mapping[str, Any]) -> str:
+        """The feedback stored at grading (in Vietnamese, as grading is), or in the language served: the
+        feedback ``grade`` gives the same answer there, after the instructor's comment if there is one."""
+        stored = result.get("feedback_html", "")
+        if ctx.content_locale == CANONICAL_LOCALE or result.get("state") == "invalid":
+            return stored
+        from elearn_quiz.grading import comment_html, grade, parse_response
+
+        try:
+            found = "".join(grade(question, parse_response(question, answer)).feedback_html)
+        except (ValueError, TypeError, KeyError):
+            return stored
+        return comment_html(result.get("comment", "")) + found if result.get("manual") else found
 
     # -- submissions
 
@@ -615,13 +681,14 @@ class QuizLesson(LessonType):
         if action not in ("start", "save", "submit") or set(data) - fields:
             raise SubmissionError(_('Send {"action": "start"}, or "save" / "submit" with "seq" and "answers".'))
         settings = self.settings(ctx)
-        questions = self.questions(ctx)
+        # Attempts hold the canonical ids, the same in every language; grading accepts every language's answers.
+        questions = stored_questions(ctx.lesson.content)
         db, user_id, lesson_id = ctx.db, ctx.user.id, ctx.lesson.id
         attempt = machine.find_open(db, user_id, lesson_id, lock=True)
 
         if attempt is not None and machine.is_overdue(attempt):
             # Touched after the deadline and its grace: close it with the answers saved in time.
-            machine.finish(db, attempt, self._grader(questions), timed_out=True)
+            machine.finish(db, attempt, self._grader(grading_questions(ctx.lesson)), timed_out=True)
             return self._finished_outcome(
                 ctx, settings, attempt,
                 _("The time was up. Your attempt was submitted with the answers saved before the deadline."),
@@ -665,7 +732,7 @@ class QuizLesson(LessonType):
                 page = min(max(page, 1), max(len(attempt.question_order), 1))
                 state = {**ctx.state, "quiz_page": {"attempt": attempt.number, "page": page}}
             return Outcome(status=Status.IN_PROGRESS, message=message, state=state, counts_as_attempt=False)
-        machine.finish(db, attempt, self._grader(questions))
+        machine.finish(db, attempt, self._grader(grading_questions(ctx.lesson)))
         return self._finished_outcome(ctx, settings, attempt, None)
 
     def _finished_attempt(self, ctx: LessonContext, number: int | None) -> QuizAttempt | None:

@@ -92,11 +92,13 @@ class Pair:
     id: str
     prompt_html: str
     answer_html: str
+    # A translated pair keeps the id of its Vietnamese answer, so answers mean the same in every language.
+    answer_key: str = ""
 
     @property
     def answer_id(self) -> str:
         """The id of this pair's answer in the learner's answer list (content-derived)."""
-        return content_id("m", self.answer_html)
+        return self.answer_key or content_id("m", self.answer_html)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class Question:
     items: tuple[Item, ...] = ()
     options: QuestionOptions = field(default_factory=QuestionOptions)
     distractors: tuple[str, ...] = ()  # matching: HTML of extra answers that belong to no prompt
+    distractor_ids: tuple[str, ...] = ()  # a translation's: the ids of the Vietnamese distractors
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -137,9 +140,13 @@ class Question:
         answers: dict[str, str] = {}
         for p in self.pairs:
             answers.setdefault(p.answer_id, p.answer_html)
-        for html in self.distractors:
-            answers.setdefault(content_id("m", html), html)
+        for key, html in zip(self.distractor_keys(), self.distractors, strict=True):
+            answers.setdefault(key, html)
         return answers
+
+    def distractor_keys(self) -> tuple[str, ...]:
+        """The answer ids of the distractors: content-derived, or kept from the Vietnamese by a translation."""
+        return self.distractor_ids or tuple(content_id("m", html) for html in self.distractors)
 
 
 def content_id(prefix: str, text: str) -> str:

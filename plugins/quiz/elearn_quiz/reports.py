@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import to_user_timezone
-from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,8 +24,8 @@ from elearn.clock import utcnow
 from elearn.models import LessonProgress, User
 from elearn.models.progress import Status
 from elearn_quiz import attempts as machine
-from elearn_quiz.grading import EPSILON
-from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, choice_html, question_from_json
+from elearn_quiz.grading import EPSILON, comment_html
+from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, choice_html, grading_questions
 from elearn_quiz.models import AttemptState, QuizAnswerStep, QuizAttempt
 from elearn_quiz.questions import Question
 
@@ -35,8 +34,8 @@ CHOICE_TYPES = ("single", "multiple", "truefalse")
 
 
 def lesson_questions(lesson) -> dict[str, Question]:
-    """The lesson's current questions, in authored order."""
-    return {q["id"]: question_from_json(q) for q in (lesson.content or {}).get("questions", [])}
+    """The lesson's current questions, in authored order, as grading reads them (``grading_questions``)."""
+    return grading_questions(lesson)
 
 
 def lesson_settings(lesson) -> dict[str, Any]:
@@ -192,7 +191,6 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
     old = dict(per_question.get(question_id, {}))
     fraction = mark / question.points if question.points else 0.0
     base_feedback = old.get("auto_feedback_html", old.get("feedback_html", ""))
-    comment_html = f'<p class="quiz-comment">{escape(comment)}</p>' if comment else ""
     per_question[question_id] = {
         **old,
         "fraction": fraction,
@@ -203,7 +201,7 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
         "graded_by": grader_id,
         "graded_at": utcnow().isoformat(),
         "auto_feedback_html": base_feedback,
-        "feedback_html": comment_html + base_feedback,
+        "feedback_html": comment_html(comment) + base_feedback,
     }
     result["questions"] = per_question
     attempt.result = result

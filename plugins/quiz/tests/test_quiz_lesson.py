@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from elearn.models import LessonProgress, Status
+from elearn.packs.localise import import_lesson
 from elearn.plugins.lesson_type import ContentError, ContentInvalid
 from elearn.testing import csrf_token
 
@@ -58,10 +59,12 @@ def test_plugin_is_loaded(app):
 
 
 def test_example_content_imports():
-    stored = QUIZ.import_content(QUIZ.example_content(), Files())
+    stored, translations = import_lesson(QUIZ, QUIZ.example_content(), Files(), ["vi", "en"])
     assert [q["id"] for q in stored["questions"]] == ["q1", "q2"]
     assert stored["settings"]["attempts_allowed"] == 3
     assert stored["settings"]["grading_method"] == "highest"
+    assert [q["id"] for q in translations["en"]["questions"]] == ["q1", "q2"]
+    assert "One vote" in translations["en"]["questions"][0]["choices"][0]["html"]
 
 
 @pytest.mark.parametrize("data", ALL_TYPES, ids=[q["type"] for q in ALL_TYPES])
