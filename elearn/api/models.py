@@ -53,6 +53,8 @@ class LessonLink(ResponseModel):
     type: str = Field(description="The lesson type's name: page, quiz, discussion, ...")
     title: str
     status: Status
+    content_languages: list[str] = Field(description="The languages the lesson's content is written in: "
+                                         "always vi, en when the pack gives the English.")
 
 
 class CourseProgress(ResponseModel):
@@ -124,6 +126,8 @@ class LessonDetail(ResponseModel):
     course: CourseRef
     progress: Progress
     can_submit: bool
+    content_language: str = Field(description="The language of the content served: the one asked "
+                                  "for (Accept-Language, else the account's), or vi when the lesson has no such text.")
     previous: LessonLink | None
     next: LessonLink | None
     view: dict[str, Any] = omitted("The lesson type's learner view (what its page shows); absent with “error”.")

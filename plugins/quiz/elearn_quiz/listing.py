@@ -7,22 +7,21 @@ No Flask request here: the views read the query string and call these; nothing i
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from elearn.auth.names import matching
 from elearn.models import User
+from elearn.pagination import Page, paginate
 from elearn_quiz.models import AttemptState, QuizAttempt
 from elearn_quiz.questions import Question
 from elearn_quiz.reports import answers_of, lesson_questions
 
 ATTEMPTS_PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 20  # attempts with answers to grade: each shows its essays and a form per essay
-MAX_PAGE = 100_000
 MAX_SEARCH = 200
 NEEDS_GRADING = "needs_grading"
 # The attempts list's ``?state=`` filters, each with what its attempts are, (state, answers waiting), to word it
@@ -33,24 +32,6 @@ STATE_FILTERS = {
 }
 
 
-@dataclass
-class Page:
-    items: list[Any]
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.size))
-
-
-def page_number(value: Any) -> int:
-    """``?page=`` as a page number from 1; anything else is page 1."""
-    text = str(value or "1")
-    return min(int(text), MAX_PAGE) if text.isascii() and text.isdigit() and int(text) > 0 else 1
-
-
 def search_text(value: Any) -> str:
     return str(value or "").strip()[:MAX_SEARCH]
 
@@ -59,25 +40,10 @@ def state_filter(value: Any) -> str:
     return value if value in STATE_FILTERS else ""
 
 
-def _learner_matches(query: Select, search: str) -> Select:
-    """Learners whose name or email contains ``search``, case-insensitively (``%`` and ``_`` are literal)."""
-    if not search:
-        return query
-    return query.where(or_(User.name.icontains(search, autoescape=True),
-                           User.email.icontains(search, autoescape=True)))
-
-
-def _paged(db: Session, query: Select, order: Sequence[Any], number: int, size: int) -> Page:
-    total = db.scalar(query.with_only_columns(func.count(QuizAttempt.id), maintain_column_froms=True)) or 0
-    number = min(number, max(1, math.ceil(total / size)))
-    rows = db.execute(query.order_by(*order).limit(size).offset((number - 1) * size)).all() if total else []
-    return Page(items=list(rows), number=number, size=size, total=total)
-
-
-def attempts_page(db: Session, lesson, number: int = 1, search: str = "", state: str = "") -> Page:
+def attempts_page(db: Session, lesson, number: Any = 1, search: str = "", state: str = "") -> Page:
     """Attempts with their learner, by learner name then attempt number; ``state`` is a key of
     ``STATE_FILTERS`` ("needs_grading": finished with an answer waiting for a person) or "" for all."""
-    query = _learner_matches(
+    query = matching(
         select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id).where(QuizAttempt.lesson_id == lesson.id),
         search,
     )
@@ -85,7 +51,8 @@ def attempts_page(db: Session, lesson, number: int = 1, search: str = "", state:
         query = query.where(QuizAttempt.state == AttemptState.FINISHED, QuizAttempt.pending_grading > 0)
     elif state:
         query = query.where(QuizAttempt.state == state)
-    return _paged(db, query, (User.name, User.id, QuizAttempt.number), number, ATTEMPTS_PAGE_SIZE)
+    return paginate(db, query.order_by(User.name, User.id, QuizAttempt.number), number, ATTEMPTS_PAGE_SIZE,
+                    scalars=False, args={"q": search, "state": state})
 
 
 def waiting_count(db: Session, lesson) -> int:
@@ -104,18 +71,19 @@ class QueueItem:
     answer: Any
 
 
-def queue_page(db: Session, lesson, number: int = 1, search: str = "") -> Page:
+def queue_page(db: Session, lesson, number: Any = 1, search: str = "") -> Page:
     """A page of the grading queue: the attempts with answers waiting for a person (state
     ``needs_grading``), oldest first, and each of their waiting answers (``Page.items`` are
     ``QueueItem``; ``Page.total`` counts attempts)."""
-    query = _learner_matches(
+    query = matching(
         select(QuizAttempt, User)
         .join(User, User.id == QuizAttempt.user_id)
         .where(QuizAttempt.lesson_id == lesson.id, QuizAttempt.state == AttemptState.FINISHED,
                QuizAttempt.pending_grading > 0),
         search,
     )
-    found = _paged(db, query, (QuizAttempt.finished_at, QuizAttempt.id), number, QUEUE_PAGE_SIZE)
+    found = paginate(db, query.order_by(QuizAttempt.finished_at, QuizAttempt.id), number, QUEUE_PAGE_SIZE,
+                     scalars=False, args={"q": search})
     questions = lesson_questions(lesson)
     answers = answers_of(db, [attempt for attempt, _user in found.items])
     items = []

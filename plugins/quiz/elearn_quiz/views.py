@@ -57,7 +57,7 @@ def _page(template: str, lesson, **values):
 def attempts(lesson_id: int):
     db, lesson = quiz_lesson(lesson_id)
     search, state = listing.search_text(request.args.get("q")), listing.state_filter(request.args.get("state"))
-    found = listing.attempts_page(db, lesson, listing.page_number(request.args.get("page")), search, state)
+    found = listing.attempts_page(db, lesson, request.args.get("page"), search, state)
     states = [(value, state_label(*shown)) for value, shown in listing.STATE_FILTERS.items()]
     return _page("attempts.html", lesson, found=found, search=search, state=state, states=states,
                  waiting=listing.waiting_count(db, lesson))
@@ -121,7 +121,7 @@ def grading(lesson_id: int):
         back = {key: value for key in ("page", "q") if (value := request.args.get(key))}
         return redirect(url_for("quiz.grading", lesson_id=lesson.id, **back), code=303)
     search = listing.search_text(request.args.get("q"))
-    found = listing.queue_page(db, lesson, listing.page_number(request.args.get("page")), search)
+    found = listing.queue_page(db, lesson, request.args.get("page"), search)
     return _page("grading.html", lesson, found=found, search=search)
 
 

@@ -100,11 +100,11 @@ def test_the_attempts_list_is_paged_and_filtered(db, quiz):
     url = f"/x/quiz/lessons/{lesson.id}/attempts"
     page = client.get(url).get_data(as_text=True)
     assert len(rows_of(client, url)) == ATTEMPTS_PAGE_SIZE
-    assert "144 lượt làm bài" in page and "Trang 1 trên 3" in page and "40 câu trả lời đang chờ chấm." in page
+    assert "144 lượt làm bài" in page and "Trang 1 / 3" in page and "40 câu trả lời đang chờ chấm." in page
     assert f'href="{url}?page=2"' in page
     assert rows_of(client, url)[:2] == ["Học viên 0000", "Học viên 0000"]  # by name, then attempt number
     last = client.get(f"{url}?page=3").get_data(as_text=True)
-    assert len(rows_of(client, f"{url}?page=3")) == 144 - 2 * ATTEMPTS_PAGE_SIZE and "Trang 3 trên 3" in last
+    assert len(rows_of(client, f"{url}?page=3")) == 144 - 2 * ATTEMPTS_PAGE_SIZE and "Trang 3 / 3" in last
     assert rows_of(client, f"{url}?page=99") == rows_of(client, f"{url}?page=3")  # past the end: the last page
     assert rows_of(client, f"{url}?page=abc") == rows_of(client, url)
 
@@ -129,7 +129,7 @@ def test_the_grading_queue_is_paged_and_a_mark_returns_to_its_page(db, quiz):
     url = f"/x/quiz/lessons/{lesson.id}/grading"
     page = client.get(url).get_data(as_text=True)
     assert page.count('class="quiz-grade"') == QUEUE_PAGE_SIZE
-    assert "30 lượt làm bài có câu trả lời đang chờ chấm." in page and "Trang 1 trên 2" in page
+    assert "30 lượt làm bài có câu trả lời đang chờ chấm." in page and "Trang 1 / 2" in page
     second = client.get(f"{url}?page=2").get_data(as_text=True)
     assert second.count('class="quiz-grade"') == 30 - QUEUE_PAGE_SIZE
     assert client.get(f"{url}?q=0087").get_data(as_text=True).count('class="quiz-grade"') == 1
