@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
 
-    registry = PluginRegistry(CallBudget.from_config(app.config))
+    registry = PluginRegistry(CallBudget.from_config(app.config), trace=bool(app.config["TRACE_HOOKS"]))
     registry.load_entry_points(app.config["PLUGINS"])
     app.extensions["elearn_plugins"] = registry
 

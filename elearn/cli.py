@@ -260,6 +260,32 @@ def pack_list(ctx: AppContext) -> None:
         click.echo(f"{row.id}\t{row.version}\t{row.installed_at:%Y-%m-%d %H:%M}")
 
 
+@main.group("plugins")
+def plugins_group() -> None:
+    """The plugins this site runs."""
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: each plugin with its version, lesson types "
+              "and hooks, and the plugins that failed to load with why.")
+@pass_app
+def plugins_list(ctx: AppContext, as_json: bool) -> None:
+    """Loaded plugins (name, version, lesson types, hooks) and those that failed to load."""
+    import json
+
+    registry = _in_app(ctx).extensions["elearn_plugins"]
+    loaded = [{"name": info.name, "version": info.version, "lesson_types": info.lesson_types, "hooks": info.hooks}
+              for info in registry.plugins.values()]
+    if as_json:
+        click.echo(json.dumps({"plugins": loaded, "failed": registry.failed}, indent=2, ensure_ascii=False))
+        return
+    for info in loaded:
+        types = ", ".join(info["lesson_types"]) or "-"
+        click.echo(f"{info['name']}\t{info['version'] or '-'}\ttypes: {types}\thooks: {', '.join(info['hooks'])}")
+    for name, reason in registry.failed.items():
+        click.echo(f"FAILED {name}: {reason}")
+
+
 @pack.command("remove")
 @click.argument("pack_id")
 @click.option("--purge", is_flag=True, help="Also delete learners' enrolments and progress in the course.")

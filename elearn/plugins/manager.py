@@ -4,7 +4,8 @@ Plugins come from the ``elearn.plugins`` entry-point group only: the built-in
 lesson types are declared there too, so the core uses the same door as any
 third-party package. A plugin that fails to import, names a hook that does not
 exist, or raises from a hook is recorded in ``failed`` and logged; everything
-else keeps working.
+else keeps working. Hooks are called by pluggy, in pluggy's order and with its
+wrappers and ``firstresult``; each implementation is guarded (elearn/plugins/calling.py).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from elearn.plugins import hookspecs
-from elearn.plugins.budget import CallBudget, PluginUnavailable
-from elearn.plugins.isolation import savepoint
+from elearn.plugins.budget import CallBudget
+from elearn.plugins.calling import CURRENT, CallRecord, Tracer, guarded
 from elearn.plugins.lesson_type import LessonType, NavItem
 
 if TYPE_CHECKING:
@@ -61,10 +62,13 @@ class PluginInfo:
 class PluginRegistry:
     """The plugins of one app, their lesson types, and the failures met on the way."""
 
-    def __init__(self, budget: CallBudget | None = None) -> None:
+    def __init__(self, budget: CallBudget | None = None, trace: bool = False) -> None:
         self.budget = budget or CallBudget()
         self.pm = pluggy.PluginManager("elearn")
         self.pm.add_hookspecs(hookspecs)
+        if trace:
+            tracer = Tracer()
+            self.pm.add_hookcall_monitoring(tracer.before, tracer.after)
         self.plugins: dict[str, PluginInfo] = {}
         self.lesson_types: dict[str, LessonType] = {}
         self.failed: dict[str, str] = {}
@@ -94,21 +98,31 @@ class PluginRegistry:
             for attr in dir(module)
             if attr.startswith(HOOK_PREFIX)
             and hasattr(getattr(module, attr), "elearn_impl")
-            and not hasattr(hookspecs, attr)
+            and getattr(getattr(self.pm.hook, attr, None), "spec", None) is None
         ]
         if unknown:
             self._fail(name, f"implements unknown hooks: {', '.join(sorted(unknown))}")
             return
+        # pluggy gets each implementation inside its guard (same name, arguments and options).
+        guards = SimpleNamespace(**{
+            attr: guarded(self, name, attr, getattr(module, attr))
+            for attr in dir(module)
+            if attr.startswith(HOOK_PREFIX) and hasattr(getattr(module, attr), "elearn_impl")
+        })
         try:
-            self.pm.register(module, name=name)
+            self.pm.register(guards, name=name)
         except pluggy.PluginValidationError as exc:
             self._fail(name, f"is not a valid plugin: {exc}")
             return
-        hooks = sorted(c.name for c in self.pm.get_hookcallers(module) or [])
+        hooks = sorted(c.name for c in self.pm.get_hookcallers(guards) or [])
         self.plugins[name] = PluginInfo(name=name, module=module, version=version, hooks=hooks)
 
     def _collect_lesson_types(self) -> None:
-        for plugin_name, types in self.call_each("elearn_lesson_types", at_startup=True):
+        # In the order plugins were loaded, not pluggy's (last first): a type name belongs to the
+        # plugin loaded first, and elearn's own load before any other (``_load_order``).
+        order = {name: position for position, name in enumerate(self.plugins)}
+        found = sorted(self.call_each("elearn_lesson_types", at_startup=True), key=lambda pair: order[pair[0]])
+        for plugin_name, types in found:
             for lesson_type in types or []:
                 type_name = getattr(lesson_type, "name", None)
                 if not isinstance(lesson_type, LessonType) or not type_name:
@@ -128,39 +142,30 @@ class PluginRegistry:
     def call_each(
         self, hook_name: str, at_startup: bool = False, within: Session | None = None, **kwargs: Any
     ) -> list[tuple[str, Any]]:
-        """Call every implementation of a hook on its own; a failure is logged and skipped.
+        """Call a hook as pluggy does; each implementation's answer with the plugin that gave it.
 
-        pluggy stops at the first implementation that raises, so the core calls
-        them one by one (pytest-dev/pluggy#419). ``at_startup``: a failure is also
-        recorded in ``failed``, so /admin/plugins says why the plugin provides nothing.
-        ``within``: the transaction the hook is called in; each implementation runs in
-        a savepoint of it, so one that fails (or breaks the transaction) loses only its
-        own work, never the caller's. Otherwise each call is on the plugin's time budget: one
-        resting after slow calls is skipped.
+        Implementations run last registered first (``tryfirst``/``trylast`` and wrappers as
+        pluggy documents); None answers are left out. A failing implementation is logged and
+        skipped (pluggy would stop the call, pytest-dev/pluggy#419). ``at_startup``: a failure
+        is also recorded in ``failed``, so /admin/plugins says why the plugin provides nothing;
+        otherwise each call is on the plugin's time budget. ``within``: the transaction the hook
+        is called in; each implementation runs in a savepoint of it, so one that fails (or
+        breaks the transaction) loses only its own work, never the caller's.
         """
-        results = []
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            try:
-                if within is None:
-                    result = self._call_impl(impl, hook_name, at_startup, kwargs)
-                else:
-                    with savepoint(within, f"plugin {impl.plugin_name} in {hook_name}"):
-                        result = self._call_impl(impl, hook_name, at_startup, kwargs)
-            except PluginUnavailable:
-                continue
-            except Exception as exc:
-                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-                if at_startup:
-                    self.failed.setdefault(impl.plugin_name, f"failed in {hook_name}: {exc!r}")
-                continue
-            results.append((impl.plugin_name, result))
-        return results
+        call = CallRecord(hook_name, at_startup, within)
+        results = self._call(call, kwargs)
+        return [(call.owners.get(id(result), ""), result) for result in results]
 
-    def _call_impl(self, impl: pluggy.HookImpl, hook_name: str, at_startup: bool, kwargs: dict[str, Any]) -> Any:
-        args = [kwargs[arg] for arg in impl.argnames]
-        if at_startup:
-            return impl.function(*args)
-        return self.budget.call(f"{impl.plugin_name}:{hook_name}", impl.function, *args)
+    def call_first(self, hook_name: str, within: Session | None = None, **kwargs: Any) -> Any:
+        """Call a ``firstresult`` hook: the first answer that is not None, or None."""
+        return self._call(CallRecord(hook_name, within=within), kwargs)
+
+    def _call(self, call: CallRecord, kwargs: dict[str, Any]) -> Any:
+        token = CURRENT.set(call)
+        try:
+            return getattr(self.pm.hook, call.hook)(**kwargs)
+        finally:
+            CURRENT.reset(token)
 
     def user_menu(self, user: Any) -> list[NavItem]:
         """The links plugins add to a signed-in user's menu (``elearn_user_menu``)."""
