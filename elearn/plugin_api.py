@@ -1,0 +1,127 @@
+"""The public plugin API: every name a plugin may import from elearn, in one module.
+
+A plugin imports from here and nowhere else in ``elearn`` (``tests/test_plugin_boundary.py``
+fails when a plugin under ``plugins/`` does otherwise, or when the core imports a plugin), so
+the core may be reorganised without breaking anyone. ``API_VERSION`` follows semantic
+versioning: a name is added in a minor release, changed or removed only in a major one. A
+plugin states the versions it works with as ``ELEARN_PLUGIN_API = ">=1,<2"`` in the module its
+entry point names; a plugin that asks for another version is refused and /admin/plugins says why.
+
+The names, by what they are for (each is documented where it is defined, and in docs/plugins.md):
+
+- hooks: ``hookimpl``;
+- lesson types: ``LessonType``, ``LessonContext``, ``Outcome``, ``Status``, ``SubmissionError``,
+  ``ContentError``, ``ContentInvalid``, ``PackFiles``, ``NavItem``;
+- a request: ``db_session``, ``fail``, ``flash_refusal``, ``safe_next``, ``current_locale``,
+  ``api_user``, ``token_required``;
+- describing an API: ``operation``, ``RequestModel``, ``ResponseModel``, ``Id``, ``Integral``,
+  ``Text``, ``JsonTrue``, ``MAX_ID``, ``no_content``;
+- the plugin's own tables: ``Base``, ``JSONType``, ``UTCDateTime``, ``insert_if_missing``,
+  ``get_database``;
+- learners and lessons: ``learner_lesson``, ``LearnerLesson``, ``lesson_to_teach``, ``get_lesson``,
+  ``record_outcome``, ``teaches_course``, ``CANONICAL_LOCALE``;
+- people: ``User``, ``Role``, ``display_name``, ``name_with_role``, ``matching``;
+- courses and groups (read them, in queries): ``Course``, ``Lesson``, ``Enrolment``,
+  ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
+- text: ``render_markdown``, ``sanitise_html``, ``format_when``;
+- lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
+- files: ``INLINE_TYPES``, ``SVG_POLICY``;
+- time and the command line: ``utcnow``, ``app_context``.
+"""
+
+from __future__ import annotations
+
+from elearn.api.auth import api_user, token_required
+from elearn.auth.names import display_name, matching, name_with_role
+from elearn.cli import app_context
+from elearn.clock import utcnow
+from elearn.contract import MAX_ID, Id, Integral, JsonTrue, RequestModel, ResponseModel, Text, no_content, operation
+from elearn.db import Base, db_session, get_database, insert_if_missing
+from elearn.db.types import JSONType, UTCDateTime
+from elearn.i18n import current_locale, format_when
+from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach, record_outcome
+from elearn.markdown import render_markdown, sanitise_html
+from elearn.media import INLINE_TYPES, SVG_POLICY
+from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, User
+from elearn.models.courses import CANONICAL_LOCALE
+from elearn.models.progress import Status
+from elearn.pagination import Page, paginate
+from elearn.permissions import teaches_course
+from elearn.plugins.hookspecs import hookimpl
+from elearn.plugins.lesson_type import (
+    ContentError,
+    ContentInvalid,
+    LessonContext,
+    LessonType,
+    NavItem,
+    Outcome,
+    PackFiles,
+    SubmissionError,
+)
+from elearn.rate_limits import rate_limiter
+from elearn.security import fail, flash_refusal, safe_next
+
+API_VERSION = "1.0.0"
+
+__all__ = [
+    "API_VERSION",
+    "CANONICAL_LOCALE",
+    "INLINE_TYPES",
+    "MAX_ID",
+    "SVG_POLICY",
+    "Base",
+    "ContentError",
+    "ContentInvalid",
+    "Course",
+    "CourseGroup",
+    "CourseInstructor",
+    "Enrolment",
+    "GroupMember",
+    "Id",
+    "Integral",
+    "JSONType",
+    "JsonTrue",
+    "LearnerLesson",
+    "Lesson",
+    "LessonContext",
+    "LessonType",
+    "NavItem",
+    "Outcome",
+    "PackFiles",
+    "Page",
+    "RequestModel",
+    "ResponseModel",
+    "Role",
+    "Status",
+    "SubmissionError",
+    "Text",
+    "UTCDateTime",
+    "User",
+    "api_user",
+    "app_context",
+    "current_locale",
+    "db_session",
+    "display_name",
+    "fail",
+    "flash_refusal",
+    "format_when",
+    "get_database",
+    "get_lesson",
+    "hookimpl",
+    "insert_if_missing",
+    "learner_lesson",
+    "lesson_to_teach",
+    "matching",
+    "name_with_role",
+    "no_content",
+    "operation",
+    "paginate",
+    "rate_limiter",
+    "record_outcome",
+    "render_markdown",
+    "safe_next",
+    "sanitise_html",
+    "teaches_course",
+    "token_required",
+    "utcnow",
+]
