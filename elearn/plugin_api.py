@@ -19,7 +19,10 @@ The names, by what they are for (each is documented where it is defined, and in 
 - the plugin's own tables: ``Base``, ``JSONType``, ``UTCDateTime``, ``insert_if_missing``,
   ``get_database``;
 - learners and lessons: ``learner_lesson``, ``LearnerLesson``, ``lesson_to_teach``, ``get_lesson``,
-  ``record_outcome``, ``teaches_course``, ``CANONICAL_LOCALE``;
+  ``teaches_course``, ``CANONICAL_LOCALE``;
+- progress, written only by the core: ``record_outcome`` (one learner), ``reassess`` (many, after a
+  regrade), ``lock_progress`` (before changing your rows of those learners), ``ProgressView`` (what
+  ``ctx.progress`` is), ``SubmitResult``;
 - people: ``User``, ``Role``, ``display_name``, ``name_with_role``, ``matching``;
 - courses and groups (read them, in queries): ``Course``, ``Lesson``, ``Enrolment``,
   ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
@@ -39,7 +42,8 @@ from elearn.contract import MAX_ID, Id, Integral, JsonTrue, RequestModel, Respon
 from elearn.db import Base, db_session, get_database, insert_if_missing
 from elearn.db.types import JSONType, UTCDateTime
 from elearn.i18n import current_locale, format_when
-from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach, record_outcome
+from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, reassess, record_outcome
+from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
 from elearn.media import INLINE_TYPES, SVG_POLICY
 from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, User
@@ -89,11 +93,13 @@ __all__ = [
     "Outcome",
     "PackFiles",
     "Page",
+    "ProgressView",
     "RequestModel",
     "ResponseModel",
     "Role",
     "Status",
     "SubmissionError",
+    "SubmitResult",
     "Text",
     "UTCDateTime",
     "User",
@@ -111,12 +117,14 @@ __all__ = [
     "insert_if_missing",
     "learner_lesson",
     "lesson_to_teach",
+    "lock_progress",
     "matching",
     "name_with_role",
     "no_content",
     "operation",
     "paginate",
     "rate_limiter",
+    "reassess",
     "record_outcome",
     "render_markdown",
     "safe_next",

@@ -19,13 +19,14 @@ from elearn.clock import utcnow
 from elearn.contract import adapter, validated
 from elearn.db import insert_if_missing, transaction_aborted
 from elearn.i18n import current_locale
+from elearn.learning import progress as progress_rules
 from elearn.learning.outline import (
     CourseProgress,
     LessonRow,
     course_modules,
     lesson_rows,
-    remaining_lessons,
 )
+from elearn.learning.progress import ProgressView, SubmitResult
 from elearn.models import Course, Enrolment, Lesson, LessonProgress, Status, User
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.permissions import (
@@ -214,8 +215,8 @@ def _learner_view(db, access, lesson, progress, params):
     lesson_type, error = lesson_type_of(lesson)
     if lesson_type is None:
         return None, None, error
-    ctx = LessonContext(lesson=lesson, user=access.user, progress=progress, locale=current_locale(), db=db,
-                        params=params, can_teach=access.can_teach, can_submit=access.can_submit(lesson))
+    ctx = LessonContext(lesson=lesson, user=access.user, progress=ProgressView.of(progress), locale=current_locale(),
+                        db=db, params=params, can_teach=access.can_teach, can_submit=access.can_submit(lesson))
     what = f"lesson type {lesson.type_name} showing lesson {lesson.id}"
     try:
         view = call_lesson_type(lesson, lesson_type.learner_view, ctx)
@@ -265,14 +266,6 @@ def plugin_failure_message() -> str:
 # -- submissions ---------------------------------------------------------------
 
 
-@dataclass
-class SubmitResult:
-    lesson: Lesson
-    progress: LessonProgress
-    outcome: Outcome
-    course_completed: bool
-
-
 def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any = None) -> SubmitResult:
     """Grade a submission (a JSON body, or an HTML form the type parses) and store its progress.
 
@@ -290,9 +283,9 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
         # The type's declared shape first; ``submit`` gets the fields sent, as the model reads them.
         model = lesson_type.submission_model
         data = adapter(model).dump_python(validated(model, data), exclude_unset=True)
-    progress = _locked_progress(db, user, lesson, progress)
-    ctx = LessonContext(lesson=lesson, user=user, progress=progress, locale=current_locale(), db=db,
-                        can_teach=access.can_teach, can_submit=True)
+    progress = progress_rules.locked_progress(db, user, lesson, progress)
+    ctx = LessonContext(lesson=lesson, user=user, progress=ProgressView.of(progress), locale=current_locale(),
+                        db=db, can_teach=access.can_teach, can_submit=True)
     try:
         outcome = call_lesson_type(lesson, _graded, lesson_type, ctx, form, data)
     except SubmissionError as exc:
@@ -307,7 +300,7 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
         log.error("lesson type %s broke the transaction accepting a submission to lesson %s",
                   lesson.type_name, lesson.id)
         fail(500, submit_failure_message())
-    return _store(db, user, lesson, access.enrolment, progress, outcome)
+    return progress_rules.store(db, user, lesson, access.enrolment, progress, outcome)
 
 
 def submit_failure_message() -> str:
@@ -316,101 +309,3 @@ def submit_failure_message() -> str:
 
 def _graded(lesson_type: LessonType, ctx: LessonContext, form: Any, data: Any) -> Outcome:
     return lesson_type.submit(ctx, lesson_type.parse_form(form) if form is not None else data)
-
-
-def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome,
-                   known: LearnerLesson | None = None) -> SubmitResult | None:
-    """Store an outcome decided outside a learner's submission: a moderator approving the post
-    that completes a learner's participation, an instructor's grade or sign-off.
-
-    Same rules as ``submit`` (the progress row locked, a completed lesson stays completed,
-    the course completed with its last lesson, ``elearn_progress_changed`` called). Returns
-    None, storing nothing, when ``user`` is not enrolled in the lesson's course (staff, or a
-    learner who left). ``known``: what ``learner_lesson`` loaded for this same user and lesson
-    earlier in the transaction, which spares looking the enrolment and progress up again.
-    Runs in the caller's transaction; the caller commits.
-    """
-    if known is not None and known.access.user is not None and known.access.user.id == user.id \
-            and known.lesson.id == lesson.id:
-        enrolment, found = known.access.enrolment, known.progress
-    else:
-        enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                      Enrolment.course_id == lesson.course_id))
-        found = None
-    if enrolment is None:
-        return None
-    progress = _locked_progress(db, user, lesson, found)
-    return _store(db, user, lesson, enrolment, progress, outcome)
-
-
-def _store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None, progress: LessonProgress,
-           outcome: Outcome) -> SubmitResult:
-    old_status = progress.status
-    _apply(progress, outcome)
-    completed_course = False
-    if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
-        completed_course = _maybe_complete_course(db, user, enrolment)
-    if progress.status != old_status or outcome.counts_as_attempt:
-        registry().call_each(
-            "elearn_progress_changed", within=db, user=user, lesson=lesson, old_status=str(old_status),
-            progress=progress,
-        )
-    return SubmitResult(lesson, progress, outcome, completed_course)
-
-
-def _locked_progress(db: Session, user: User, lesson: Lesson, found: LessonProgress | None) -> LessonProgress:
-    """The learner's progress row, created if missing and locked until commit.
-
-    On SQLite a writing request began with BEGIN IMMEDIATE, so the row read in
-    this transaction is current and no other writer can change it: nothing more
-    to do. On PostgreSQL the row is read again with FOR UPDATE.
-    """
-    if found is not None and db.get_bind().dialect.name == "sqlite":
-        return found
-    insert_if_missing(db, LessonProgress, ["user_id", "lesson_id"], user_id=user.id, lesson_id=lesson.id,
-                      status=Status.NOT_STARTED, attempts=0, state={})
-    return db.scalars(
-        select(LessonProgress)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _apply(progress: LessonProgress, outcome: Outcome) -> None:
-    """Store an outcome. A completed lesson stays completed: later tries cannot undo it."""
-    now = utcnow()
-    if outcome.counts_as_attempt:
-        progress.attempts = (progress.attempts or 0) + 1
-    if outcome.score is not None:
-        progress.score = outcome.score
-    if outcome.state is not None:
-        progress.state = outcome.state
-    progress.started_at = progress.started_at or now
-    progress.updated_at = now
-    if progress.status != Status.COMPLETED:
-        progress.status = outcome.status
-        if outcome.status == Status.COMPLETED:
-            progress.completed_at = now
-
-
-def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:
-    """Mark the course completed when this was the last lesson left.
-
-    The enrolment row is locked first, so two lessons completed at the same
-    moment cannot both count the other as still open (on PostgreSQL's read
-    committed; SQLite's writers are already serialised).
-    """
-    if enrolment is None:
-        return False
-    enrolment = db.scalars(
-        select(Enrolment).where(Enrolment.id == enrolment.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    if enrolment.completed_at is not None:
-        return False
-    db.flush()
-    if remaining_lessons(db, user, enrolment.course_id) == 0:
-        enrolment.completed_at = utcnow()
-        return True
-    return False

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from werkzeug.datastructures import MultiDict
 
-    from elearn.models import Lesson, LessonProgress, User
+    from elearn.learning.progress import ProgressView
+    from elearn.models import Lesson, User
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class Outcome:
     state: dict[str, Any] | None = None  # the new learner state; None keeps the old one
     message: str = ""  # shown to the learner, already translated
     counts_as_attempt: bool = True
+    # Keys merged into the learner's state (after ``state``, if both are given): for outcomes decided
+    # outside a submission, which should not have to know the whole state.
+    state_changes: dict[str, Any] | None = None
+    # A regrade may take a completion back (status below "completed"), only where the lesson's pack
+    # allows it (e.g. the quiz's ``regrade_may_uncomplete``); otherwise a completed lesson stays so.
+    may_uncomplete: bool = False
 
 
 class SubmissionError(Exception):
@@ -87,7 +94,7 @@ class LessonContext:
 
     lesson: Lesson
     user: User
-    progress: LessonProgress
+    progress: ProgressView  # a read-only copy: the core alone writes progress (elearn/learning/progress.py)
     locale: str
     db: Session
     # The page's query parameters (``?page=2``), for types that paginate or filter what they show.

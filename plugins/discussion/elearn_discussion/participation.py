@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from elearn.clock import utcnow
 from elearn.db import insert_if_missing
-from elearn.learning.service import LearnerLesson, record_outcome
+from elearn.learning.progress import record_outcome
+from elearn.learning.service import LearnerLesson
 from elearn.models import Enrolment, Lesson, Status, User
 from elearn.plugins.lesson_type import Outcome
 from elearn.security import fail

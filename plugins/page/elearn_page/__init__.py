@@ -3,7 +3,7 @@
 Registered through the ``elearn.plugins`` entry point like any other plugin.
 """
 
-from elearn import hookimpl
+from elearn.plugin_api import hookimpl
 from elearn_page.lesson import PageLesson
 
 

@@ -8,17 +8,18 @@ from typing import Any, ClassVar
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
-from elearn.contract import JsonTrue, RequestModel
-from elearn.markdown import render_markdown
-from elearn.models.progress import Status
-from elearn.plugins.lesson_type import (
+from elearn.plugin_api import (
     ContentError,
     ContentInvalid,
+    JsonTrue,
     LessonContext,
     LessonType,
     Outcome,
     PackFiles,
+    RequestModel,
+    Status,
     SubmissionError,
+    render_markdown,
 )
 
 MAX_TEXT = 200_000

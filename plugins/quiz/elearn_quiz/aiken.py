@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 
-from elearn.plugins.lesson_type import ContentError, ContentInvalid
+from elearn.plugin_api import ContentError, ContentInvalid
 from elearn_quiz.questions import Question, make_choices
 
 _OPTION_RE = re.compile(r"([A-Z])[.)]\s+(\S.*)")

@@ -20,8 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from elearn.clock import utcnow
-from elearn.plugins.lesson_type import SubmissionError
+from elearn.plugin_api import SubmissionError, utcnow
 from elearn_quiz.models import AttemptState, QuizAnswerStep, QuizAttempt
 
 DEFAULT_GRACE_SECONDS = 30

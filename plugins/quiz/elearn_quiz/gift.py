@@ -50,8 +50,7 @@ import html as html_lib
 import re
 from collections.abc import Callable
 
-from elearn.markdown import render_markdown, sanitise_html
-from elearn.plugins.lesson_type import ContentError, ContentInvalid
+from elearn.plugin_api import ContentError, ContentInvalid, render_markdown, sanitise_html
 from elearn_quiz.questions import (
     Answer,
     NumericAnswer,

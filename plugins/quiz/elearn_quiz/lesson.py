@@ -12,20 +12,22 @@ from flask_babel import format_time, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
-from elearn.clock import utcnow
-from elearn.contract import MAX_ID, Integral, RequestModel
-from elearn.i18n import format_when
-from elearn.markdown import render_markdown
-from elearn.models.courses import CANONICAL_LOCALE
-from elearn.models.progress import Status
-from elearn.plugins.lesson_type import (
+from elearn.plugin_api import (
+    CANONICAL_LOCALE,
+    MAX_ID,
     ContentError,
     ContentInvalid,
+    Integral,
     LessonContext,
     LessonType,
     Outcome,
     PackFiles,
+    RequestModel,
+    Status,
     SubmissionError,
+    format_when,
+    render_markdown,
+    utcnow,
 )
 from elearn_quiz import attempts as machine
 from elearn_quiz.attempts import MAX_SEQ
@@ -59,6 +61,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "review": "after_attempt",
     "completion": "passed",
     "layout": "all",
+    # A regrade (a corrected question) that leaves a learner below the pass mark may take their
+    # completion back; off by default: a completed lesson stays completed (the core's rule).
+    "regrade_may_uncomplete": False,
 }
 
 
@@ -195,6 +200,7 @@ def _check_settings(raw: Any, questions: list[Question], errors: list[ContentErr
     number("time_limit_minutes", 0, 24 * 60, integer=True)
     flag("shuffle_questions")
     flag("shuffle_options")
+    flag("regrade_may_uncomplete")
     choice("grading_method", GRADING_METHODS)
     choice("review", REVIEW_RULES)
     choice("completion", COMPLETION_RULES)
@@ -441,7 +447,7 @@ class QuizLesson(LessonType):
     def instructor_links(self, lesson) -> list:
         from flask import url_for
 
-        from elearn.plugins.lesson_type import NavItem
+        from elearn.plugin_api import NavItem
 
         return [
             NavItem(_("Quiz attempts"), url_for("quiz.attempts", lesson_id=lesson.id)),

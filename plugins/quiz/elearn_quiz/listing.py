@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from elearn.auth.names import matching
-from elearn.models import User
-from elearn.pagination import Page, paginate
+from elearn.plugin_api import Page, User, matching, paginate
 from elearn_quiz.models import AttemptState, QuizAttempt
 from elearn_quiz.questions import Question
 from elearn_quiz.reports import answers_of, lesson_questions

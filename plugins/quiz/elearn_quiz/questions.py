@@ -48,8 +48,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from elearn.markdown import render_markdown
-from elearn.plugins.lesson_type import ContentError, ContentInvalid
+from elearn.plugin_api import ContentError, ContentInvalid, render_markdown
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "short", "numerical", "matching", "ordering", "essay")
 

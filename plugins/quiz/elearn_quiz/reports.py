@@ -20,9 +20,7 @@ from flask_babel import to_user_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from elearn.clock import utcnow
-from elearn.models import LessonProgress, User
-from elearn.models.progress import Status
+from elearn.plugin_api import Outcome, Status, User, lock_progress, reassess, utcnow
 from elearn_quiz import attempts as machine
 from elearn_quiz.grading import EPSILON, comment_html
 from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, choice_html, grading_questions
@@ -91,19 +89,12 @@ def totals(attempt: QuizAttempt, questions: Mapping[str, Question], per_question
     )
 
 
-def lock_progress(db: Session, lesson_id: int, user_ids: Iterable[int] | None = None) -> None:
-    """Lock the learners' progress rows before their attempts: the order the core's submission
-    transaction uses (progress, then attempt), so a grader and a learner never wait on each other."""
-    query = select(LessonProgress.id).where(LessonProgress.lesson_id == lesson_id)
-    if user_ids is not None:
-        query = query.where(LessonProgress.user_id.in_(sorted(set(user_ids))))
-    db.execute(query.order_by(LessonProgress.id).with_for_update())
-
-
 def update_progress(db: Session, lesson, user_ids: Iterable[int]) -> None:
-    """Recompute each learner's LessonProgress score and status from their finished attempts, by the
-    quiz's grading method and pass mark (as ``QuizLesson._finished_outcome`` does on submit): when the
-    instructor marks the last waiting essay, the grade becomes final and a pass is recorded."""
+    """Each learner's grade, recomputed from their finished attempts by the quiz's grading method and
+    pass mark (as ``QuizLesson._finished_outcome`` does on submit), given to the core to store: when
+    the instructor marks the last waiting essay, the grade becomes final, a pass is recorded, and the
+    course is completed if that was its last lesson. A completed quiz stays completed unless the
+    pack's ``regrade_may_uncomplete`` says a regrade may take it back."""
     user_ids = sorted(set(user_ids))
     if not user_ids:
         return
@@ -118,28 +109,19 @@ def update_progress(db: Session, lesson, user_ids: Iterable[int]) -> None:
         )
     ):
         finished[attempt.user_id].append(attempt)
-    rows = db.scalars(
-        select(LessonProgress)
-        .where(LessonProgress.lesson_id == lesson.id, LessonProgress.user_id.in_(user_ids))
-        .order_by(LessonProgress.user_id)
-        .with_for_update()
-    )
-    now = utcnow()
-    for progress in rows:
-        done_attempts = finished.get(progress.user_id, [])
-        if not done_attempts:
-            continue
+    outcomes = {}
+    for user_id, done_attempts in finished.items():
         grade = machine.standing(done_attempts, settings["grading_method"], settings["pass_mark"])
         done = grade.passed or settings["completion"] == "attempted"
-        progress.score = grade.score or 0.0
-        progress.status = Status.COMPLETED if done else Status.IN_PROGRESS
-        if done and progress.completed_at is None:
-            progress.completed_at = now
-        if not done:
-            progress.completed_at = None
-        progress.state = {**(progress.state or {}), "finished_attempts": len(done_attempts), "passed": grade.passed,
-                          "pending_grading": grade.pending}
-        progress.updated_at = now
+        outcomes[user_id] = Outcome(
+            status=Status.COMPLETED if done else Status.IN_PROGRESS,
+            score=grade.score or 0.0,
+            counts_as_attempt=False,
+            state_changes={"finished_attempts": len(done_attempts), "passed": grade.passed,
+                           "pending_grading": grade.pending},
+            may_uncomplete=settings["regrade_may_uncomplete"],
+        )
+    reassess(db, lesson, outcomes)
 
 
 # -- manual grading ------------------------------------------------------------------------
@@ -169,7 +151,7 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
 
     owner = db.scalar(select(QuizAttempt.user_id).where(QuizAttempt.id == attempt_id))
     if owner is not None:
-        lock_progress(db, lesson.id, [owner])  # the learner's row first, as the core's submissions do
+        lock_progress(db, lesson, [owner])  # the learner's row first, as the core's submissions do
     attempt = db.scalar(
         select(QuizAttempt)
         .where(QuizAttempt.id == attempt_id, QuizAttempt.lesson_id == lesson.id)
@@ -219,7 +201,7 @@ def regrade(db: Session, lesson) -> tuple[int, int]:
     Marks a person gave to an essay are kept while the question is still an essay."""
     questions = lesson_questions(lesson)
     grade_all = QuizLesson._grader(questions)
-    lock_progress(db, lesson.id)
+    lock_progress(db, lesson)
     attempts = finished_attempts(db, lesson.id, lock=True)
     answers = answers_of(db, attempts)
     changed_users: set[int] = set()

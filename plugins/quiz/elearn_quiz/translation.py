@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from elearn.plugins.lesson_type import ContentError, ContentInvalid
+from elearn.plugin_api import ContentError, ContentInvalid
 from elearn_quiz.questions import Item, Pair, Question
 
 

@@ -9,11 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from elearn.db import db_session
-from elearn.i18n import format_when
-from elearn.learning.service import lesson_to_teach
-from elearn.models import User
-from elearn.security import fail
+from elearn.plugin_api import User, db_session, fail, format_when, lesson_to_teach
 from elearn_quiz import listing, reports
 from elearn_quiz.gift import to_gift
 from elearn_quiz.lesson import choice_html, question_from_json, right_answer

@@ -163,3 +163,68 @@ def test_attempts_graded_before_the_pending_column_are_counted_by_the_migration(
     command.downgrade(alembic_config(app), "quiz_0001")
     upgrade(app)
     assert db.scalars(select(QuizAttempt.pending_grading)).all() == [1]
+
+
+# -- the core stores the grade: course completion, the progress hook, the completion rule ----------
+
+
+def test_grading_the_essay_of_the_last_lesson_completes_the_course_and_tells_the_plugins(
+        app, db, quiz, learner, instructor, login, monkeypatch):
+    from elearn.models import Enrolment
+
+    told = []
+    registry = app.extensions["elearn_plugins"]
+    real = registry.call_each
+    monkeypatch.setattr(registry, "call_each", lambda hook, **kw: told.append((hook, kw.get("old_status"),
+                        kw.get("progress"))) or real(hook, **kw))
+    site = quiz()  # a course of one lesson: this quiz
+    site.submit({"q1": "true", "q2": "Ban kiểm soát giám sát."})
+    db.rollback()
+    assert db.scalars(select(Enrolment).filter_by(user_id=learner.id)).one().completed_at is None
+    told.clear()
+
+    grade_essay(app, login, instructor, site.lesson, "1")
+    db.rollback()
+    assert db.scalars(select(Enrolment).filter_by(user_id=learner.id)).one().completed_at is not None
+    progress = progress_of(db, site.lesson, learner)
+    assert progress.status == Status.COMPLETED and progress.score == 1.0
+    changed = [(old, view.status) for hook, old, view in told if hook == "elearn_progress_changed"]
+    assert changed == [("in_progress", Status.COMPLETED)]
+
+
+def regrade_after_a_correction(app, db, login, instructor, lesson, **settings):
+    """The author finds the true/false question's answer was wrong: corrected, then regraded."""
+    from elearn.models import Lesson
+
+    corrected = [{**QUESTIONS[0], "correct": False}, QUESTIONS[1]]
+    quiz_type = app.extensions["elearn_plugins"].lesson_types["quiz"]
+    db.get(Lesson, lesson.id).content = quiz_type.import_content(
+        {"questions": corrected, "settings": {"pass_mark": 0.6, **settings}}, files=None)
+    db.commit()
+    client = app.test_client()
+    login(client, instructor)
+    url = f"/x/quiz/lessons/{lesson.id}/regrade"
+    assert client.post(url, data={"csrf_token": csrf_token(client, f"/x/quiz/lessons/{lesson.id}/attempts")}
+                       ).status_code == 303
+
+
+@pytest.mark.parametrize("may_uncomplete", [False, True])
+def test_a_regrade_keeps_a_completion_unless_the_pack_lets_it_take_it_back(
+        app, db, quiz, learner, instructor, login, may_uncomplete):
+    from elearn.models import Enrolment
+
+    site = quiz(regrade_may_uncomplete=may_uncomplete)
+    site.submit({"q1": "true", "q2": "Ban kiểm soát giám sát."})
+    grade_essay(app, login, instructor, site.lesson, "0")  # 3 of 4: 75%, passed at 60%
+    assert progress_of(db, site.lesson, learner).status == Status.COMPLETED
+
+    regrade_after_a_correction(app, db, login, instructor, site.lesson, regrade_may_uncomplete=may_uncomplete)
+    progress = progress_of(db, site.lesson, learner)
+    enrolment = db.scalars(select(Enrolment).filter_by(user_id=learner.id)).one()
+    if may_uncomplete:
+        assert progress.status == Status.IN_PROGRESS and progress.completed_at is None
+        assert enrolment.completed_at is None
+    else:
+        assert progress.status == Status.COMPLETED and progress.completed_at is not None
+        assert enrolment.completed_at is not None
+    assert progress.state["passed"] is False and progress.score == 0.0

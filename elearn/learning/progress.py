@@ -1,0 +1,203 @@
+"""Every write of a learner's progress, and the rules it keeps, in one place.
+
+Lesson types and plugins never change a progress row themselves: they say what happened as an
+``Outcome`` (a submission's, an instructor's grade, a moderator's approval, a regrade) and the core
+stores it here, with the same rules whoever decided it:
+
+- the progress row is locked first (concurrent outcomes for one learner take turns);
+- a completed lesson stays completed, unless the outcome says a regrade may take it back and the
+  lesson type passes that on from its pack's settings (``Outcome.may_uncomplete``);
+- the course is completed when its last lesson is (and its enrolment row locked for that);
+- ``elearn_progress_changed`` is called, each implementation in a savepoint.
+
+What a lesson type reads of progress is a ``ProgressView``: a frozen copy, so it cannot write the
+row behind the core's back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from elearn.clock import utcnow
+from elearn.db import insert_if_missing
+from elearn.learning.outline import remaining_lessons
+from elearn.models import Enrolment, Lesson, LessonProgress, Status, User
+from elearn.plugins.lesson_type import Outcome
+
+if TYPE_CHECKING:
+    from elearn.learning.service import LearnerLesson
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """A learner's progress on a lesson, as plugins read it (``ctx.progress``): a copy, never the row."""
+
+    status: Status
+    score: float | None
+    attempts: int
+    state: Mapping[str, Any]
+    started_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, row: LessonProgress) -> ProgressView:
+        return cls(Status(row.status), row.score, row.attempts or 0, dict(row.state or {}), row.started_at,
+                   row.completed_at, row.updated_at)
+
+
+@dataclass
+class SubmitResult:
+    lesson: Lesson
+    progress: ProgressView
+    outcome: Outcome
+    course_completed: bool
+
+
+def record_outcome(db: Session, user: User, lesson: Lesson, outcome: Outcome,
+                   known: LearnerLesson | None = None) -> SubmitResult | None:
+    """Store an outcome decided outside a learner's submission: a moderator approving the post
+    that completes a learner's participation, an instructor's grade or sign-off, a regrade.
+
+    Same rules as a submission (see the module). Returns None, storing nothing, when ``user`` is
+    not enrolled in the lesson's course (staff, or a learner who left). ``known``: what
+    ``learner_lesson`` loaded for this same user and lesson earlier in the transaction, which
+    spares looking the enrolment and progress up again. Runs in the caller's transaction; the
+    caller commits.
+    """
+    if known is not None and known.access.user is not None and known.access.user.id == user.id \
+            and known.lesson.id == lesson.id:
+        enrolment, found = known.access.enrolment, known.progress
+    else:
+        enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
+                                                      Enrolment.course_id == lesson.course_id))
+        found = None
+    if enrolment is None:
+        return None
+    return store(db, user, lesson, enrolment, locked_progress(db, user, lesson, found), outcome)
+
+
+def reassess(db: Session, lesson: Lesson, outcomes: Mapping[int, Outcome]) -> dict[int, SubmitResult]:
+    """Store an outcome for each of several learners (user id -> outcome) at once, after an
+    instructor's action that changes many grades (a corrected question regraded). Learners no
+    longer enrolled are left out. Same rules as ``record_outcome``, learner by learner."""
+    if not outcomes:
+        return {}
+    ids = sorted(outcomes)
+    users = {user.id: user for user in db.scalars(select(User).where(User.id.in_(ids)))}
+    enrolments = {e.user_id: e for e in db.scalars(
+        select(Enrolment).where(Enrolment.course_id == lesson.course_id, Enrolment.user_id.in_(ids)))}
+    stored = {}
+    for user_id in ids:  # in id order: two regrades at once lock rows in the same order
+        if user_id in enrolments and user_id in users:
+            user = users[user_id]
+            row = locked_progress(db, user, lesson, None)
+            stored[user_id] = store(db, user, lesson, enrolments[user_id], row, outcomes[user_id])
+    return stored
+
+
+def lock_progress(db: Session, lesson: Lesson, user_ids: Iterable[int] | None = None) -> None:
+    """Lock the learners' progress rows of ``lesson`` (all of them, or those of ``user_ids``) until
+    commit, in id order. A plugin about to change its own rows for those learners (an attempt being
+    graded) takes this first: the order a learner's submission uses (progress, then the plugin's
+    rows), so a grader and a learner never wait on each other."""
+    query = select(LessonProgress.id).where(LessonProgress.lesson_id == lesson.id)
+    if user_ids is not None:
+        query = query.where(LessonProgress.user_id.in_(sorted(set(user_ids))))
+    db.execute(query.order_by(LessonProgress.id).with_for_update())
+
+
+def store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None, progress: LessonProgress,
+          outcome: Outcome) -> SubmitResult:
+    """Apply ``outcome`` to the locked ``progress`` row, complete the course if it was the last
+    lesson left, and tell the plugins (``elearn_progress_changed``)."""
+    old_status = progress.status
+    _apply(progress, outcome)
+    completed_course = False
+    if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
+        completed_course = _maybe_complete_course(db, user, enrolment)
+    elif old_status == Status.COMPLETED and progress.status != Status.COMPLETED and enrolment is not None:
+        _reopen_course(db, enrolment)
+    view = ProgressView.of(progress)
+    if progress.status != old_status or outcome.counts_as_attempt:
+        current_app.extensions["elearn_plugins"].call_each(
+            "elearn_progress_changed", within=db, user=user, lesson=lesson, old_status=str(old_status),
+            progress=view,
+        )
+    return SubmitResult(lesson, view, outcome, completed_course)
+
+
+def locked_progress(db: Session, user: User, lesson: Lesson, found: LessonProgress | None) -> LessonProgress:
+    """The learner's progress row, created if missing and locked until commit.
+
+    On SQLite a writing request began with BEGIN IMMEDIATE, so the row read in
+    this transaction is current and no other writer can change it: nothing more
+    to do. On PostgreSQL the row is read again with FOR UPDATE.
+    """
+    if found is not None and db.get_bind().dialect.name == "sqlite":
+        return found
+    insert_if_missing(db, LessonProgress, ["user_id", "lesson_id"], user_id=user.id, lesson_id=lesson.id,
+                      status=Status.NOT_STARTED, attempts=0, state={})
+    return db.scalars(
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _apply(progress: LessonProgress, outcome: Outcome) -> None:
+    """Store an outcome. A completed lesson stays completed (later tries cannot undo it), unless
+    the outcome may take it back (a regrade, where the pack allows it)."""
+    now = utcnow()
+    if outcome.counts_as_attempt:
+        progress.attempts = (progress.attempts or 0) + 1
+    if outcome.score is not None:
+        progress.score = outcome.score
+    if outcome.state is not None:
+        progress.state = outcome.state
+    if outcome.state_changes:
+        progress.state = {**(progress.state or {}), **outcome.state_changes}
+    progress.started_at = progress.started_at or now
+    progress.updated_at = now
+    if progress.status != Status.COMPLETED or (outcome.may_uncomplete and outcome.status != Status.COMPLETED):
+        progress.status = outcome.status
+        progress.completed_at = (progress.completed_at or now) if outcome.status == Status.COMPLETED else None
+
+
+def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:
+    """Mark the course completed when this was the last lesson left.
+
+    The enrolment row is locked first, so two lessons completed at the same
+    moment cannot both count the other as still open (on PostgreSQL's read
+    committed; SQLite's writers are already serialised).
+    """
+    if enrolment is None:
+        return False
+    enrolment = _locked_enrolment(db, enrolment)
+    if enrolment.completed_at is not None:
+        return False
+    db.flush()
+    if remaining_lessons(db, user, enrolment.course_id) == 0:
+        enrolment.completed_at = utcnow()
+        return True
+    return False
+
+
+def _reopen_course(db: Session, enrolment: Enrolment) -> None:
+    """A lesson taken back (a regrade the pack allows to) leaves the course not completed."""
+    _locked_enrolment(db, enrolment).completed_at = None
+
+
+def _locked_enrolment(db: Session, enrolment: Enrolment) -> Enrolment:
+    return db.scalars(
+        select(Enrolment).where(Enrolment.id == enrolment.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
