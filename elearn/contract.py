@@ -95,8 +95,9 @@ class Operation:
     """What one API view takes and answers, for validation and for the OpenAPI document.
 
     ``responses`` maps each success status to its model (``None``: no content, e.g. 204);
-    ``errors`` lists the refusals it can answer (401 and 429 are added for every operation, since a
-    bad token is refused everywhere and a client with too many requests running is told to wait
+    ``errors`` lists the refusals it can answer (401, 403 and 429 are added for every operation, since
+    a bad token, or a page script's bad CSRF header, is refused everywhere, and a client with too
+    many requests running is told to wait
     everywhere (elearn.client_limit); 400 for one with a body or query; 503 for a submission, while
     the lesson's type rests after slow calls (elearn.plugins.budget)); ``public`` operations
     need no token. ``form`` names the multipart fields of an upload (name -> description).
@@ -116,7 +117,7 @@ class Operation:
     def statuses(self) -> dict[int, Any]:
         """Every status the operation answers, with its model (errors: ``Error``)."""
         found: dict[int, Any] = dict(self.responses)
-        refusals = {401, 429, *self.errors}
+        refusals = {401, 403, 429, *self.errors}
         if self.body is not None or self.query is not None or self.form is not None or self.lesson_submission:
             refusals.add(400)
         if self.lesson_submission:

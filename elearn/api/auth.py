@@ -1,4 +1,10 @@
-"""Bearer-token authentication for the API."""
+"""Who is calling the API: a bearer token, or the browser's own session for the page's scripts.
+
+Apps and other clients send ``Authorization: Bearer <token>``. A page's progressive-enhancement
+script (an autosave, a video's watched intervals, a workshop's figures) calls the same routes with
+the browser's session instead, and must send the page's CSRF token in ``X-CSRFToken``: a cookie
+alone never authorises an API call, so another site cannot make a signed-in browser use the API.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ from functools import wraps
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from elearn.auth.sessions import user_for_token
 from elearn.db import db_session
@@ -20,8 +29,12 @@ def bearer_secret() -> str | None:
     return secret.strip()
 
 
+CSRF_HEADER = "X-CSRFToken"
+
+
 def api_user():
-    """The token's user, or None for an anonymous call; a bad token is a 401."""
+    """The token's user (or, with the page's CSRF header, the browser's signed-in user), or None
+    for an anonymous call; a bad token is a 401, a bad CSRF header a 403."""
     if "api_user" not in g:
         secret = bearer_secret()
         user = None
@@ -29,15 +42,26 @@ def api_user():
             user = user_for_token(db_session(), secret)
             if user is None:
                 fail(401, _("The access token is invalid or has expired."))
+        elif CSRF_HEADER in request.headers:
+            user = _session_user(request.headers[CSRF_HEADER])
         g.api_user = user
     return g.api_user
+
+
+def _session_user(token: str):
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        fail(403, _("This page's security token has expired. Please reload the page."))
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if api_user() is None:
-            fail(401, _("An access token is required: send “Authorization: Bearer <token>”."))
+            fail(401, _("An access token is required: send “Authorization: Bearer <token>” (or, from a signed-in "
+                        "page, the page's CSRF token in “X-CSRFToken”)."))
         return view(*args, **kwargs)
 
     return wrapper

@@ -65,10 +65,16 @@ def _build(app: Flask) -> dict[str, Any]:
             "(Accept-Language: vi or en). Ids are whole numbers from 1 to 2,147,483,647.",
         },
         "servers": [{"url": PREFIX}],
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # The page's own scripts: the browser's session cookie, with the page's CSRF token.
+                "session": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                            "description": "From a signed-in page's script: the page's CSRF token (its forms' "
+                                           "csrf_token field), sent with the browser's session cookie."},
+            },
             "schemas": schemas.resolve(),
         },
     }
