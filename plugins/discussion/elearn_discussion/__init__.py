@@ -3,7 +3,7 @@
 Registered through the ``elearn.plugins`` entry point like any other plugin.
 """
 
-from elearn import hookimpl
+from elearn.plugin_api import hookimpl
 
 
 @hookimpl
@@ -33,8 +33,7 @@ def elearn_user_menu(user):
     from flask import url_for
     from flask_babel import gettext as _
 
-    from elearn.models import Role
-    from elearn.plugins.lesson_type import NavItem
+    from elearn.plugin_api import NavItem, Role
 
     items = [NavItem(_("Notifications"), url_for("discussion.notifications"))]
     if user.role in (Role.INSTRUCTOR, Role.ADMIN):

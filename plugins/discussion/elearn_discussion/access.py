@@ -16,9 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from elearn.learning.service import LearnerLesson, learner_lesson
-from elearn.models import GroupMember, Lesson, User
-from elearn.security import fail
+from elearn.plugin_api import GroupMember, LearnerLesson, Lesson, User, fail, learner_lesson
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Post, PostState, Subscription, Thread
 

@@ -9,11 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from elearn.api.auth import api_user, token_required
-from elearn.contract import no_content, operation
-from elearn.db import db_session
-from elearn.i18n import current_locale
-from elearn.models import User
+from elearn.plugin_api import User, api_user, current_locale, db_session, no_content, operation, token_required
 from elearn_discussion import api_models as m
 from elearn_discussion import (
     attachments,

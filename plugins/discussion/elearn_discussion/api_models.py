@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from elearn.contract import Id, RequestModel, ResponseModel, Text
+from elearn.plugin_api import Id, RequestModel, ResponseModel, Text
 from elearn_discussion.listing import MAX_PAGE
 from elearn_discussion.moderation import POST_ACTIONS, THREAD_ACTIONS
 from elearn_discussion.posting import MAX_BODY, MAX_REASON, MAX_TITLE

@@ -19,9 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from elearn.clock import utcnow
-from elearn.media import INLINE_TYPES, SVG_POLICY
-from elearn.security import fail
+from elearn.plugin_api import INLINE_TYPES, SVG_POLICY, fail, utcnow
 from elearn_discussion.access import Viewer
 from elearn_discussion.models import Attachment
 from elearn_discussion.moderation import log

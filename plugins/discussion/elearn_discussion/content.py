@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from elearn.markdown import render_markdown
-from elearn.plugins.lesson_type import ContentError, ContentInvalid, PackFiles
+from elearn.plugin_api import ContentError, ContentInvalid, PackFiles, render_markdown
 
 MAX_CASE = 100_000
 MAX_QUESTIONS = 20

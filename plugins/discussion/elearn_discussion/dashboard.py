@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from elearn.models import Course, CourseInstructor, Enrolment, Lesson, Role, User
-from elearn.security import fail
+from elearn.plugin_api import Course, CourseInstructor, Enrolment, Lesson, Role, User, fail
 from elearn_discussion import moderation
 from elearn_discussion.access import TYPE_NAME, Viewer
 from elearn_discussion.models import Post, PostState, Thread

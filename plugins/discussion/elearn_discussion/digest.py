@@ -45,10 +45,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from elearn.cli import app_context
-from elearn.clock import utcnow
-from elearn.db import get_database
-from elearn.models import User
+from elearn.plugin_api import User, app_context, get_database, utcnow
 from elearn_discussion import notify
 from elearn_discussion.models import EmailPreference, Notification
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from flask import url_for
 from flask_babel import gettext as _
 
-from elearn.plugins.lesson_type import LessonContext, LessonType, NavItem, PackFiles, SubmissionError
+from elearn.plugin_api import LessonContext, LessonType, NavItem, PackFiles, SubmissionError
 from elearn_discussion import attachments, content, listing, pages, participation, serialize
 from elearn_discussion.access import TYPE_NAME, viewer_for
 

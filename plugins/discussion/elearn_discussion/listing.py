@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from elearn.models import CourseGroup, User
+from elearn.plugin_api import CourseGroup, User
 from elearn_discussion.access import Viewer, post_visibility
 from elearn_discussion.models import HelpfulMark, Post, PostState, Thread
 

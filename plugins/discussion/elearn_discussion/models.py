@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from elearn.clock import utcnow
-from elearn.db import Base
-from elearn.db.types import JSONType, UTCDateTime
+from elearn.plugin_api import Base, JSONType, UTCDateTime, utcnow
 
 
 class PostState:

@@ -11,9 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from elearn.clock import utcnow
-from elearn.models import Lesson, User
-from elearn.security import fail
+from elearn.plugin_api import Lesson, User, fail, utcnow
 from elearn_discussion import notify, participation
 from elearn_discussion.access import TYPE_NAME, Viewer, visible_post, visible_thread
 from elearn_discussion.content import Settings

@@ -17,9 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from elearn.clock import utcnow
-from elearn.models import CourseInstructor, GroupMember, Lesson, User
-from elearn.permissions import teaches_course
+from elearn.plugin_api import CourseInstructor, GroupMember, Lesson, User, teaches_course, utcnow
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
 

@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from elearn.models import CourseGroup, User
-from elearn.security import fail
+from elearn.plugin_api import CourseGroup, User, fail
 from elearn_discussion import listing, notify, serialize
 from elearn_discussion.access import Viewer
 from elearn_discussion.models import EmailPreference, Post, Thread

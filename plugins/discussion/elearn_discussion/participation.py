@@ -15,13 +15,18 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from elearn.clock import utcnow
-from elearn.db import insert_if_missing
-from elearn.learning.progress import record_outcome
-from elearn.learning.service import LearnerLesson
-from elearn.models import Enrolment, Lesson, Status, User
-from elearn.plugins.lesson_type import Outcome
-from elearn.security import fail
+from elearn.plugin_api import (
+    Enrolment,
+    LearnerLesson,
+    Lesson,
+    Outcome,
+    Status,
+    User,
+    fail,
+    insert_if_missing,
+    record_outcome,
+    utcnow,
+)
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Participation, Post, PostState
 

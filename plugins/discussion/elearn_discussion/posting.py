@@ -13,12 +13,7 @@ from limits import parse_many
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from elearn.clock import utcnow
-from elearn.db import insert_if_missing
-from elearn.markdown import render_markdown
-from elearn.models import CourseGroup
-from elearn.rate_limits import rate_limiter
-from elearn.security import fail
+from elearn.plugin_api import CourseGroup, fail, insert_if_missing, rate_limiter, render_markdown, utcnow
 from elearn_discussion import notify, participation
 from elearn_discussion.access import Viewer, visible_post, visible_thread
 from elearn_discussion.models import HelpfulMark, Post, PostState, Report, Revision, Subscription, Thread

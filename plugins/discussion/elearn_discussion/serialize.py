@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from elearn.clock import utcnow
+from elearn.plugin_api import utcnow
 from elearn_discussion.access import Viewer
 from elearn_discussion.listing import Page
 from elearn_discussion.models import Post, PostState, Thread

@@ -10,9 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
-from elearn.db import db_session
-from elearn.i18n import current_locale
-from elearn.security import fail, flash_refusal, safe_next
+from elearn.plugin_api import current_locale, db_session, fail, flash_refusal, safe_next
 from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
