@@ -51,6 +51,7 @@ from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.pagination import Page, paginate
 from elearn.permissions import teaches_course
+from elearn.plugins.api_version import API_VERSION
 from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import (
     ContentError,
@@ -64,8 +65,6 @@ from elearn.plugins.lesson_type import (
 )
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
-
-API_VERSION = "1.0.0"
 
 __all__ = [
     "API_VERSION",

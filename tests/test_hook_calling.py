@@ -172,3 +172,21 @@ def test_the_command_line_lists_plugins_versions_hooks_and_failures(app):
     assert found["failed"] == {"ghost": "could not be imported: ImportError('gone')"}
     text = CliRunner().invoke(main, ["plugins", "list"], obj=context).output
     assert "FAILED ghost: could not be imported" in text and "\ttypes: quiz\t" in text
+
+
+@pytest.mark.parametrize(
+    ("wanted", "refusal"),
+    [
+        (">=2,<3", "needs plugin API >=2,<3; this elearn offers 1.0.0"),
+        ("one point oh", "declares ELEARN_PLUGIN_API = 'one point oh', which is not a version specifier"),
+    ],
+)
+def test_a_plugin_written_for_another_plugin_api_is_refused_with_the_reason(wanted, refusal):
+    registry = PluginRegistry()
+    future, current = menu("future"), menu("current")
+    future.ELEARN_PLUGIN_API, current.ELEARN_PLUGIN_API = wanted, ">=1,<2"
+    registry.register("future", future)
+    registry.register("current", current)
+    assert registry.failed["future"].startswith(refusal)
+    assert "future" not in registry.plugins
+    assert [item.label for item in registry.user_menu(USER)] == ["current"]

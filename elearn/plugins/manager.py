@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from elearn.plugins import hookspecs
+from elearn.plugins.api_version import api_mismatch
 from elearn.plugins.budget import CallBudget
 from elearn.plugins.calling import CURRENT, CallRecord, Tracer, guarded
 from elearn.plugins.lesson_type import LessonType, NavItem
@@ -92,6 +93,10 @@ class PluginRegistry:
     def register(self, name: str, module: ModuleType, version: str = "") -> None:
         if name in self.plugins or name in self.failed:
             self._fail(name, "another plugin is already registered under this name")
+            return
+        mismatch = api_mismatch(module)
+        if mismatch:
+            self._fail(name, mismatch)
             return
         unknown = [
             attr

@@ -6,6 +6,8 @@ Registered through the ``elearn.plugins`` entry point like any other plugin.
 from elearn.plugin_api import hookimpl
 from elearn_page.lesson import PageLesson
 
+ELEARN_PLUGIN_API = ">=1,<2"
+
 
 @hookimpl
 def elearn_lesson_types():

@@ -5,6 +5,8 @@ Registered through the ``elearn.plugins`` entry point like any other plugin.
 
 from elearn.plugin_api import hookimpl
 
+ELEARN_PLUGIN_API = ">=1,<2"
+
 
 @hookimpl
 def elearn_lesson_types():
