@@ -10,15 +10,26 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any
 
 import pytest
-from flask import request
+from flask import jsonify
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 
 from elearn.db import db_session, get_database
 from elearn.models import Course, CourseGroup, PluginState, User
-from elearn.plugin_api import Scope, StaleState, StateDocument, StateInvalid, Versioned
+from elearn.plugin_api import (
+    Integral,
+    RequestModel,
+    ResponseModel,
+    Scope,
+    StaleState,
+    StateDocument,
+    StateInvalid,
+    Versioned,
+    operation,
+)
 from elearn.security import csrf
 
 
@@ -241,15 +252,24 @@ def test_deleting_a_user_a_course_or_a_group_deletes_their_documents(db, write, 
     assert left() == {"lesson": 1, "learner": 1, "group": 1}
 
 
+class SavePlanBody(RequestModel):
+    plan: dict[str, Any]  # checked by PLAN's model in put, not here: that is what is tested
+    version: Annotated[int, Field(ge=0), Integral]
+
+
+class Saved(ResponseModel):
+    version: int
+
+
 @pytest.fixture
 def save_plan_route(app, learner):
-    """An API route of the kind a plugin writes: it lets the state's errors through to the core."""
+    """An API view as a plugin writes one (docs/plugins.md): it lets the state's refusals through."""
 
-    def save_plan():
-        version = PLAN.put(db_session(), request.get_json()["plan"], expected_version=request.get_json()["version"],
-                           user=learner)
+    @operation(body=SavePlanBody, responses={200: Saved}, errors=(409,))
+    def save_plan(body: SavePlanBody):
+        version = PLAN.put(db_session(), body.plan, expected_version=body.version, user=learner)
         db_session().commit()
-        return {"version": version}
+        return jsonify(version=version)
 
     app.add_url_rule("/api/v1/x-survey/plan", "x_survey_plan", csrf.exempt(save_plan), methods=["PUT"])
 
