@@ -23,6 +23,13 @@ The names, by what they are for (each is documented where it is defined, and in 
 - progress, written only by the core: ``record_outcome`` (one learner), ``reassess`` (many, after a
   regrade), ``lock_progress`` (before changing your rows of those learners), ``ProgressView`` (what
   ``ctx.progress`` is), ``SubmitResult``;
+- state by scope, kept by the core (``elearn/state.py``): ``StateDocument`` (one kind of JSON
+  document of your plugin: ``get(db, **subject)`` gives ``(data, version)``, ``put(db, data,
+  expected_version=..., **subject)`` the new version), ``Scope`` (``LESSON``, ``LEARNER_LESSON``,
+  ``LEARNER_COURSE``, ``LEARNER``, ``GROUP``), ``Versioned``, ``StaleState`` (a stale write was
+  refused: a 409), ``StateInvalid`` (the data does not fit the model: a 400). Documents are
+  namespaced by the plugin name the handle gives; who may write one is the plugin's to check;
+  deleting a user, course, lesson or group deletes its documents;
 - people: ``User``, ``Role``, ``display_name``, ``name_with_role``, ``matching``;
 - courses and groups (read them, in queries): ``Course``, ``Lesson``, ``Enrolment``,
   ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
@@ -46,7 +53,7 @@ from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, 
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
 from elearn.media import INLINE_TYPES, SVG_POLICY
-from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, User
+from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, Scope, User
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.pagination import Page, paginate
@@ -65,6 +72,7 @@ from elearn.plugins.lesson_type import (
 )
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
+from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
 
 __all__ = [
     "API_VERSION",
@@ -96,12 +104,17 @@ __all__ = [
     "RequestModel",
     "ResponseModel",
     "Role",
+    "Scope",
+    "StaleState",
+    "StateDocument",
+    "StateInvalid",
     "Status",
     "SubmissionError",
     "SubmitResult",
     "Text",
     "UTCDateTime",
     "User",
+    "Versioned",
     "api_user",
     "app_context",
     "current_locale",

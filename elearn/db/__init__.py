@@ -202,10 +202,13 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def insert_if_missing(db: Session, model: type[Base], conflict: list[str], **values) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING: safe when two requests create the same row at once."""
+def insert_if_missing(db: Session, model: type[Base], conflict: list[str], **values) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING: safe when two requests create the same row at once.
+    Returns the rows inserted: 0 when the row was there (or another request's came first)."""
     if db.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    # Counted from RETURNING: a cursor's rowcount is -1 on PostgreSQL once SQLAlchemy adds its own.
+    return len(db.execute(statement.returning(*model.__table__.primary_key.columns)).all())

@@ -5,6 +5,7 @@ from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
 from elearn.models.packs import InstalledPack
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.rate_limits import RateLimitCounter
+from elearn.models.state import PluginState, Scope
 from elearn.models.users import ApiToken, AuthSession, Role, User
 
 __all__ = [
@@ -20,8 +21,10 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Module",
+    "PluginState",
     "RateLimitCounter",
     "Role",
+    "Scope",
     "Status",
     "User",
 ]
