@@ -40,7 +40,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -49,16 +48,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 import elearn
+from elearn.clock import utcnow
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 MEDIA = "media"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-# What a restore accepts at most (``BACKUP_MAX_BYTES``, ``BACKUP_MAX_FILES``): an archive that
-# claims more is refused before anything is unpacked.
-DEFAULT_MAX_BYTES = 100 * 1024**3
-DEFAULT_MAX_FILES = 1_000_000
 CHUNK = 1024 * 1024
 
 
@@ -129,7 +125,7 @@ def create_backup(app: Flask, target: Path, overwrite: bool = False) -> dict[str
                 manifest = {
                     "format": FORMAT,
                     "elearn_version": elearn.__version__,
-                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "created_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "database": {"kind": kind, "file": DATABASE_FILES[kind]},
                     "revisions": _by_branch(app, revisions),
                     "files": files,
@@ -228,7 +224,7 @@ def _file_info(name: str, size: int, mtime: float | None = None) -> tarfile.TarI
     info = tarfile.TarInfo(name)
     info.size = size
     info.mode = 0o644
-    info.mtime = int(mtime if mtime is not None else datetime.now(UTC).timestamp())
+    info.mtime = int(mtime if mtime is not None else utcnow().timestamp())
     return info
 
 
@@ -247,14 +243,15 @@ def restore_backup(app: Flask, source: Path) -> Restored:
     """Restore the backup at ``source`` into ``app``'s instance, which must be empty."""
     url = app.config["DATABASE_URL"]
     kind = database_kind(url)
-    max_bytes = int(app.config.get("BACKUP_MAX_BYTES", DEFAULT_MAX_BYTES))
-    max_files = int(app.config.get("BACKUP_MAX_FILES", DEFAULT_MAX_FILES))
-    pg_restore = _tool("pg_restore") if kind == "postgresql" else None
+    # What a restore accepts at most: an archive that claims more is refused before it is unpacked.
+    max_bytes = int(app.config["BACKUP_MAX_BYTES"])
+    max_files = int(app.config["BACKUP_MAX_FILES"])
     with _opened(source) as tar:
         members = _checked_members(tar, max_bytes, max_files)
         manifest = _read_manifest(tar, members)
         listed = _check_manifest(manifest, members, kind)
         _check_revisions(app, manifest)
+        pg_restore = _tool("pg_restore") if kind == "postgresql" else None
         _check_empty(app, url, kind)
         instance = Path(app.instance_path)
         instance.mkdir(parents=True, exist_ok=True)
