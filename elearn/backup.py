@@ -7,7 +7,9 @@ A backup holds, as ``tar`` entries:
   (PostgreSQL, ``pg_dump --format=custom``, which reads one snapshot too);
 - ``media/...``: every file under ``<instance>/media/``, where the installer keeps the packs'
   files and plugins keep theirs (``elearn.plugin_api.media_folder``); names starting with a dot
-  (an install's staging or trash folders) and symbolic links are left out;
+  (an install's staging or trash folders) and symbolic links are left out. The media are read
+  after the database is copied, so a document uploaded meanwhile is in the archive without its
+  row (harmless), rather than a row without its file;
 - ``manifest.json``, last: the format version, the elearn version, the database's alembic
   revision of every branch (the core's and each plugin's), the database kind, when it was made,
   and every other entry with its size and sha256.
@@ -121,7 +123,10 @@ def create_backup(app: Flask, target: Path, overwrite: bool = False) -> dict[str
             with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
                 files.append(_add(tar, DATABASE_FILES[kind], database_file))
                 for relative, path in _media_files(media):
-                    files.append(_add(tar, f"{MEDIA}/{relative}", path))
+                    try:
+                        files.append(_add(tar, f"{MEDIA}/{relative}", path))
+                    except FileNotFoundError:  # deleted since the folder was listed: not part of the site now
+                        continue
                 manifest = {
                     "format": FORMAT,
                     "elearn_version": elearn.__version__,
@@ -450,7 +455,10 @@ def _unpack(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], listed: d
     """Every listed file into ``staging``, each checked against its sha256 (any mismatch refuses
     the whole archive: nothing has been put in place yet)."""
     staging.mkdir()
-    for name, entry in listed.items():
+    for name, member in members.items():  # in the archive's order: a gzip stream is read once, forwards
+        if name == MANIFEST:
+            continue
+        entry = listed[name]
         target = staging.joinpath(*PurePosixPath(name).parts)
         if not target.resolve().is_relative_to(staging.resolve()):  # _check_name already refused it
             raise BackupError(f"refused: unsafe name {name!r}")
@@ -458,7 +466,7 @@ def _unpack(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], listed: d
         sha = hashlib.sha256()
         written = 0
         try:
-            source = tar.extractfile(members[name])
+            source = tar.extractfile(member)
             with open(target, "xb") as out:
                 while chunk := source.read(CHUNK):
                     written += len(chunk)
