@@ -138,6 +138,7 @@ def create_backup(app: Flask, target: Path, overwrite: bool = False) -> dict[str
                 data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
                 info = _file_info(MANIFEST, len(data))
                 tar.addfile(info, io.BytesIO(data))
+        os.chmod(archive, 0o600)  # password hashes and learners' work: for the owner's eyes only
         os.replace(archive, target)
     return manifest
 
@@ -479,6 +480,7 @@ def _unpack(tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], listed: d
         if written != entry["size"] or sha.hexdigest() != entry["sha256"]:
             raise BackupError(f"refused: {name} does not match its sha256 in the manifest; the archive was altered "
                               "or damaged, and nothing was restored")
+        os.utime(target, (member.mtime, member.mtime))  # the files' dates (and so their ETags) as they were
 
 
 def _load_sqlite(staged: Path, target: Path) -> None:

@@ -179,6 +179,7 @@ def test_a_populated_instance_comes_back_identical_in_an_empty_one(kind, source,
 
     archive = tmp_path / "elearn-2026-12-04.tar.gz"
     manifest = backed_up(source, archive)
+    assert archive.stat().st_mode & 0o777 == 0o600  # password hashes inside: the owner's only
     app = source.app()
     try:
         from elearn.db.migrate import current_heads
@@ -204,6 +205,8 @@ def test_a_populated_instance_comes_back_identical_in_an_empty_one(kind, source,
     assert f"{len(media)} media file(s)" in restored.output and "db upgrade" not in restored.output
     assert target.dump() == before
     assert target.media_files() == media
+    assert {p.stat().st_mtime for p in target.media.rglob("*") if p.is_file()} == \
+        {int(p.stat().st_mtime) for p in source.media.rglob("*") if p.is_file()}
 
     # The restored site works: people sign in with their passwords, see the document, and new
     # rows get new ids (PostgreSQL's sequences came back too).
@@ -490,3 +493,11 @@ def test_a_sqlite_backup_taken_while_learners_write_is_one_consistent_state(tmp_
         copy.close()
     assert started <= learners == enrolled <= len(written)
     assert not os.path.exists(tmp_path / "copy.sqlite3-wal")
+
+
+def test_the_help_says_what_a_backup_holds_and_how_to_run_it_every_night():
+    shown = " ".join(CliRunner().invoke(main, ["backup", "--help"]).output.split())
+    assert "online backup API" in shown and "pg_dump" in shown and "sha256" in shown
+    assert "elearn backup /var/backups/elearn-$(date +%F).tar.gz" in shown and "elearn restore FILE" in shown
+    restore_help = " ".join(CliRunner().invoke(main, ["restore", "--help"]).output.split())
+    assert "empty instance" in restore_help and "elearn db upgrade" in restore_help
