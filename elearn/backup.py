@@ -55,6 +55,7 @@ from elearn.clock import utcnow
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 MEDIA = "media"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -365,9 +366,9 @@ def _check_manifest(manifest: dict[str, Any], members: dict[str, tarfile.TarInfo
         raise BackupError(f"refused: {MANIFEST} does not say which database the backup holds")
     if database["kind"] != kind:
         raise BackupError(
-            f"this backup holds a {database['kind']} database and this instance uses {kind}; "
-            "restoring across database kinds is not supported: restore into a "
-            f"{database['kind']} database (ELEARN_DATABASE_URL)"
+            f"this backup holds a {KIND_NAMES[database['kind']]} database and this instance uses "
+            f"{KIND_NAMES[kind]}; restoring across database kinds is not supported: restore into a "
+            f"{KIND_NAMES[database['kind']]} database (ELEARN_DATABASE_URL)"
         )
     files = manifest.get("files")
     if not isinstance(files, list) or not all(
@@ -433,8 +434,9 @@ def _check_empty(app: Flask, url: str, kind: str) -> None:
         finally:
             engine.dispose()
     if tables:
-        raise BackupError(f"refused: the database {shown} is not empty (it has {len(tables)} tables, "
-                          f"{', '.join(sorted(tables)[:3])}...). {how}")
+        more = ", ..." if len(tables) > 3 else ""
+        raise BackupError(f"refused: the database {shown} is not empty (it has {len(tables)} table(s): "
+                          f"{', '.join(sorted(tables)[:3])}{more}). {how}")
     media = media_root(app)
     if media.is_dir() and any(p.is_file() or p.is_symlink() for p in media.rglob("*")):
         raise BackupError(f"refused: the media folder {media} is not empty. {how}")

@@ -128,14 +128,15 @@ def backup(ctx: AppContext, file: Path, overwrite: bool) -> None:
         elearn backup /var/backups/elearn-$(date +%F).tar.gz
         15 2 * * * elearn backup /var/backups/elearn-$(date +\\%F).tar.gz
     """
-    from elearn.backup import BackupError, create_backup
+    from elearn.backup import KIND_NAMES, BackupError, create_backup
 
     try:
         manifest = create_backup(_in_app(ctx), file, overwrite=overwrite)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     media = len(manifest["files"]) - 1
-    click.echo(f"backed up the {manifest['database']['kind']} database and {media} media file(s) to {file}")
+    kind = KIND_NAMES[manifest["database"]["kind"]]
+    click.echo(f"backed up the {kind} database and {media} media file(s) to {file}")
 
 
 @main.command()
