@@ -114,6 +114,7 @@ def create_backup(app: Flask, target: Path, overwrite: bool = False) -> dict[str
         database_file = work_dir / DATABASE_FILES[kind]
         archive = work_dir / "backup.tar.gz"
         with installs_locked(app):
+            created_at = utcnow()  # the moment the database is copied: what the backup shows
             if kind == "sqlite":
                 _copy_sqlite(_sqlite_path(url), database_file)
                 revisions = _sqlite_revisions(database_file)
@@ -131,7 +132,7 @@ def create_backup(app: Flask, target: Path, overwrite: bool = False) -> dict[str
                 manifest = {
                     "format": FORMAT,
                     "elearn_version": elearn.__version__,
-                    "created_at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "database": {"kind": kind, "file": DATABASE_FILES[kind]},
                     "revisions": _by_branch(app, revisions),
                     "files": files,
