@@ -107,6 +107,64 @@ def db_upgrade(ctx: AppContext) -> None:
     click.echo("database is up to date")
 
 
+# -- backups ---------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+@pass_app
+def backup(ctx: AppContext, file: Path, overwrite: bool) -> None:
+    """Write the database and the instance's media into one archive FILE (.tar.gz).
+
+    The site may keep serving: SQLite is copied with its online backup API, PostgreSQL with
+    pg_dump (custom format; pg_dump and pg_restore must be on PATH). The archive's
+    manifest.json gives the elearn version, the schema revisions, the database kind and the
+    sha256 of every file. instance/config.py and the secret key are not in it: keep them
+    apart. Restore with: elearn restore FILE. A backup a day, from cron (where % is
+    written \\%), with the site's ELEARN_* settings in the environment:
+
+    \b
+        elearn backup /var/backups/elearn-$(date +%F).tar.gz
+        15 2 * * * elearn backup /var/backups/elearn-$(date +\\%F).tar.gz
+    """
+    from elearn.backup import KIND_NAMES, BackupError, create_backup
+
+    try:
+        manifest = create_backup(_in_app(ctx), file, overwrite=overwrite)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    media = len(manifest["files"]) - 1
+    kind = KIND_NAMES[manifest["database"]["kind"]]
+    click.echo(f"backed up the {kind} database and {media} media file(s) to {file}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def restore(ctx: AppContext, file: Path) -> None:
+    """Restore a backup FILE (from elearn backup) into this empty instance.
+
+    The configured database must have no tables (a new SQLite file, or a new PostgreSQL
+    database made with createdb; do not run elearn db upgrade first) and the media folder
+    must be empty: a restore never mixes two sites. Every file is checked against the
+    manifest's sha256 before anything is written. A backup made by a newer elearn is
+    refused; after restoring an older one, run elearn db upgrade. The database kind must be
+    the backup's (SQLite to SQLite, PostgreSQL to PostgreSQL).
+    """
+    from elearn.backup import BackupError, restore_backup
+
+    try:
+        restored = restore_backup(_in_app(ctx), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    manifest = restored.manifest
+    click.echo(f"restored the backup of {manifest.get('created_at')} (elearn {manifest.get('elearn_version')}): "
+               f"the database and {len(manifest['files']) - 1} media file(s)")
+    if restored.needs_upgrade:
+        click.echo("the backup's schema is older than this code: run elearn db upgrade now")
+
+
 # -- users -----------------------------------------------------------------------
 
 

@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     "PLUGIN_BREAKER_WINDOW": 60,
     "PLUGIN_BREAKER_COOLDOWN": 60,
     "PLUGIN_CONCURRENT_CALLS": 4,  # per lesson type (or hook) and worker; keep it below --threads
+    # elearn restore (elearn/backup.py): an archive that unpacks to more, or holds more files, is refused.
+    "BACKUP_MAX_BYTES": 100 * 1024**3,
+    "BACKUP_MAX_FILES": 1_000_000,
 }
 
 

@@ -13,7 +13,7 @@ sandboxing Content-Security-Policy of its own, so it is inert even when opened d
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, abort, current_app, send_from_directory
 from werkzeug.security import safe_join
@@ -44,6 +44,15 @@ INLINE_TYPES = {
     ".pdf": "application/pdf",
 }
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+def media_folder(*parts: str) -> Path:
+    """``<instance>/media/<parts...>`` of the current app: where a plugin keeps the files it stores
+    (uploads), e.g. ``media_folder("discussion", str(lesson_id))``. Everything under
+    ``<instance>/media`` is in every backup (``elearn backup``) and comes back with a restore;
+    files kept anywhere else do not. Names starting with a dot are left out of backups (use them
+    for half-written files)."""
+    return Path(current_app.instance_path, "media", *parts)
 
 
 @bp.get("/media/packs/<pack_id>/<version>/<path:filename>")

@@ -35,7 +35,7 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
-- files: ``INLINE_TYPES``, ``SVG_POLICY``;
+- files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
 - time and the command line: ``utcnow``, ``app_context``.
 """
 
@@ -52,7 +52,7 @@ from elearn.i18n import current_locale, format_when
 from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, reassess, record_outcome
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
-from elearn.media import INLINE_TYPES, SVG_POLICY
+from elearn.media import INLINE_TYPES, SVG_POLICY, media_folder
 from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, Scope, User
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
@@ -131,6 +131,7 @@ __all__ = [
     "lesson_to_teach",
     "lock_progress",
     "matching",
+    "media_folder",
     "name_with_role",
     "no_content",
     "operation",

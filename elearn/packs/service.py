@@ -45,6 +45,7 @@ __all__ = [
     "export_pack",
     "install_path",
     "installed_packs",
+    "installs_locked",
     "learners_with_records",
     "media_root",
     "remove_pack",
@@ -156,7 +157,7 @@ def install_path(app: Flask, path: Path, force: bool = False, label: str | None 
     """
     with open_source(Path(path), label) as root:
         pack = _load(app, root)
-        with _locked(app):
+        with installs_locked(app):
             media = media_root(app)
             _sweep(app, media)
             return _install_with_files(app, pack, root, media, force)
@@ -245,8 +246,9 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def _locked(app: Flask) -> Iterator[None]:
-    """One install or removal at a time on this instance, across processes."""
+def installs_locked(app: Flask) -> Iterator[None]:
+    """One install or removal at a time on this instance, across processes (a backup takes it too,
+    so its database and its media show the same packs)."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     try:
@@ -270,7 +272,7 @@ def remove_pack(app: Flask, pack_id: str, purge: bool = False) -> None:
 
     Refused (``PackRefused``) while learners have records, unless ``purge``.
     """
-    with _locked(app):
+    with installs_locked(app):
         media = media_root(app)
         pack_dir = media / pack_id
         aside = media / f"{TRASH_PREFIX}{pack_id}-{uuid.uuid4().hex}"

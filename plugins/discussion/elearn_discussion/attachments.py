@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from elearn.plugin_api import INLINE_TYPES, SVG_POLICY, fail, utcnow
+from elearn.plugin_api import INLINE_TYPES, SVG_POLICY, fail, media_folder, utcnow
 from elearn_discussion.access import Viewer
 from elearn_discussion.models import Attachment
 from elearn_discussion.moderation import log
@@ -30,7 +30,8 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def folder(lesson_id: int) -> Path:
-    return Path(current_app.instance_path) / "media" / "discussion" / str(lesson_id)
+    """Under the instance's media folder, so backups hold the documents."""
+    return media_folder("discussion", str(lesson_id))
 
 
 def of_lesson(db: Session, lesson_id: int) -> list[Attachment]:
