@@ -312,8 +312,9 @@ class GivenAssessment(ResponseModel):
 class Participant(ResponseModel):
     user_id: int
     name: str
-    posts: int
-    replies: int
+    posts: int = Field(description="Visible posts: threads started and replies.")
+    replies: int = Field(description="Visible replies in threads started by someone else (a reply in one's "
+                         "own thread counts as a post only), as the completion rule counts them.")
     waiting: int
     helpful: int
     complete: bool

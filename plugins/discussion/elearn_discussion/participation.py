@@ -2,7 +2,10 @@
 them, and the instructor's assessment (rubric marks, comment, sign-off).
 
 Only visible posts count: a post waiting for approval, hidden or withdrawn does not.
-``posts`` counts every visible post (threads started and replies), ``replies`` only replies.
+``posts`` counts every visible post (threads started and replies), ``replies`` only replies to
+others: replies in a thread someone else started. A learner answering in her own thread is
+still talking to herself as far as a "reply to others" rule goes (issue 11: three posts in her
+own thread completed such a rule), so those replies count as posts only.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +32,7 @@ from elearn.plugin_api import (
     utcnow,
 )
 from elearn_discussion.content import Settings
-from elearn_discussion.models import Participation, Post, PostState
+from elearn_discussion.models import Participation, Post, PostState, Thread
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,18 @@ class Counts:
 
 
 def _counted():
-    """The three counts of ``Counts``, as SQL over a learner's posts (one learner, or grouped by author)."""
+    """The three counts of ``Counts``, as SQL over a learner's posts joined to their threads (one
+    learner, or grouped by author): a reply counts as a reply only in someone else's thread."""
     visible = Post.state == PostState.VISIBLE
+    to_others = and_(visible, ~Post.is_opening, Thread.author_id != Post.author_id)
     return (func.count().filter(visible).label("posts"),
-            func.count().filter(and_(visible, ~Post.is_opening)).label("replies"),
+            func.count().filter(to_others).label("replies"),
             func.count().filter(Post.state == PostState.PENDING).label("waiting"))
 
 
 def counts(db: Session, lesson_id: int, user_id: int) -> Counts:
-    row = db.execute(select(*_counted()).where(Post.lesson_id == lesson_id, Post.author_id == user_id)).one()
+    row = db.execute(select(*_counted()).join(Thread, Thread.id == Post.thread_id)
+                     .where(Post.lesson_id == lesson_id, Post.author_id == user_id)).one()
     return Counts(*row)
 
 
@@ -66,10 +73,14 @@ def rule_text(settings: Settings) -> str:
         return _("This discussion is completed when an instructor marks your participation as complete.")
     if rule == "none":
         return _("Take part as you like: this discussion has no completion rule.")
+    posts = max(rule["posts"], rule["replies"], 1)
+    at_least = ngettext("at least %(num)d post", "at least %(num)d posts", posts)
     if rule["replies"]:
-        return _("To complete this discussion: at least %(posts)d posts, of which at least %(replies)d replies "
-                 "to others.", posts=max(rule["posts"], rule["replies"], 1), replies=rule["replies"])
-    return _("To complete this discussion: at least %(posts)d posts.", posts=max(rule["posts"], 1))
+        replies = ngettext("at least %(num)d reply in a thread started by someone else",
+                           "at least %(num)d replies in threads started by someone else", rule["replies"])
+        return _("To complete this discussion: %(posts)s, of which %(replies)s (a reply in your own thread "
+                 "counts as a post, not as a reply to others).", posts=at_least, replies=replies)
+    return _("To complete this discussion: %(posts)s.", posts=at_least)
 
 
 def refresh(db: Session, lesson: Lesson, user_id: int, known: LearnerLesson | None = None) -> None:
@@ -156,6 +167,7 @@ def overview(db: Session, lesson: Lesson) -> list[dict[str, Any]]:
     per_author = (
         select(Post.author_id, *_counted(),
                func.coalesce(func.sum(case((visible, Post.helpful_count), else_=0)), 0).label("helpful"))
+        .join(Thread, Thread.id == Post.thread_id)
         .where(Post.lesson_id == lesson.id)
         .group_by(Post.author_id)
         .subquery()
