@@ -8,20 +8,21 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from elearn.plugin_api import CourseGroup, User, fail
+from elearn.plugin_api import CourseGroup, User, fail, name_with_role
 from elearn_discussion import listing, notify, serialize
 from elearn_discussion.access import Viewer
 from elearn_discussion.models import EmailPreference, Post, Thread
 
 
 def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[str, Any]:
-    row = db.execute(select(Thread, User.name).join(User, User.id == Thread.author_id)
+    row = db.execute(select(Thread, User.name, User.role).join(User, User.id == Thread.author_id)
                      .where(Thread.id == thread_id, viewer.thread_filter())).first()
     if row is None:
         fail(404, _("This thread does not exist."))
     thread = row.Thread
     found = listing.posts(db, viewer, thread, listing.page_number(page))
-    summary = serialize.thread(viewer, {"thread": thread, "author": row.name})
+    summary = serialize.thread(viewer, {"thread": thread, "author": row.name,
+                                        "author_display": name_with_role(row.name, row.role)})
     return {
         "thread": summary,
         "posts": serialize.page(found, [serialize.post(viewer, item, thread) for item in found.items]),

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
-from elearn.plugin_api import current_locale, db_session, fail, flash_refusal, safe_next
+from elearn.plugin_api import MAX_ID, current_locale, db_session, fail, flash_refusal, safe_next
 from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
@@ -264,13 +264,25 @@ def moderate_thread(lesson_id: int, thread_id: int):
     return _back(lesson_id)
 
 
+def _id_arg(name: str) -> int | None:
+    """A query parameter naming a row (``?group=``), or None when it is absent or no id."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _search() -> str:
+    """The name filter of a staff list (``?q=``), as the core's lists read it."""
+    return request.args.get("q", "").strip()[:120]
+
+
 @bp.get("/lessons/<int:lesson_id>/queue")
 @login_required
 def queue(lesson_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
     moderation.require_staff(viewer)
-    return _render("queue.html", viewer, items=moderation.queue(db, [lesson_id]))
+    found = moderation.queue(db, [lesson_id], request.args.get("page"), request.args.get("kind", ""), _search())
+    return _render("queue.html", viewer, found=found, kind=found.args.get("kind", ""), query=_search())
 
 
 @bp.get("/lessons/<int:lesson_id>/log")
@@ -278,10 +290,9 @@ def queue(lesson_id: int):
 def moderation_log(lesson_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
-    number = listing.page_number(request.args.get("page"))
-    entries, total = moderation.log_page(db, viewer, number)
-    return _render("log.html", viewer, entries=entries, page=number,
-                   pages=max(1, -(-total // moderation.LOG_PAGE)), action_label=moderation.done_message)
+    found = moderation.log_page(db, viewer, request.args.get("page"), request.args.get("action", ""), _search())
+    return _render("log.html", viewer, found=found, action=found.args.get("action", ""), query=_search(),
+                   actions=moderation.log_actions(), action_label=moderation.done_message)
 
 
 @bp.route("/lessons/<int:lesson_id>/participants", methods=["GET", "POST"])
@@ -298,13 +309,17 @@ def participants(lesson_id: int):
             request.form.get("comment", ""), request.form.get("complete") == "1"))
         if ok:
             flash(_("The assessment is saved; the learner can see it."), "success")
-        return redirect(url_for("discussion.participants", lesson_id=lesson_id, _anchor=f"learner-{learner}"),
-                        code=303)
-    return _render("participants.html", viewer, rows=participation.overview(db, viewer.lesson))
+        # Back to the same page of the same filtered list, at the learner.
+        back = safe_next(request.form.get("next"), url_for("discussion.participants", lesson_id=lesson_id))
+        return redirect(f"{back}#learner-{learner}", code=303)
+    found = participation.overview(db, viewer.lesson, request.args.get("page"), _search(),
+                                   request.args.get("status", ""), _id_arg("group"))
+    return _render("participants.html", viewer, found=found, query=_search(), status=found.args.get("status", ""),
+                   group=found.args.get("group"), groups=participation.filter_groups(db, viewer.lesson))
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    data = staff_dashboard.overview(db_session(), current_user)
+    data = staff_dashboard.overview(db_session(), current_user, request.args)
     return render_template("discussion/dashboard.html", data=data)
