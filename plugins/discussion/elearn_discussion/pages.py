@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from elearn.plugin_api import CourseGroup, User, fail, name_with_role
 from elearn_discussion import listing, notify, serialize
 from elearn_discussion.access import Viewer
-from elearn_discussion.models import EmailPreference, Post, Thread
+from elearn_discussion.models import EmailPreference, Post, PostState, Thread
 
 
 def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[str, Any]:
@@ -30,6 +30,22 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[
         "can_reply": viewer.can_reply_in(thread),
         "is_staff": viewer.is_staff,
     }
+
+
+def quoted_post(db: Session, viewer: Viewer, thread_id: int, post_id: int | None) -> dict[str, Any] | None:
+    """The post the reply form quotes (``?quote=``): its author and text, shown above the form, and
+    its Markdown as a quote to start the reply with, for the learner to cut to the part they
+    answer. Only a visible post of this thread the reader may see; anything else quotes nothing."""
+    if post_id is None:
+        return None
+    row = db.execute(select(Post, User.name, User.role).join(User, User.id == Post.author_id)
+                     .where(Post.id == post_id, Post.thread_id == thread_id, Post.state == PostState.VISIBLE,
+                            viewer.post_filter())).first()
+    if row is None:
+        return None
+    quote = "\n".join(f"> {line}".rstrip() for line in row.Post.body_md.splitlines())
+    return {"id": row.Post.id, "author_display": name_with_role(row.name, row.role), "html": row.Post.body_html,
+            "markdown": f"{quote}\n\n"}
 
 
 def page_of_post(db: Session, viewer: Viewer, post: Post) -> int:

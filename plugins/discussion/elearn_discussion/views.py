@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
-from elearn.plugin_api import MAX_ID, current_locale, db_session, fail, flash_refusal, safe_next
-from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
+from elearn.plugin_api import MAX_ID, User, current_locale, db_session, display_name, fail, flash_refusal, safe_next
+from elearn_discussion import attachments, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
 
@@ -58,8 +58,8 @@ def thread(lesson_id: int, thread_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
     data = pages.thread_page(db, viewer, thread_id, request.args.get("page"))
-    quoting = listing.page_number(request.args.get("quote")) if request.args.get("quote") else None
-    replying = listing.page_number(request.args.get("reply")) if request.args.get("reply") else None
+    quoting = pages.quoted_post(db, viewer, thread_id, _id_arg("quote"))
+    replying = _id_arg("reply")
     return _render("thread.html", viewer, data=data, quoting=quoting, replying=replying,
                    groups=pages.groups_for_staff(db, viewer),
                    other_discussions=staff_dashboard.sibling_discussions(db, viewer))
@@ -145,7 +145,8 @@ def report(lesson_id: int, post_id: int):
             flash(_("Thank you. The instructors will look at this post."), "success")
             return _back(lesson_id)
     post, found_thread = visible_post(db, viewer, post_id)
-    return _render("report.html", viewer, post=post, thread=found_thread)
+    return _render("report.html", viewer, post=post, thread=found_thread,
+                   author=display_name(db.get(User, post.author_id)))
 
 
 @bp.post("/lessons/<int:lesson_id>/posts/<int:post_id>/helpful")
