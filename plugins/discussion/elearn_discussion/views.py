@@ -303,11 +303,11 @@ def participants(lesson_id: int):
     viewer = open_discussion(db, current_user, lesson_id)
     moderation.require_staff(viewer)
     if request.method == "POST":
-        learner = request.form.get("user_id", "")
+        sent = request.form.get("user_id", "")
+        learner = int(sent) if sent.isascii() and sent.isdigit() and int(sent) <= MAX_ID else 0  # 0: a 404
         marks = {item["id"]: request.form.get(f"mark-{item['id']}", "") for item in viewer.settings.rubric}
         _row, ok = _form_action(lambda db: moderation.assess(
-            db, viewer, int(learner) if learner.isascii() and learner.isdigit() else 0, marks,
-            request.form.get("comment", ""), request.form.get("complete") == "1"))
+            db, viewer, learner, marks, request.form.get("comment", ""), request.form.get("complete") == "1"))
         if ok:
             flash(_("The assessment is saved; the learner can see it."), "success")
         # Back to the same page of the same filtered list, at the learner.
