@@ -40,6 +40,10 @@ def test_the_quote_form_shows_the_quoted_post_and_starts_the_reply_with_it(discu
     newest = as_api(site.bob).get(f"/lessons/{site.lesson.id}/threads/{tid}").get_json()["posts"]["items"][-1]
     assert newest["quote"]["id"] == quoted["id"] and "Em đồng ý." in newest["html"]
     assert "<blockquote>" in newest["html"]
+    # On the thread, the quoted text is shown once in the reply (its own quote), not twice.
+    thread = bob.get(base).get_data(as_text=True)
+    assert thread.count("<strong>một</strong>") == 2  # the post itself, and the reply quoting it
+    assert f'href="#post-{quoted["id"]}"' in thread
 
     # A hidden post, one of another thread, or no post at all: nothing quoted, the reply starts empty.
     other = alice.start(site.lesson, "Chủ đề khác", "Ở chỗ khác")
