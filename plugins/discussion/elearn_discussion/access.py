@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from elearn.plugin_api import GroupMember, LearnerLesson, Lesson, User, fail, learner_lesson
+from elearn.plugin_api import GroupMember, LearnerLesson, Lesson, User, fail, learner_lesson, name_with_role
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Post, PostState, Subscription, Thread
 
@@ -143,7 +143,9 @@ def viewer_for(db: Session, lesson: Lesson, user: User, is_staff: bool, may_subm
     viewer.group_id, viewer.has_posted, viewer.subscribed = row.group_id, bool(row.posted), bool(row.subscribed)
     if with_synthesis and row.synthesis_id is not None:
         viewer.synthesis = {"post_id": row.synthesis_id, "thread_id": row.synthesis_thread, "html": row.synthesis_html,
-                            "author": row.synthesis_author, "created_at": row.synthesis_at}
+                            "author": row.synthesis_author,
+                            "author_display": name_with_role(row.synthesis_author, row.synthesis_author_role),
+                            "created_at": row.synthesis_at}
     return viewer
 
 
@@ -153,7 +155,7 @@ def _synthesis_query(viewer: Viewer, group: Any, posted: Any):
     return (
         select(post.id.label("synthesis_id"), post.thread_id.label("synthesis_thread"),
                post.body_html.label("synthesis_html"), post.created_at.label("synthesis_at"),
-               User.name.label("synthesis_author"))
+               User.name.label("synthesis_author"), User.role.label("synthesis_author_role"))
         .join(thread, thread.id == post.thread_id)
         .join(User, User.id == post.author_id)
         .where(post.lesson_id == viewer.lesson.id, post.is_synthesis, post.state == PostState.VISIBLE,

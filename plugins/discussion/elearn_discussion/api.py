@@ -9,7 +9,18 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
-from elearn.plugin_api import User, api_user, current_locale, db_session, no_content, operation, token_required
+from elearn.plugin_api import (
+    Page,
+    User,
+    api_user,
+    current_locale,
+    db_session,
+    display_name,
+    name_with_role,
+    no_content,
+    operation,
+    token_required,
+)
 from elearn_discussion import api_models as m
 from elearn_discussion import (
     attachments,
@@ -23,7 +34,7 @@ from elearn_discussion import (
     serialize,
 )
 from elearn_discussion.access import open_discussion
-from elearn_discussion.models import Post, PostState, Thread
+from elearn_discussion.models import Post, Thread
 
 api = Blueprint("discussion_api", __name__)
 # Every discussion call opens a lesson the caller may see: 404 unknown, 403 not enrolled.
@@ -41,9 +52,10 @@ def _post_reply(viewer, post, status: int = 200):
     quote = db.get(Post, post.quote_id) if post.quote_id else None
     author = viewer.user if post.author_id == viewer.user.id else db.get(User, post.author_id)
     quoted_author = None if quote is None else db.get(User, quote.author_id)
-    item = {"post": post, "author": author.name, "helpful_by_me": False, "quote": None if quote is None else {
-        "id": quote.id, "author": quoted_author.name,
-        "html": quote.body_html if quote.state == PostState.VISIBLE else None}}
+    item = {"post": post, "author": author.name, "author_display": name_with_role(author.name, author.role),
+            "helpful_by_me": False,
+            "quote": listing.quote_view(quote, getattr(quoted_author, "name", None),
+                                        getattr(quoted_author, "role", None))}
     body = serialize.post(viewer, item, thread)
     db.commit()
     return jsonify(post=body), status
@@ -246,51 +258,61 @@ def delete_attachment(lesson_id: int, attachment_id: int):
 
 @api.get("/lessons/<int:lesson_id>/queue")
 @token_required
-@operation(responses={200: m.Queue}, errors=SEEN)
-def queue(lesson_id: int):
-    """The moderation queue: posts waiting for approval and reported posts (instructors)"""
+@operation(query=m.QueueQuery, responses={200: m.Queue}, errors=SEEN)
+def queue(lesson_id: int, query: m.QueueQuery):
+    """A page of the moderation queue: posts waiting for approval and reported posts (instructors; ?page=N,
+    kind=pending|reported, q=author)"""
     viewer = _viewer(lesson_id)
     moderation.require_staff(viewer)
-    items = moderation.queue(db_session(), [lesson_id])
-    return jsonify(queue=[_queue_item(item) for item in items])
+    found = moderation.queue(db_session(), [lesson_id], query.page, query.kind or "", query.q.strip())
+    return jsonify(**_page_info(found), queue=[_queue_item(item) for item in found.items])
+
+
+def _page_info(found: Page) -> dict[str, Any]:
+    """Where a page of a staff list is, as the API tells it (the fields of ``m.PageInfo``)."""
+    return {"page": found.page, "pages": found.pages, "total": found.total, "page_size": found.per_page}
 
 
 def _queue_item(item: dict[str, Any]) -> dict[str, Any]:
     post = item["post"]
     return {"post_id": post.id, "thread_id": post.thread_id, "thread_title": item["thread_title"],
-            "lesson_id": post.lesson_id, "author": item["author"], "state": post.state, "html": post.body_html,
-            "created_at": serialize.when(post.created_at),
+            "lesson_id": post.lesson_id, "author": item["author"], "author_display": item["author_display"],
+            "state": post.state, "html": post.body_html, "created_at": serialize.when(post.created_at),
             "reports": [{**r, "created_at": serialize.when(r["created_at"])} for r in item["reports"]]}
 
 
 @api.get("/lessons/<int:lesson_id>/log")
 @token_required
-@operation(query=m.PageQuery, responses={200: m.Log}, errors=SEEN)
-def moderation_log(lesson_id: int, query: m.PageQuery):
-    """The audit log of every moderation action in the discussion (instructors; ?page=N)"""
+@operation(query=m.LogQuery, responses={200: m.Log}, errors=SEEN)
+def moderation_log(lesson_id: int, query: m.LogQuery):
+    """The audit log of every moderation action in the discussion (instructors; ?page=N, action, q=name)"""
     viewer = _viewer(lesson_id)
-    entries, total = moderation.log_page(db_session(), viewer, query.page)
-    return jsonify(total=total, entries=[
-        {"action": e["entry"].action, "actor": e["actor"], "subject": e["subject"], "thread_id": e["entry"].thread_id,
+    found = moderation.log_page(db_session(), viewer, query.page, query.action or "", query.q.strip())
+    return jsonify(**_page_info(found), entries=[
+        {"action": e["entry"].action, "actor": e["actor"], "actor_display": e["actor_display"],
+         "subject": e["subject"], "subject_display": e["subject_display"], "thread_id": e["entry"].thread_id,
          "post_id": e["entry"].post_id, "reason": e["entry"].reason, "details": e["entry"].details,
-         "created_at": serialize.when(e["entry"].created_at)} for e in entries])
+         "created_at": serialize.when(e["entry"].created_at)} for e in found.items])
 
 
 @api.get("/lessons/<int:lesson_id>/participants")
 @token_required
-@operation(responses={200: m.Participants}, errors=SEEN)
-def participants(lesson_id: int):
-    """Every enrolled learner's participation and assessment (instructors)"""
+@operation(query=m.ParticipantsQuery, responses={200: m.Participants}, errors=SEEN)
+def participants(lesson_id: int, query: m.ParticipantsQuery):
+    """A page of the enrolled learners' participation and assessment (instructors; ?page=N, q=name,
+    status=complete|incomplete|silent|waiting, group_id)"""
     viewer = _viewer(lesson_id)
     moderation.require_staff(viewer)
-    rows = participation.overview(db_session(), viewer.lesson)
-    return jsonify(rubric=viewer.settings.rubric, participants=[
-        {"user_id": r["user"].id, "name": r["user"].name, "posts": r["counts"].posts, "replies": r["counts"].replies,
+    found = participation.overview(db_session(), viewer.lesson, query.page, query.q.strip(), query.status or "",
+                                   query.group_id)
+    return jsonify(**_page_info(found), rubric=viewer.settings.rubric, participants=[
+        {"user_id": r["user"].id, "name": r["user"].name, "name_display": display_name(r["user"]),
+         "posts": r["counts"].posts, "replies": r["counts"].replies,
          "waiting": r["counts"].waiting, "helpful": r["helpful"], "complete": r["complete"],
          "assessment": None if r["assessment"] is None else {
              "marks": r["assessment"].marks, "score": r["assessment"].score, "comment": r["assessment"].comment,
              "complete": r["assessment"].signed_off}}
-        for r in rows])
+        for r in found.items])
 
 
 @api.put("/lessons/<int:lesson_id>/participants/<int:user_id>")
@@ -308,17 +330,20 @@ The marks name the criteria of the discussion's rubric (GET .../participants), e
 
 @api.get("/dashboard")
 @token_required
-@operation(responses={200: m.Dashboard}, errors=(403,))
-def staff_dashboard():
-    """What needs attention across the caller's discussions (instructors)"""
-    data = dashboard.overview(db_session(), api_user())
+@operation(query=m.DashboardQuery, responses={200: m.Dashboard}, errors=(403,))
+def staff_dashboard(query: m.DashboardQuery):
+    """What needs attention across the caller's discussions (instructors; ?queue_page=N, unanswered_page=N)"""
+    data = dashboard.overview(db_session(), api_user(), query.model_dump())
     return jsonify(
         discussions=[{"lesson_id": lesson.id, "title": lesson.title_for(current_locale())}
                      for lesson in data["lessons"]],
-        queue=[_queue_item(item) for item in data["queue"]],
+        queue=[_queue_item(item) for item in data["queue"].items],
+        queue_page=_page_info(data["queue"]),
         unanswered=[{"thread_id": u["thread"].id, "lesson_id": u["lesson"].id, "title": u["thread"].title,
-                     "author": u["author"], "created_at": serialize.when(u["thread"].created_at)}
-                    for u in data["unanswered"]],
+                     "author": u["author"], "author_display": u["author_display"],
+                     "created_at": serialize.when(u["thread"].created_at)}
+                    for u in data["unanswered"].items],
+        unanswered_page=_page_info(data["unanswered"]),
         not_taken_part=[{"lesson_id": s["lesson"].id, "total": s["total"], "learners": s["learners"]}
                         for s in data["silent"]],
     )

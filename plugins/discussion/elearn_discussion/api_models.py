@@ -12,7 +12,8 @@ from pydantic import Field
 
 from elearn.plugin_api import Id, RequestModel, ResponseModel, Text
 from elearn_discussion.listing import MAX_PAGE
-from elearn_discussion.moderation import POST_ACTIONS, THREAD_ACTIONS
+from elearn_discussion.moderation import LOGGED_ACTIONS, POST_ACTIONS, QUEUE_KINDS, THREAD_ACTIONS
+from elearn_discussion.participation import STATUSES
 from elearn_discussion.posting import MAX_BODY, MAX_REASON, MAX_TITLE
 
 Body = Annotated[Text, Field(max_length=MAX_BODY, description="Markdown.")]
@@ -25,8 +26,37 @@ ThreadAction = Literal[THREAD_ACTIONS]  # type: ignore[valid-type]
 # -- requests ----------------------------------------------------------------------------
 
 
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="The page to show, from 1.")]
+Search = Annotated[str, Field(max_length=120, description="Part of a name or email, case ignored.")]
+
+
 class PageQuery(RequestModel):
-    page: Annotated[int, Field(ge=1, le=MAX_PAGE, description="The page to show, from 1.")] = 1
+    page: PageNumber = 1
+
+
+class QueueQuery(PageQuery):
+    kind: Literal[QUEUE_KINDS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Only posts waiting for approval, or only reported posts; left out, both.")
+    q: Search = Field(default="", description="The author's name or email contains this.")
+
+
+class LogQuery(PageQuery):
+    action: Literal[LOGGED_ACTIONS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Only this kind of action.")
+    q: Search = Field(default="", description="The name or email of who acted, or of whom it was about.")
+
+
+class ParticipantsQuery(PageQuery):
+    q: Search = ""
+    status: Literal[STATUSES] | None = Field(  # type: ignore[valid-type]
+        default=None, description="complete, incomplete, silent (no post at all) or waiting (posts waiting "
+        "for approval).")
+    group_id: Id | None = Field(default=None, description="Only the members of this group of the course.")
+
+
+class DashboardQuery(RequestModel):
+    queue_page: PageNumber = 1
+    unanswered_page: PageNumber = 1
 
 
 class NewThread(RequestModel):
@@ -105,10 +135,15 @@ class ThreadGroup(ResponseModel):
     title_en: str
 
 
+AuthorShown = Annotated[str, Field(description="The name as the pages show it: staff with their role, "
+                                   "translated (\"Cô Lan (giảng viên)\"); a learner's name alone.")]
+
+
 class ThreadSummary(ResponseModel):
     id: int
     title: str | None = Field(description="None when the thread was withdrawn and the caller may not see it.")
     author: str
+    author_display: AuthorShown
     by_staff: bool
     state: State
     pinned: bool
@@ -133,6 +168,7 @@ class Threads(ResponseModel):
 class Quote(ResponseModel):
     id: int
     author: str
+    author_display: AuthorShown
     html: str | None
 
 
@@ -140,6 +176,7 @@ class PostOut(ResponseModel):
     id: int
     thread_id: int
     author: str
+    author_display: AuthorShown
     by_staff: bool
     mine: bool
     is_opening: bool
@@ -260,6 +297,7 @@ class Attachment(ResponseModel):
 
 class ReportOut(ResponseModel):
     by: str
+    by_display: AuthorShown
     reason: str
     created_at: datetime
 
@@ -270,20 +308,23 @@ class QueueItem(ResponseModel):
     thread_title: str
     lesson_id: int
     author: str
+    author_display: AuthorShown
     state: State
     html: str
     created_at: datetime
     reports: list[ReportOut]
 
 
-class Queue(ResponseModel):
+class Queue(PageInfo):
     queue: list[QueueItem]
 
 
 class LogEntry(ResponseModel):
     action: str
     actor: str
+    actor_display: AuthorShown
     subject: str
+    subject_display: AuthorShown
     thread_id: int | None
     post_id: int | None
     reason: str
@@ -291,8 +332,7 @@ class LogEntry(ResponseModel):
     created_at: datetime
 
 
-class Log(ResponseModel):
-    total: int
+class Log(PageInfo):
     entries: list[LogEntry]
 
 
@@ -312,15 +352,17 @@ class GivenAssessment(ResponseModel):
 class Participant(ResponseModel):
     user_id: int
     name: str
-    posts: int
-    replies: int
+    name_display: AuthorShown
+    posts: int = Field(description="Visible posts: threads started and replies.")
+    replies: int = Field(description="Visible replies in threads started by someone else (a reply in one's "
+                         "own thread counts as a post only), as the completion rule counts them.")
     waiting: int
     helpful: int
     complete: bool
     assessment: GivenAssessment | None
 
 
-class Participants(ResponseModel):
+class Participants(PageInfo):
     rubric: list[Criterion]
     participants: list[Participant]
 
@@ -339,12 +381,14 @@ class Unanswered(ResponseModel):
     lesson_id: int
     title: str
     author: str
+    author_display: AuthorShown
     created_at: datetime
 
 
 class Learner(ResponseModel):
     id: int
     name: str
+    name_display: AuthorShown
 
 
 class Silent(ResponseModel):
@@ -355,6 +399,8 @@ class Silent(ResponseModel):
 
 class Dashboard(ResponseModel):
     discussions: list[LessonRef]
-    queue: list[QueueItem]
-    unanswered: list[Unanswered]
+    queue: list[QueueItem] = Field(description="One page of the queue (``queue_page``), oldest first.")
+    queue_page: PageInfo
+    unanswered: list[Unanswered] = Field(description="One page (``unanswered_page``), oldest first.")
+    unanswered_page: PageInfo
     not_taken_part: list[Silent]

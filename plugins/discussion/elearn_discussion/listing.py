@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from elearn.plugin_api import CourseGroup, User
+from elearn.plugin_api import CourseGroup, User, name_with_role
 from elearn_discussion.access import Viewer, post_visibility
 from elearn_discussion.models import HelpfulMark, Post, PostState, Thread
 
@@ -55,15 +55,16 @@ def threads(db: Session, viewer: Viewer, number: int) -> Page:
     author, counted = _AUTHOR, _COUNTED_THREAD
     total = select(func.count()).select_from(counted).where(viewer.thread_filter(counted)).scalar_subquery()
     rows = db.execute(
-        select(Thread, author.name, CourseGroup.title_vi, CourseGroup.title_en, total)
+        select(Thread, author.name, author.role, CourseGroup.title_vi, CourseGroup.title_en, total)
         .join(author, author.id == Thread.author_id)
         .outerjoin(CourseGroup, CourseGroup.id == Thread.group_id)
         .where(viewer.thread_filter())
         .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(size).offset((number - 1) * size)
     ).all()
-    items = [{"thread": row[0], "author": row[1], "group": (row[2], row[3]) if row[2] else None} for row in rows]
-    return Page(items, number, size, rows[0][4] if rows else _count_threads(db, viewer, number))
+    items = [{"thread": row[0], "author": row[1], "author_display": name_with_role(row[1], row[2]),
+              "group": (row[3], row[4]) if row[3] else None} for row in rows]
+    return Page(items, number, size, rows[0][5] if rows else _count_threads(db, viewer, number))
 
 
 def _count_threads(db: Session, viewer: Viewer, number: int) -> int:
@@ -78,14 +79,20 @@ def posts(db: Session, viewer: Viewer, thread: Thread, number: int) -> Page:
     params = {"thread_id": thread.id, "me": viewer.user.id, "limit": size, "offset": (number - 1) * size}
     rows = db.execute(_posts_statement(viewer.is_staff, viewer.sees_others), params).all()
     items = []
-    for post, name, quote, quote_name, helpful_by_me, _total in rows:
-        quote_view = None
-        if quote is not None:
-            quote_view = {"id": quote.id, "author": quote_name,
-                          "html": quote.body_html if quote.state == PostState.VISIBLE else None}
-        items.append({"post": post, "author": name, "quote": quote_view, "helpful_by_me": bool(helpful_by_me)})
-    total_found = rows[0][5] if rows else 0
+    for post, name, role, quote, quote_name, quote_role, helpful_by_me, _total in rows:
+        items.append({"post": post, "author": name, "author_display": name_with_role(name, role),
+                      "quote": quote_view(quote, quote_name, quote_role), "helpful_by_me": bool(helpful_by_me)})
+    total_found = rows[0][7] if rows else 0
     return Page(items, number, size, total_found)
+
+
+def quote_view(quote: Post | None, name: str | None, role: str | None) -> dict[str, Any] | None:
+    """What a reply shows of the post it quotes: its author (with the role, for staff) and its
+    text while visible, for the thread page and the API alike."""
+    if quote is None:
+        return None
+    return {"id": quote.id, "author": name, "author_display": name_with_role(name, role),
+            "html": quote.body_html if quote.state == PostState.VISIBLE else None}
 
 
 @lru_cache(maxsize=4)
@@ -108,7 +115,7 @@ def _posts_statement(staff: bool, sees_others: bool):
              .scalar_subquery())
     helpful_by_me = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == me)
     return (
-        select(Post, author.name, quoted, quoted_author.name, helpful_by_me, total)
+        select(Post, author.name, author.role, quoted, quoted_author.name, quoted_author.role, helpful_by_me, total)
         .join(page_ids, page_ids.c.id == Post.id)
         .join(author, author.id == Post.author_id)
         .outerjoin(quoted, (quoted.id == Post.quote_id) & post_visibility(quoted, me, staff, sees_others))

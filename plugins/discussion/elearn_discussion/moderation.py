@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from elearn.plugin_api import Lesson, User, fail, utcnow
+from elearn.plugin_api import Lesson, Page, User, fail, matching, name_with_role, paginate, utcnow
 from elearn_discussion import notify, participation
 from elearn_discussion.access import TYPE_NAME, Viewer, visible_post, visible_thread
 from elearn_discussion.content import Settings
@@ -21,7 +21,9 @@ from elearn_discussion.posting import clean_reason, group_in_set, optional_id, p
 POST_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss_reports", "synthesis", "unsynthesis", "resolve",
                 "unresolve")
 THREAD_ACTIONS = ("pin", "unpin", "lock", "unlock", "move")
-LOG_PAGE = 50
+LOGGED_ACTIONS = (*POST_ACTIONS, *THREAD_ACTIONS, "assess", "attach", "detach")  # every action the log records
+PAGE_SIZE = 50  # rows of the queue and of the log per page: a page stays light on a 2G link
+QUEUE_KINDS = ("pending", "reported")  # the queue's filter: waiting for approval, or reported
 
 
 def require_staff(viewer: Viewer) -> None:
@@ -186,50 +188,97 @@ def _move(db: Session, viewer: Viewer, thread: Thread, lesson_id: int | None, gr
     return details
 
 
-def queue(db: Session, lesson_ids: list[int]) -> list[dict[str, Any]]:
-    """Posts waiting for approval and posts with open reports (with the reports), oldest first."""
+def _waiting(kind: str = ""):
+    """What the queue holds: posts waiting for approval and posts with open reports, or one kind."""
+    if kind == "pending":
+        return Post.state == PostState.PENDING
+    if kind == "reported":
+        return Post.open_reports > 0
+    return (Post.state == PostState.PENDING) | (Post.open_reports > 0)
+
+
+def _people(query: str):
+    """The ids of the users whose name or email contains ``query`` (the lists' name filter)."""
+    return matching(select(User.id), query).scalar_subquery()
+
+
+def queue(db: Session, lesson_ids: list[int], page: Any = 1, kind: str = "", query: str = "",
+          per_page: int = PAGE_SIZE) -> Page:
+    """One page of the queue (``kind``: "pending", "reported" or both; ``query``: the author's name),
+    oldest first, each post with its open reports: three queries whatever the queue's length."""
+    kind = kind if kind in QUEUE_KINDS else ""
+    args = {"kind": kind, "q": query}
     if not lesson_ids:
-        return []
+        return Page([], 1, per_page, 0, False, {k: v for k, v in args.items() if v})
     author = aliased(User)
-    rows = db.execute(
-        select(Post, Thread.title, author.name, Lesson)
+    rows = (
+        select(Post, Thread.title, author.name, author.role, Lesson)
         .join(Thread, Thread.id == Post.thread_id)
         .join(author, author.id == Post.author_id)
         .join(Lesson, Lesson.id == Post.lesson_id)
-        .where(Post.lesson_id.in_(lesson_ids), (Post.state == PostState.PENDING) | (Post.open_reports > 0))
+        .where(Post.lesson_id.in_(lesson_ids), _waiting(kind))
         .order_by(Post.id)
-        .limit(200)
-    ).all()
+    )
+    if query:
+        rows = rows.where(Post.author_id.in_(_people(query)))
+    found = paginate(db, rows, page, per_page=per_page, scalars=False, args=args)
     reporter = aliased(User)
     reports: dict[int, list[dict[str, Any]]] = {}
-    reported = [row.Post.id for row in rows if row.Post.open_reports]
+    reported = [row.Post.id for row in found.items if row.Post.open_reports]
     if reported:
-        for report, name in db.execute(
-            select(Report, reporter.name).join(reporter, reporter.id == Report.reporter_id)
+        for report, name, role in db.execute(
+            select(Report, reporter.name, reporter.role).join(reporter, reporter.id == Report.reporter_id)
             .where(Report.post_id.in_(reported), Report.resolved_at.is_(None)).order_by(Report.id)
         ):
-            reports.setdefault(report.post_id, []).append({"by": name, "reason": report.reason,
+            reports.setdefault(report.post_id, []).append({"by": name, "by_display": name_with_role(name, role),
+                                                           "reason": report.reason,
                                                            "created_at": report.created_at})
-    return [{"post": row.Post, "thread_title": row.title, "author": row.name, "lesson": row.Lesson,
-             "reports": reports.get(row.Post.id, [])} for row in rows]
+    items = [{"post": row.Post, "thread_title": row.title, "author": row.name,
+              "author_display": name_with_role(row.name, row.role), "lesson": row.Lesson,
+              "reports": reports.get(row.Post.id, [])} for row in found.items]
+    found.items = items
+    return found
 
 
-def log_page(db: Session, viewer: Viewer, page: int = 1) -> tuple[list[dict[str, Any]], int]:
+def waiting_per_lesson(db: Session, lesson_ids: list[int]) -> dict[int, int]:
+    """How many posts wait in each discussion's queue: one grouped query."""
+    if not lesson_ids:
+        return {}
+    return dict(db.execute(select(Post.lesson_id, func.count()).where(Post.lesson_id.in_(lesson_ids), _waiting())
+                           .group_by(Post.lesson_id)).all())
+
+
+def log_page(db: Session, viewer: Viewer, page: Any = 1, action: str = "", query: str = "") -> Page:
+    """One page of the audit log, newest first (``action``: one kind of action; ``query``: the name
+    of who acted or whom it was about): two queries."""
     require_staff(viewer)
+    action = action if action in LOGGED_ACTIONS else ""
     actor, subject = aliased(User), aliased(User)
-    rows = db.execute(
-        select(ModerationEntry, actor.name, subject.name, func.count().over(), Thread.lesson_id)
+    rows = (
+        select(ModerationEntry, actor.name, actor.role, subject.name, subject.role, Thread.lesson_id)
         .outerjoin(actor, actor.id == ModerationEntry.actor_id)
         .outerjoin(Thread, Thread.id == ModerationEntry.thread_id)
         .outerjoin(subject, subject.id == ModerationEntry.subject_user_id)
         .where(ModerationEntry.lesson_id == viewer.lesson.id)
         .order_by(ModerationEntry.id.desc())
-        .limit(LOG_PAGE).offset((page - 1) * LOG_PAGE)
-    ).all()
-    total = rows[0][3] if rows else 0
+    )
+    if action:
+        rows = rows.where(ModerationEntry.action == action)
+    if query:
+        people = _people(query)
+        rows = rows.where(ModerationEntry.actor_id.in_(people) | ModerationEntry.subject_user_id.in_(people))
+    found = paginate(db, rows, page, per_page=PAGE_SIZE, scalars=False, args={"action": action, "q": query})
     # ``thread_lesson``: where the thread is now (a moved thread's link must follow it).
-    return [{"entry": row[0], "actor": row[1] or "", "subject": row[2] or "", "thread_lesson": row[4]}
-            for row in rows], total
+    found.items = [{"entry": row[0], "actor": row[1] or "", "subject": row[3] or "",
+                    "actor_display": name_with_role(row[1], row[2]) if row[1] else "",
+                    "subject_display": name_with_role(row[3], row[4]) if row[3] else "",
+                    "thread_lesson": row[5]} for row in found.items]
+    return found
+
+
+def log_actions() -> list[tuple[str, str]]:
+    """The actions the log's filter offers, with their words."""
+    return [(action, done_message(action)) for action in LOGGED_ACTIONS]
 
 
 def assess(db: Session, viewer: Viewer, learner_id: int, marks: Any, comment: Any, complete: Any):

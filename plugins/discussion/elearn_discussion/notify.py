@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from elearn.plugin_api import CourseInstructor, GroupMember, Lesson, User, teaches_course, utcnow
+from elearn.plugin_api import CourseInstructor, GroupMember, Lesson, User, name_with_role, teaches_course, utcnow
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
 
@@ -111,11 +111,11 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
 
 
 def described(*where: Any) -> Select:
-    """Notifications with what their sentence needs (thread title, lesson titles, the actor's name),
-    for the notifications page and the email digest alike."""
+    """Notifications with what their sentence needs (thread title, lesson titles, the actor's name
+    and role), for the notifications page and the email digest alike."""
     return (
         select(Notification, Thread.title.label("thread_title"), Lesson.title_vi, Lesson.title_en,
-               _ACTOR.name.label("actor"))
+               _ACTOR.name.label("actor"), _ACTOR.role.label("actor_role"))
         .join(Lesson, Lesson.id == Notification.lesson_id)
         .outerjoin(Thread, Thread.id == Notification.thread_id)
         .outerjoin(_ACTOR, _ACTOR.id == Notification.actor_id)
@@ -124,8 +124,10 @@ def described(*where: Any) -> Select:
 
 
 def sentence(row: Any) -> str:
-    """The sentence of a row of ``described``."""
-    return kind_label(row.Notification.kind, row.actor or "", row.thread_title or "")
+    """The sentence of a row of ``described``, naming a staff actor with their role: a learner
+    named like the instructor cannot pass for them in a notification or an e-mail."""
+    actor = name_with_role(row.actor, row.actor_role) if row.actor is not None else ""
+    return kind_label(row.Notification.kind, actor, row.thread_title or "")
 
 
 def lesson_title(row: Any, locale: str) -> str:

@@ -8,20 +8,21 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from elearn.plugin_api import CourseGroup, User, fail
+from elearn.plugin_api import CourseGroup, User, fail, name_with_role
 from elearn_discussion import listing, notify, serialize
 from elearn_discussion.access import Viewer
-from elearn_discussion.models import EmailPreference, Post, Thread
+from elearn_discussion.models import EmailPreference, Post, PostState, Thread
 
 
 def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[str, Any]:
-    row = db.execute(select(Thread, User.name).join(User, User.id == Thread.author_id)
+    row = db.execute(select(Thread, User.name, User.role).join(User, User.id == Thread.author_id)
                      .where(Thread.id == thread_id, viewer.thread_filter())).first()
     if row is None:
         fail(404, _("This thread does not exist."))
     thread = row.Thread
     found = listing.posts(db, viewer, thread, listing.page_number(page))
-    summary = serialize.thread(viewer, {"thread": thread, "author": row.name})
+    summary = serialize.thread(viewer, {"thread": thread, "author": row.name,
+                                        "author_display": name_with_role(row.name, row.role)})
     return {
         "thread": summary,
         "posts": serialize.page(found, [serialize.post(viewer, item, thread) for item in found.items]),
@@ -29,6 +30,22 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int, page: Any) -> dict[
         "can_reply": viewer.can_reply_in(thread),
         "is_staff": viewer.is_staff,
     }
+
+
+def quoted_post(db: Session, viewer: Viewer, thread_id: int, post_id: int | None) -> dict[str, Any] | None:
+    """The post the reply form quotes (``?quote=``): its author and text, shown above the form, and
+    its Markdown as a quote to start the reply with, for the learner to cut to the part they
+    answer. Only a visible post of this thread the reader may see; anything else quotes nothing."""
+    if post_id is None:
+        return None
+    row = db.execute(select(Post, User.name, User.role).join(User, User.id == Post.author_id)
+                     .where(Post.id == post_id, Post.thread_id == thread_id, Post.state == PostState.VISIBLE,
+                            viewer.post_filter())).first()
+    if row is None:
+        return None
+    quote = "\n".join(f"> {line}".rstrip() for line in row.Post.body_md.splitlines())
+    return {"id": row.Post.id, "author_display": name_with_role(row.name, row.role), "html": row.Post.body_html,
+            "markdown": f"{quote}\n\n"}
 
 
 def page_of_post(db: Session, viewer: Viewer, post: Post) -> int:

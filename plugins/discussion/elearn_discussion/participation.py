@@ -2,7 +2,10 @@
 them, and the instructor's assessment (rubric marks, comment, sign-off).
 
 Only visible posts count: a post waiting for approval, hidden or withdrawn does not.
-``posts`` counts every visible post (threads started and replies), ``replies`` only replies.
+``posts`` counts every visible post (threads started and replies), ``replies`` only replies to
+others: replies in a thread someone else started. A learner answering in her own thread is
+still talking to herself as far as a "reply to others" rule goes (issue 11: three posts in her
+own thread completed such a rule), so those replies count as posts only.
 """
 
 from __future__ import annotations
@@ -12,23 +15,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from flask_babel import ngettext
+from sqlalchemy import and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from elearn.plugin_api import (
+    CourseGroup,
     Enrolment,
+    GroupMember,
     LearnerLesson,
     Lesson,
     Outcome,
+    Page,
     Status,
     User,
     fail,
     insert_if_missing,
+    matching,
+    paginate,
     record_outcome,
     utcnow,
 )
 from elearn_discussion.content import Settings
-from elearn_discussion.models import Participation, Post, PostState
+from elearn_discussion.models import Participation, Post, PostState, Thread
 
 
 @dataclass(frozen=True)
@@ -39,15 +48,18 @@ class Counts:
 
 
 def _counted():
-    """The three counts of ``Counts``, as SQL over a learner's posts (one learner, or grouped by author)."""
+    """The three counts of ``Counts``, as SQL over a learner's posts joined to their threads (one
+    learner, or grouped by author): a reply counts as a reply only in someone else's thread."""
     visible = Post.state == PostState.VISIBLE
+    to_others = and_(visible, ~Post.is_opening, Thread.author_id != Post.author_id)
     return (func.count().filter(visible).label("posts"),
-            func.count().filter(and_(visible, ~Post.is_opening)).label("replies"),
+            func.count().filter(to_others).label("replies"),
             func.count().filter(Post.state == PostState.PENDING).label("waiting"))
 
 
 def counts(db: Session, lesson_id: int, user_id: int) -> Counts:
-    row = db.execute(select(*_counted()).where(Post.lesson_id == lesson_id, Post.author_id == user_id)).one()
+    row = db.execute(select(*_counted()).join(Thread, Thread.id == Post.thread_id)
+                     .where(Post.lesson_id == lesson_id, Post.author_id == user_id)).one()
     return Counts(*row)
 
 
@@ -66,10 +78,14 @@ def rule_text(settings: Settings) -> str:
         return _("This discussion is completed when an instructor marks your participation as complete.")
     if rule == "none":
         return _("Take part as you like: this discussion has no completion rule.")
+    posts = max(rule["posts"], rule["replies"], 1)
+    at_least = ngettext("at least %(num)d post", "at least %(num)d posts", posts)
     if rule["replies"]:
-        return _("To complete this discussion: at least %(posts)d posts, of which at least %(replies)d replies "
-                 "to others.", posts=max(rule["posts"], rule["replies"], 1), replies=rule["replies"])
-    return _("To complete this discussion: at least %(posts)d posts.", posts=max(rule["posts"], 1))
+        replies = ngettext("at least %(num)d reply in a thread started by someone else",
+                           "at least %(num)d replies in threads started by someone else", rule["replies"])
+        return _("To complete this discussion: %(posts)s, of which %(replies)s (a reply in your own thread "
+                 "counts as a post, not as a reply to others).", posts=at_least, replies=replies)
+    return _("To complete this discussion: %(posts)s.", posts=at_least)
 
 
 def refresh(db: Session, lesson: Lesson, user_id: int, known: LearnerLesson | None = None) -> None:
@@ -150,28 +166,64 @@ def _marks(settings: Settings, marks: Any) -> dict[str, float]:
     return clean
 
 
-def overview(db: Session, lesson: Lesson) -> list[dict[str, Any]]:
-    """Every enrolled learner with their counts, helpful marks received and assessment: one query."""
+PAGE_SIZE = 50  # learners per page of the participants list: a page stays light on a 2G link
+STATUSES = ("complete", "incomplete", "silent", "waiting")  # the participants list's status filter
+
+
+def overview(db: Session, lesson: Lesson, page: Any = 1, query: str = "", status: str = "",
+             group_id: int | None = None, per_page: int = PAGE_SIZE) -> Page:
+    """One page of the enrolled learners by name, with their counts, helpful marks received and
+    assessment, narrowed by name or email (``query``), by ``status`` (complete, not complete, not
+    taken part, with posts waiting) and by group: two queries, whatever the number of learners.
+    Completion is decided in SQL with the same rule as ``rule_met``, so the filter and the badge agree."""
+    settings = Settings.of(lesson.content)
     visible = Post.state == PostState.VISIBLE
     per_author = (
         select(Post.author_id, *_counted(),
                func.coalesce(func.sum(case((visible, Post.helpful_count), else_=0)), 0).label("helpful"))
+        .join(Thread, Thread.id == Post.thread_id)
         .where(Post.lesson_id == lesson.id)
         .group_by(Post.author_id)
         .subquery()
     )
-    rows = db.execute(
-        select(User, per_author.c.posts, per_author.c.replies, per_author.c.waiting, per_author.c.helpful,
-               Participation)
+    posts, replies = func.coalesce(per_author.c.posts, 0), func.coalesce(per_author.c.replies, 0)
+    waiting = func.coalesce(per_author.c.waiting, 0)
+    complete = func.coalesce(Participation.signed_off, false())
+    rule = settings.completion
+    if rule not in ("instructor", "none"):
+        complete = or_(complete, and_(posts >= max(rule["posts"], 1), replies >= rule["replies"]))
+    rows = (
+        select(User, posts, replies, waiting, per_author.c.helpful, Participation, complete.label("complete"))
         .join(Enrolment, and_(Enrolment.user_id == User.id, Enrolment.course_id == lesson.course_id))
         .outerjoin(per_author, per_author.c.author_id == User.id)
         .outerjoin(Participation, and_(Participation.lesson_id == lesson.id, Participation.user_id == User.id))
         .order_by(User.name, User.id)
-    ).all()
+    )
+    status = status if status in STATUSES else ""
+    if status == "complete":
+        rows = rows.where(complete)
+    elif status == "incomplete":
+        rows = rows.where(~complete)
+    elif status == "silent":
+        rows = rows.where(posts + waiting == 0)
+    elif status == "waiting":
+        rows = rows.where(waiting > 0)
+    if group_id is not None:
+        rows = rows.where(exists().where(GroupMember.user_id == User.id, GroupMember.group_id == group_id,
+                                         GroupMember.course_id == lesson.course_id))
+    found = paginate(db, matching(rows, query), page, per_page=per_page, scalars=False,
+                     args={"q": query, "status": status, "group": group_id})
+    found.items = [{"user": user, "counts": Counts(posts, replies, waiting), "helpful": helpful or 0,
+                    "assessment": assessment, "complete": bool(done)}
+                   for user, posts, replies, waiting, helpful, assessment, done in found.items]
+    return found
+
+
+def filter_groups(db: Session, lesson: Lesson) -> list[CourseGroup]:
+    """The groups the participants list may be narrowed to: the discussion's group set when it is
+    held in groups, else every group of the course."""
     settings = Settings.of(lesson.content)
-    result = []
-    for user, posts, replies, waiting, helpful, assessment in rows:
-        found = Counts(posts or 0, replies or 0, waiting or 0)
-        result.append({"user": user, "counts": found, "helpful": helpful or 0, "assessment": assessment,
-                       "complete": rule_met(settings, found, bool(assessment and assessment.signed_off))})
-    return result
+    groups = select(CourseGroup).where(CourseGroup.course_id == lesson.course_id)
+    if settings.group_set is not None:
+        groups = groups.where(CourseGroup.group_set == settings.group_set)
+    return list(db.scalars(groups.order_by(CourseGroup.title_vi, CourseGroup.id)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from limits import parse_many
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ def clean_body(body: object) -> tuple[str, str]:
     if not isinstance(body, str) or not body.strip():
         fail(400, _("Write something before posting."))
     if len(body) > MAX_BODY:
-        fail(400, _("A post can be at most %(n)d characters long.", n=MAX_BODY))
+        fail(400, ngettext("A post can be at most %(num)d character long.",
+                           "A post can be at most %(num)d characters long.", MAX_BODY))
     text = body.replace("\r\n", "\n").strip()
     return text, render_markdown(text)
 
@@ -42,7 +44,8 @@ def clean_title(title: object) -> str:
         fail(400, _("Give the thread a title."))
     title = " ".join(title.split())
     if len(title) > MAX_TITLE:
-        fail(400, _("A title can be at most %(n)d characters long.", n=MAX_TITLE))
+        fail(400, ngettext("A title can be at most %(num)d character long.",
+                           "A title can be at most %(num)d characters long.", MAX_TITLE))
     return title
 
 
@@ -53,7 +56,8 @@ def clean_reason(reason: object, required: bool = True, missing: str | None = No
     if not isinstance(reason, str) or (required and not reason.strip()):
         fail(400, missing or _("Say why, in a few words: the author will see it."))
     if len(reason) > MAX_REASON:
-        fail(400, _("The reason can be at most %(n)d characters long.", n=MAX_REASON))
+        fail(400, ngettext("The reason can be at most %(num)d character long.",
+                           "The reason can be at most %(num)d characters long.", MAX_REASON))
     return reason.strip()
 
 
@@ -215,8 +219,9 @@ def edit(db: Session, viewer: Viewer, post_id: int, body: object) -> Post:
     if post.state not in PostState.CHANGEABLE:
         fail(409, _("This post can no longer be edited."))
     if not viewer.may_still_edit(post, utcnow()):
-        fail(409, _("Posts can be edited for %(n)d minutes after posting; that time has passed.",
-                    n=viewer.settings.edit_minutes))
+        fail(409, ngettext("Posts can be edited for %(num)d minute after posting; that time has passed.",
+                           "Posts can be edited for %(num)d minutes after posting; that time has passed.",
+                           viewer.settings.edit_minutes))
     body_md, body_html = clean_body(body)
     if body_md == post.body_md:
         return post

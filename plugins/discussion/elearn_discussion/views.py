@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
-from elearn.plugin_api import current_locale, db_session, fail, flash_refusal, safe_next
-from elearn_discussion import attachments, listing, moderation, notify, pages, participation, posting
+from elearn.plugin_api import MAX_ID, User, current_locale, db_session, display_name, fail, flash_refusal, safe_next
+from elearn_discussion import attachments, moderation, notify, pages, participation, posting
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
 
@@ -58,8 +58,8 @@ def thread(lesson_id: int, thread_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
     data = pages.thread_page(db, viewer, thread_id, request.args.get("page"))
-    quoting = listing.page_number(request.args.get("quote")) if request.args.get("quote") else None
-    replying = listing.page_number(request.args.get("reply")) if request.args.get("reply") else None
+    quoting = pages.quoted_post(db, viewer, thread_id, _id_arg("quote"))
+    replying = _id_arg("reply")
     return _render("thread.html", viewer, data=data, quoting=quoting, replying=replying,
                    groups=pages.groups_for_staff(db, viewer),
                    other_discussions=staff_dashboard.sibling_discussions(db, viewer))
@@ -145,7 +145,8 @@ def report(lesson_id: int, post_id: int):
             flash(_("Thank you. The instructors will look at this post."), "success")
             return _back(lesson_id)
     post, found_thread = visible_post(db, viewer, post_id)
-    return _render("report.html", viewer, post=post, thread=found_thread)
+    return _render("report.html", viewer, post=post, thread=found_thread,
+                   author=display_name(db.get(User, post.author_id)))
 
 
 @bp.post("/lessons/<int:lesson_id>/posts/<int:post_id>/helpful")
@@ -264,13 +265,25 @@ def moderate_thread(lesson_id: int, thread_id: int):
     return _back(lesson_id)
 
 
+def _id_arg(name: str) -> int | None:
+    """A query parameter naming a row (``?group=``), or None when it is absent or no id."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _search() -> str:
+    """The name filter of a staff list (``?q=``), as the core's lists read it."""
+    return request.args.get("q", "").strip()[:120]
+
+
 @bp.get("/lessons/<int:lesson_id>/queue")
 @login_required
 def queue(lesson_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
     moderation.require_staff(viewer)
-    return _render("queue.html", viewer, items=moderation.queue(db, [lesson_id]))
+    found = moderation.queue(db, [lesson_id], request.args.get("page"), request.args.get("kind", ""), _search())
+    return _render("queue.html", viewer, found=found, kind=found.args.get("kind", ""), query=_search())
 
 
 @bp.get("/lessons/<int:lesson_id>/log")
@@ -278,10 +291,9 @@ def queue(lesson_id: int):
 def moderation_log(lesson_id: int):
     db = db_session()
     viewer = open_discussion(db, current_user, lesson_id)
-    number = listing.page_number(request.args.get("page"))
-    entries, total = moderation.log_page(db, viewer, number)
-    return _render("log.html", viewer, entries=entries, page=number,
-                   pages=max(1, -(-total // moderation.LOG_PAGE)), action_label=moderation.done_message)
+    found = moderation.log_page(db, viewer, request.args.get("page"), request.args.get("action", ""), _search())
+    return _render("log.html", viewer, found=found, action=found.args.get("action", ""), query=_search(),
+                   actions=moderation.log_actions(), action_label=moderation.done_message)
 
 
 @bp.route("/lessons/<int:lesson_id>/participants", methods=["GET", "POST"])
@@ -291,20 +303,24 @@ def participants(lesson_id: int):
     viewer = open_discussion(db, current_user, lesson_id)
     moderation.require_staff(viewer)
     if request.method == "POST":
-        learner = request.form.get("user_id", "")
+        sent = request.form.get("user_id", "")
+        learner = int(sent) if sent.isascii() and sent.isdigit() and int(sent) <= MAX_ID else 0  # 0: a 404
         marks = {item["id"]: request.form.get(f"mark-{item['id']}", "") for item in viewer.settings.rubric}
         _row, ok = _form_action(lambda db: moderation.assess(
-            db, viewer, int(learner) if learner.isascii() and learner.isdigit() else 0, marks,
-            request.form.get("comment", ""), request.form.get("complete") == "1"))
+            db, viewer, learner, marks, request.form.get("comment", ""), request.form.get("complete") == "1"))
         if ok:
             flash(_("The assessment is saved; the learner can see it."), "success")
-        return redirect(url_for("discussion.participants", lesson_id=lesson_id, _anchor=f"learner-{learner}"),
-                        code=303)
-    return _render("participants.html", viewer, rows=participation.overview(db, viewer.lesson))
+        # Back to the same page of the same filtered list, at the learner.
+        back = safe_next(request.form.get("next"), url_for("discussion.participants", lesson_id=lesson_id))
+        return redirect(f"{back}#learner-{learner}", code=303)
+    found = participation.overview(db, viewer.lesson, request.args.get("page"), _search(),
+                                   request.args.get("status", ""), _id_arg("group"))
+    return _render("participants.html", viewer, found=found, query=_search(), status=found.args.get("status", ""),
+                   group=found.args.get("group"), groups=participation.filter_groups(db, viewer.lesson))
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    data = staff_dashboard.overview(db_session(), current_user)
+    data = staff_dashboard.overview(db_session(), current_user, request.args)
     return render_template("discussion/dashboard.html", data=data)

@@ -16,6 +16,7 @@ from flask_babel import force_locale, ngettext
 from sqlalchemy import select
 
 from elearn.cli import main
+from elearn.plugin_api import name_with_role
 from elearn.testing import fresh
 
 SITE = "https://hoc.example.vn"
@@ -144,7 +145,10 @@ def test_an_opted_in_user_gets_one_email_in_their_language_with_links(app, conve
 
         assert message["Subject"] == ngettext("%(num)d new notification in the discussions",
                                               "%(num)d new notifications in the discussions", 2)
-        expected = [kind_label("reply", name, "Vì sao thành viên vắng mặt?") for name in ("Bình Trần", "Cô Lan")]
+        # The instructor is named with her role: a learner named "Cô Lan" cannot pass for her.
+        teacher = name_with_role("Cô Lan", "instructor")
+        assert teacher == "Cô Lan (giảng viên)"
+        expected = [kind_label("reply", name, "Vì sao thành viên vắng mặt?") for name in ("Bình Trần", teacher)]
     for sentence in expected:
         assert f"- Bài 1: {sentence}" in body
     assert f"{SITE}/x/discussion/lessons/{site.lesson.id}/threads/{site.thread_id}" in body

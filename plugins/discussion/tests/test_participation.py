@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from elearn_discussion.content import Settings
 from elearn_discussion.models import Participation
+from elearn_discussion.participation import rule_text
+from flask_babel import force_locale
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from elearn.testing import fresh
@@ -187,3 +191,51 @@ def test_the_rubric_score_is_shown_to_the_learner_on_the_lesson_page(discussion,
     staff.submit(f"/x/discussion/lessons/{site.lesson.id}/participants", user_id=str(site.alice.id),
                 **{"mark-analysis": "2,5", "mark-evidence": "6"}, comment="", complete="1")
     assert as_api(site.alice).lesson(site.lesson.id).get_json()["progress"]["score"] == pytest.approx(0.85)
+
+
+# -- replies to others -------------------------------------------------------------------
+
+
+def test_replies_in_ones_own_thread_do_not_count_as_replies_to_others(discussion, as_api, signed_in):
+    """Issue 11: three posts in her own thread completed a rule asking for replies to others."""
+    site = discussion(completion={"posts": 2, "replies": 1})
+    alice = as_api(site.alice)
+    own = alice.start(site.lesson, "Ý của Alice", "Mở đầu")
+    alice.answer(site.lesson, own["thread_id"], "Bổ sung một")
+    alice.answer(site.lesson, own["thread_id"], "Bổ sung hai")
+    assert status(alice, site.lesson) == "in_progress"
+    view = alice.lesson(site.lesson.id).get_json()["view"]["participation"]
+    assert (view["posts"], view["replies"]) == (3, 0)
+    teacher = as_api(site.teacher)
+    rows = {r["user_id"]: r for r in teacher.get(f"/lessons/{site.lesson.id}/participants").get_json()["participants"]}
+    assert (rows[site.alice.id]["posts"], rows[site.alice.id]["replies"], rows[site.alice.id]["complete"]) == (
+        3, 0, False)
+
+    # A reply in a thread someone else started counts, and completes the rule.
+    bobs = as_api(site.bob).start(site.lesson, "Ý của Bình", "Nội dung")
+    alice.answer(site.lesson, bobs["thread_id"], "Đồng ý với Bình")
+    assert status(alice, site.lesson) == "completed"
+    view = alice.lesson(site.lesson.id).get_json()["view"]["participation"]
+    assert (view["posts"], view["replies"]) == (4, 1)
+    rows = {r["user_id"]: r for r in teacher.get(f"/lessons/{site.lesson.id}/participants").get_json()["participants"]}
+    assert (rows[site.alice.id]["replies"], rows[site.alice.id]["complete"]) == (1, True)
+
+
+def test_the_rule_text_says_replies_in_ones_own_thread_do_not_count(app, discussion, as_api, signed_in):
+    site = discussion(completion={"posts": 1, "replies": 1})
+    rule = as_api(site.alice).lesson(site.lesson.id).get_json()["view"]["participation"]["rule"]
+    page = signed_in(site.alice).get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
+    assert str(escape(rule)) in page
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with force_locale("en"):
+            one = rule_text(Settings.of({"settings": {"completion": {"posts": 1, "replies": 1}}}))
+            two = rule_text(Settings.of({"settings": {"completion": {"posts": 3, "replies": 2}}}))
+            only = rule_text(Settings.of({"settings": {"completion": {"posts": 1, "replies": 0}}}))
+        with force_locale("vi"):
+            vietnamese = rule_text(Settings.of({"settings": {"completion": {"posts": 1, "replies": 1}}}))
+    assert "at least 1 post," in one and "at least 1 reply in a thread started by someone else" in one
+    assert "your own thread" in one
+    assert "at least 3 posts" in two and "at least 2 replies in threads started by someone else" in two
+    assert only == "To complete this discussion: at least 1 post."
+    assert "người khác" in vietnamese and "chủ đề của chính bạn" in vietnamese, vietnamese
