@@ -39,6 +39,23 @@ def clean_body(body: object) -> tuple[str, str]:
     return text, render_markdown(text)
 
 
+def without_copied_quote(body: str, quoted_md: str) -> str:
+    """``body`` without the leading Markdown quote the quote form started it with.
+
+    The quoted post is shown from the original, re-checked for each reader, so a moderator who hides
+    it hides it in every reply too; a copy kept in the reply's own text would outlive that. A leading
+    quote is dropped when its text (or the part the learner kept) comes from the quoted post.
+    """
+    lines = body.replace("\r\n", "\n").strip().split("\n")
+    quoted = 0
+    while quoted < len(lines) and lines[quoted].lstrip().startswith(">"):
+        quoted += 1
+    excerpt = " ".join(line.lstrip()[1:].strip() for line in lines[:quoted]).split()
+    if not excerpt or " ".join(excerpt) not in " ".join(quoted_md.split()):
+        return body
+    return "\n".join(lines[quoted:])
+
+
 def clean_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         fail(400, _("Give the thread a title."))
@@ -169,10 +186,11 @@ def reply(db: Session, viewer: Viewer, thread_id: int, body: object, parent_id: 
     if not viewer.can_reply_in(thread):
         fail(409, _("This thread is locked: no more replies.") if thread.locked
              else _("This thread is not open for replies."))
-    body_md, body_html = clean_body(body)
+    clean_body(body)  # refuse an empty or oversized body before looking anything up
     root_id = None
     parent = _post_in_thread(db, viewer, thread, optional_id(parent_id, "parent_id"))
     quote = _post_in_thread(db, viewer, thread, optional_id(quote_id, "quote_id"))
+    body_md, body_html = clean_body(without_copied_quote(body, quote.body_md) if quote else body)
     if parent is not None:
         root_id = parent.root_id  # one level of nesting: a reply to a reply joins the same branch
     _count_post(viewer)

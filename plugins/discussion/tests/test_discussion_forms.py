@@ -39,15 +39,24 @@ def test_the_quote_form_shows_the_quoted_post_and_starts_the_reply_with_it(discu
     assert sent.status_code == 303
     newest = as_api(site.bob).get(f"/lessons/{site.lesson.id}/threads/{tid}").get_json()["posts"]["items"][-1]
     assert newest["quote"]["id"] == quoted["id"] and "Em đồng ý." in newest["html"]
-    assert "<blockquote>" in newest["html"]
-    # On the thread, the quoted text is shown once in the reply (its own quote), not twice.
+    # The copied quote is not kept in the reply's own text: the thread shows the original, once, above it.
+    assert "<blockquote>" not in newest["html"] and "Mùa vụ" not in newest["html"]
     thread = bob.get(base).get_data(as_text=True)
     assert thread.count("<strong>một</strong>") == 2  # the post itself, and the reply quoting it
-    assert f'href="#post-{quoted["id"]}"' in thread
+
+    # A learner who kept only a part of the quote: that part is not kept either.
+    trimmed = as_api(site.bob).answer(site.lesson, tid, "> Mùa vụ là **một**\n\nĐúng vậy.", quote_id=quoted["id"])
+    assert "Mùa vụ" not in trimmed["html"] and "Đúng vậy." in trimmed["html"]
+    # A quote of something else stays: it is the learner's own words.
+    own = as_api(site.bob).answer(site.lesson, tid, "> Tục ngữ: một cây làm chẳng nên non\n\nNên hợp tác.",
+                                  quote_id=quoted["id"])
+    assert "Tục ngữ" in own["html"]
 
     # A hidden post, one of another thread, or no post at all: nothing quoted, the reply starts empty.
     other = alice.start(site.lesson, "Chủ đề khác", "Ở chỗ khác")
     teacher.moderate(site.lesson, quoted["id"], "hide", "Lạc đề")
+    # Hidden by a moderator, the quoted post's text is gone from every reply that quoted it.
+    assert "<strong>một</strong>" not in signed_in(site.alice).get(base).get_data(as_text=True)
     for post_id in (quoted["id"], other["id"], 999999, "abc"):
         form = reply_form(bob.get(f"{base}?reply={opening['id']}&quote={post_id}").get_data(as_text=True))
         assert 'name="quote_id"' not in form and "Mùa vụ" not in form and "Ở chỗ khác" not in form
