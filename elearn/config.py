@@ -61,7 +61,15 @@ DEFAULTS: dict[str, Any] = {
     "PLUGIN_BREAKER_CALLS": 3,
     "PLUGIN_BREAKER_WINDOW": 60,
     "PLUGIN_BREAKER_COOLDOWN": 60,
-    "PLUGIN_CONCURRENT_CALLS": 4,  # per lesson type (or hook) and worker; keep it below --threads
+    "PLUGIN_CONCURRENT_CALLS": 4,
+    # Background jobs (elearn/jobs): the queue's storage (None: jobs.sqlite3 in the instance folder;
+    # redis://host:port/db when several workers or servers share it), its name there, run each job
+    # at once where it is started (tests), worker threads of ``elearn worker``, days finished jobs are kept.
+    "JOBS_URL": None,
+    "JOBS_QUEUE": "elearn",
+    "JOBS_IMMEDIATE": False,
+    "JOBS_WORKERS": 2,
+    "JOBS_KEEP_DAYS": 30,  # per lesson type (or hook) and worker; keep it below --threads
 }
 
 

@@ -40,6 +40,8 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "PASSWORD_HASH": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "database://",  # the default: counted in the test database, as in production
         "API_CHECK_RESPONSES": True,  # every API answer must match its declared model
+        # Background jobs run at once, right after the transaction that started them commits.
+        "JOBS_IMMEDIATE": True,
         **extra,
     }
 
