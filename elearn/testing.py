@@ -415,6 +415,18 @@ def count_queries(app) -> Callable[..., Any]:
     return counting
 
 
+# -- background jobs -------------------------------------------------------------------------
+
+
+def run_periodic(app, task: str) -> str:
+    """Run the periodic task ``task`` ("<plugin>.<name>") now, as a worker's scheduler would when it
+    is due (at once in the tests' immediate mode); answers its job's id. Its slot is the minute
+    ``elearn.jobs.queue.utcnow`` says: patch a ``FakeClock`` there to choose it."""
+    from elearn.jobs import get_queue
+
+    return get_queue(app).run_now(task)
+
+
 # -- time ----------------------------------------------------------------------------------
 
 

@@ -270,8 +270,7 @@ def test_an_unreachable_server_sends_and_marks_nothing(conversation, db, digest,
 def daily(app, smtp, monkeypatch):
     """``daily()``: the periodic task ``discussion.digest`` as a worker's scheduler starts it, at
     the clock's time (``daily.clock``); jobs run at once (the tests' immediate mode)."""
-    from elearn.jobs import get_queue
-    from elearn.testing import FakeClock
+    from elearn.testing import FakeClock, run_periodic
 
     app.config.update(DISCUSSION_SMTP_HOST="127.0.0.1", DISCUSSION_SMTP_PORT=smtp.port,
                       DISCUSSION_MAIL_FROM=SENDER, SITE_URL=SITE)
@@ -279,7 +278,7 @@ def daily(app, smtp, monkeypatch):
     monkeypatch.setattr("elearn.jobs.queue.utcnow", clock)
 
     def run():
-        return get_queue(app).run_now("discussion.digest")
+        return run_periodic(app, "discussion.digest")
 
     run.clock = clock
     return run
