@@ -341,7 +341,8 @@ def pack_new(ctx: AppContext, target: Path) -> None:
 @click.option("--no-periodic", is_flag=True, help="Leave the periodic tasks to other workers.")
 @pass_app
 def worker(ctx: AppContext, threads: int | None, no_periodic: bool) -> None:
-    """Run background jobs and the periodic tasks until stopped (Ctrl+C or SIGTERM)."""
+    """Run background jobs and the periodic tasks until stopped (SIGTERM: once the running jobs are done;
+    Ctrl+C: at once, the interrupted jobs queued again)."""
     import logging
 
     from elearn.jobs import get_queue

@@ -212,6 +212,24 @@ def test_a_real_worker_runs_queued_jobs_and_survives_a_crashing_one(app, learner
 
 
 @pytest.mark.parametrize("immediate", [False])
+def test_a_job_interrupted_by_a_stop_is_queued_again_and_runs_once(app, learner, start, status, tmp_path):
+    queue = get_queue(app)
+    job_id = started(start(learner, "hold", {"folder": str(tmp_path)}))
+    consumer = queue.consumer(workers=1, periodic=False, signals=False)
+    consumer.start()
+    try:
+        wait_for(lambda: (tmp_path / "started").exists())
+        queue.huey.notify_interrupted_tasks()  # what the worker does when stopped at once (Ctrl+C)
+        assert queue.huey.pending_count() == 1  # back in the queue
+        (tmp_path / "release").touch()  # here the job finishes after all; in a real stop it dies
+        wait_for(lambda: status(learner, job_id).get_json()["status"] == "done")
+        wait_for(lambda: queue.huey.pending_count() == 0)
+    finally:
+        consumer.stop(graceful=True)
+    assert status(learner, job_id).get_json()["attempts"] == 1  # the second delivery found it done
+
+
+@pytest.mark.parametrize("immediate", [False])
 def test_retries_wait_longer_each_time(app, learner, start, status):
     """The worker's own steps, one at a time (take a job, run it; the scheduler moves due retries
     back to the queue): the retry of ``flaky`` waits 30 s, then 60 s."""

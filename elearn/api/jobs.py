@@ -38,12 +38,14 @@ def job_state(job: Job) -> dict[str, Any]:
     }
 
 
-@bp.get("/jobs/<job_id>")
+@bp.get("/jobs/<job>")
 @token_required
 @operation(responses={200: models.JobState}, errors=(404,))
-def job(job_id: str):
-    """A background job the caller started: queued, running, done (with its result) or failed (with why)"""
-    found = job_for(db_session(), job_id, api_user())
+def status(job: str):
+    """A background job the caller started: queued, running, done (with its result) or failed (with why)
+
+``job`` is the id its start answered (32 hexadecimal digits, not a row number)."""
+    found = job_for(db_session(), job, api_user())
     if found is None:
         fail(404, _("There is no such job."))
     return jsonify(job_state(found))

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, g
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
+from huey.signals import SIGNAL_INTERRUPTED
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -123,6 +124,14 @@ class JobQueue:
             raise ValueError(f"JOBS_URL {self.url!r}: use sqlite:///<file>, redis://<host>:<port>/<db> or memory://")
         for name, (_plugin, task) in self.tasks.items():
             self._wrappers[name] = self._register(huey, name, task)
+
+        @huey.signal(SIGNAL_INTERRUPTED)
+        def requeue(_signal: str, task: Any) -> None:
+            # A worker stopped at once (not gracefully) while running it: put it back, so the next
+            # worker runs it (its transaction died with the worker; a job done meanwhile is skipped).
+            log.warning("job %s interrupted by the worker's stop: queued again", task.id)
+            huey.enqueue(task)
+
         return huey
 
     def _register(self, huey: Huey, name: str, task: Task):
@@ -154,8 +163,10 @@ class JobQueue:
                 if signals:
                     super()._set_signal_handlers()
 
+        # SIGTERM (systemd, docker, the demo) stops gracefully: running jobs finish first. SIGINT
+        # (Ctrl+C) stops at once, and the jobs it interrupts are queued again.
         return ElearnConsumer(huey, workers=workers, periodic=periodic, worker_type="thread",
-                              max_delay=2.0, scheduler_interval=1)
+                              max_delay=2.0, scheduler_interval=1, graceful_signal="TERM")
 
     # -- starting jobs ---------------------------------------------------------------------
 
