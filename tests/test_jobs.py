@@ -7,7 +7,9 @@ The tasks are the fixture plugin's (tests/fixtures/job_plugin), installed as pip
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,10 +29,28 @@ def immediate() -> bool:
     return True
 
 
+REDIS = os.environ.get("ELEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
 @pytest.fixture
-def app_config(jobs_plugin, database_url, tmp_path, immediate):
-    return config_for(database_url, tmp_path, JOBS_IMMEDIATE=immediate,
-                      JOBS_URL=f"sqlite:///{tmp_path / 'queue' / 'jobs.sqlite3'}")
+def storage() -> str:
+    """Where a real queue is: a SQLite file (the default); parametrize with "redis" for Redis."""
+    return "sqlite"
+
+
+@pytest.fixture
+def app_config(jobs_plugin, database_url, tmp_path, immediate, storage):
+    if storage == "redis":
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            pytest.skip(f"no Redis answers at {REDIS} (ELEARN_TEST_REDIS_URL)")
+        url, queue = REDIS, f"elearn-test-{uuid.uuid4().hex}"  # a queue of this test's own
+    else:
+        url, queue = f"sqlite:///{tmp_path / 'queue' / 'jobs.sqlite3'}", "elearn"
+    return config_for(database_url, tmp_path, JOBS_IMMEDIATE=immediate, JOBS_URL=url, JOBS_QUEUE=queue)
 
 
 @pytest.fixture
@@ -194,18 +214,23 @@ def wait_for(check, seconds: float = 15.0):
 
 
 @pytest.mark.parametrize("immediate", [False])
-def test_a_real_worker_runs_queued_jobs_and_survives_a_crashing_one(app, learner, start, status, tmp_path):
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_a_real_worker_runs_queued_jobs_and_survives_a_crashing_one(app, learner, start, status, tmp_path, storage):
     crashing = started(start(learner, "crash"))
     job_id = started(start(learner, "echo", {"word": "sau"}))
     assert status(learner, job_id).get_json()["status"] == "queued"  # nobody has run it yet
-    assert (tmp_path / "queue" / "jobs.sqlite3").is_file()
+    queue = get_queue(app)
+    assert queue.huey.pending_count() == 2  # waiting in the SQLite file, or in Redis
+    assert (tmp_path / "queue" / "jobs.sqlite3").is_file() == (storage == "sqlite")
 
-    consumer = get_queue(app).consumer(workers=1, periodic=False, signals=False)
+    consumer = queue.consumer(workers=1, periodic=False, signals=False)
     consumer.start()
     try:
         done = wait_for(lambda: (body := status(learner, job_id).get_json())["status"] == "done" and body)
     finally:
         consumer.stop(graceful=True)
+        if storage == "redis":
+            queue.huey.storage.flush_all()
     assert done["result"]["echo"] == {"word": "sau"}
     crashed = status(learner, crashing).get_json()
     assert (crashed["status"], crashed["error"]) == ("failed", "SystemExit: 3")
@@ -283,3 +308,20 @@ def test_the_worker_command_refuses_immediate_mode_and_jobs_run_refuses_unknown_
     assert result.exit_code == 1 and "JOBS_IMMEDIATE is on" in result.output
     result = CliRunner().invoke(main, ["jobs", "run", "nope.nothing"], env=env)
     assert result.exit_code == 1 and "no periodic task 'nope.nothing'" in result.output
+
+
+def test_jobs_list_and_jobs_run_on_the_command_line(app, learner, start, tmp_path, database_url):
+    start(learner, "flaky", {"fail_times": 99})
+    env = {"ELEARN_INSTANCE_PATH": str(tmp_path / "cli"), "ELEARN_DATABASE_URL": database_url}
+    listed = CliRunner().invoke(main, ["jobs", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "task jobdemo.tick (periodic)" in listed.output
+    [line] = [line for line in listed.output.splitlines() if line.startswith("jobdemo\t")]
+    assert "\tjobdemo.flaky\tfailed\t4\t" in line and line.endswith("ConnectionError: attempt 4 failed")
+
+    queued = CliRunner().invoke(main, ["jobs", "run", "jobdemo.tick"], env=env)
+    assert queued.exit_code == 0, queued.output
+    assert queued.output.startswith("queued jobdemo.tick: job ")
+    from huey import SqliteHuey
+
+    assert SqliteHuey("elearn", filename=str(tmp_path / "cli" / "jobs.sqlite3")).pending_count() == 1  # for a worker
