@@ -109,6 +109,7 @@ def test_another_user_or_nobody_cannot_see_a_job(client, learner, make_user, sta
         assert answer.status_code == 404
         assert answer.get_json()["error"]
     assert status(other, "0" * 32).status_code == 404  # no such job: the same answer
+    assert status(learner, job_id.upper() + "%00").status_code == 404  # not an id at all
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 401
 
 
@@ -325,3 +326,10 @@ def test_jobs_list_and_jobs_run_on_the_command_line(app, learner, start, tmp_pat
     from huey import SqliteHuey
 
     assert SqliteHuey("elearn", filename=str(tmp_path / "cli" / "jobs.sqlite3")).pending_count() == 1  # for a worker
+
+
+def test_a_queue_storage_the_site_cannot_use_is_refused_when_the_app_starts(tmp_path, database_url):
+    from elearn import create_app
+
+    with pytest.raises(ValueError, match="JOBS_URL 'ftp://queue': use sqlite:///<file>, redis://"):
+        create_app(config_for(database_url, tmp_path, JOBS_URL="ftp://queue"))

@@ -8,6 +8,7 @@ Huey: elearn/jobs/queue.py. For plugins: docs/plugins.md, "Background jobs".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from elearn.jobs.queue import JobQueue, get_queue, init_app
 from elearn.jobs.tasks import JobContext, JobError, QueuedJob, Task, crontab
 from elearn.models.jobs import Job, JobStatus
+
+JOB_ID = re.compile(r"[0-9a-f]{32}")  # what enqueue makes (uuid4().hex); anything else names no job
 
 
 def enqueue(task: str, arguments: Mapping[str, Any] | None = None, *, key: str | None = None,
@@ -39,7 +42,7 @@ def enqueue(task: str, arguments: Mapping[str, Any] | None = None, *, key: str |
 def job_for(db: Session, job_id: str, user: Any) -> Job | None:
     """The job ``job_id`` if ``user`` started it; None otherwise (another's job is nobody's business)."""
     user_id = getattr(user, "id", user)
-    if user_id is None or not isinstance(job_id, str) or len(job_id) > 32:
+    if user_id is None or not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
         return None
     job = db.get(Job, job_id)
     return job if job is not None and job.user_id == user_id else None

@@ -64,6 +64,7 @@ log = logging.getLogger("elearn.jobs")
 CORE = "elearn"  # the plugin name of the core's own tasks
 MAX_KEY = 200
 ERROR_LENGTH = 2000
+STORAGES = ("sqlite", "redis", "rediss", "unix", "memory")
 
 
 class TaskCrashed(RuntimeError):
@@ -78,6 +79,8 @@ class JobQueue:
         self.app = app
         self.immediate = bool(app.config.get("JOBS_IMMEDIATE"))
         self.url = app.config.get("JOBS_URL") or f"sqlite:///{Path(app.instance_path) / 'jobs.sqlite3'}"
+        if self.url.partition("://")[0] not in STORAGES:
+            raise ValueError(f"JOBS_URL {self.url!r}: use sqlite:///<file>, redis://<host>:<port>/<db> or memory://")
         self.tasks: dict[str, tuple[str, Task]] = {}
         self._huey: Huey | None = None
         self._wrappers: dict[str, Any] = {}
@@ -118,10 +121,8 @@ class JobQueue:
             huey = SqliteHuey(filename=str(path), **options)
         elif scheme in ("redis", "rediss", "unix"):
             huey = RedisHuey(url=self.url, **options)
-        elif scheme == "memory":
+        else:  # memory://
             huey = MemoryHuey(**options)
-        else:
-            raise ValueError(f"JOBS_URL {self.url!r}: use sqlite:///<file>, redis://<host>:<port>/<db> or memory://")
         for name, (_plugin, task) in self.tasks.items():
             self._wrappers[name] = self._register(huey, name, task)
 
