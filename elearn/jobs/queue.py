@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g
+from flask_babel import lazy_gettext as _l
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
@@ -351,7 +352,7 @@ def prune_jobs(job: JobContext) -> dict[str, int]:
 
 def core_tasks() -> Iterable[Task]:
     return [Task("prune_jobs", prune_jobs, schedule=crontab(minute="30", hour="19"),  # 02:30 in Vietnam
-                 description="Forget finished jobs older than JOBS_KEEP_DAYS")]
+                 description=_l("Forget finished jobs older than JOBS_KEEP_DAYS (30 days by default)"))]
 
 
 def get_queue(app: Flask) -> JobQueue:

@@ -47,7 +47,7 @@ class Task:
     retry_delay: float = 10.0
     backoff: float = 2.0
     schedule: Callable[[datetime], bool] | None = None
-    description: str = ""  # shown on /admin/plugins
+    description: str = ""  # shown on /admin/plugins: a lazy_gettext string, so it is in the admin's language
 
     def problem(self) -> str | None:
         """Why the task cannot be registered, or None."""

@@ -46,6 +46,7 @@ import click
 from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -261,9 +262,9 @@ def user_digest(job: JobContext, user_id: int) -> dict[str, Any]:
 
 TASKS = [
     Task("digest", daily_digest, schedule=crontab(minute="0", hour="0"),
-         description="Daily e-mail digest of notifications, 07:00 in Vietnam (00:00 UTC)"),
+         description=_l("The daily email digest of notifications, at 07:00 in Vietnam (00:00 UTC)")),
     Task("digest_user", user_digest, retries=3, retry_delay=60, backoff=2,
-         description="One user's e-mail digest"),
+         description=_l("One user's email digest")),
 ]
 
 
