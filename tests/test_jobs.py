@@ -293,6 +293,21 @@ def test_retries_wait_longer_each_time(app, learner, start, status):
 
 
 @pytest.mark.parametrize("immediate", [False])
+def test_a_periodic_jobs_slot_is_when_it_was_due_not_when_a_worker_got_to_it(app, db, monkeypatch):
+    clock = FakeClock(datetime(2026, 12, 4, 1, 0, 5, tzinfo=UTC))
+    monkeypatch.setattr("elearn.jobs.queue.utcnow", clock)
+    huey = get_queue(app).huey
+    run_periodic(app, "jobdemo.tick")
+    run_periodic(app, "jobdemo.tick")  # two workers' schedulers at 01:00
+    clock.advance(minutes=5)  # the workers are busy; they get to them later, one after the other
+    for _copy in range(2):
+        huey.execute(huey.dequeue())
+        clock.advance(minutes=1)
+    [job] = fresh(db).scalars(select(Job).where(Job.task == "jobdemo.tick"))
+    assert (job.key, job.status.value) == ("2026-12-04T01:00+00:00", "done")
+
+
+@pytest.mark.parametrize("immediate", [False])
 def test_a_job_delivered_twice_runs_once(app, learner, start, status):
     queue = get_queue(app)
     job_id = started(start(learner, "echo"))

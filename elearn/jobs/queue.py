@@ -38,15 +38,16 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import PeriodicTask
 from huey.consumer import Consumer
-from huey.signals import SIGNAL_INTERRUPTED
+from huey.signals import SIGNAL_ENQUEUED, SIGNAL_INTERRUPTED
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -127,6 +128,13 @@ class JobQueue:
         for name, (_plugin, task) in self.tasks.items():
             self._wrappers[name] = self._register(huey, name, task)
 
+        @huey.signal(SIGNAL_ENQUEUED)
+        def stamp_slot(_signal: str, task: Any) -> None:
+            # A periodic job's slot is the minute its scheduler found it due, carried with the job:
+            # two workers' schedulers that minute make the same slot, however late each copy runs.
+            if isinstance(task, PeriodicTask) and "slot" not in task.kwargs:
+                task.kwargs = {**task.kwargs, "slot": _minute(utcnow())}
+
         @huey.signal(SIGNAL_INTERRUPTED)
         def requeue(_signal: str, task: Any) -> None:
             # A worker stopped at once (not gracefully) while running it: put it back, so the next
@@ -148,8 +156,8 @@ class JobQueue:
 
             return huey.task(**settings)(run)
 
-        def run_periodic(task: Any) -> None:
-            self.execute_periodic(name, task)
+        def run_periodic(task: Any, slot: str | None = None) -> None:
+            self.execute_periodic(name, task, slot or _minute(utcnow()))
 
         return huey.periodic_task(task.schedule, **settings)(run_periodic)
 
@@ -292,14 +300,13 @@ class JobQueue:
         except Exception:
             log.exception("job %s: its failure could not be recorded", job.id)
 
-    def execute_periodic(self, task_name: str, huey_task: Any) -> None:
-        """A periodic task's run: its row is made on its first attempt, keyed by the minute it is due,
-        so a second worker running the same schedule finds the slot taken and runs nothing."""
+    def execute_periodic(self, task_name: str, huey_task: Any, slot: str) -> None:
+        """A periodic task's run: its row is made on its first attempt, keyed by its slot (the UTC
+        minute it was due), so a second worker running the same schedule finds the slot taken."""
         job_id = uuid.UUID(huey_task.id).hex
         plugin, _task = self.tasks[task_name]
         with self.app.app_context(), get_database(self.app).transaction() as db:
             if db.get(Job, job_id) is None:  # not a retry
-                slot = utcnow().replace(second=0, microsecond=0).isoformat(timespec="minutes")
                 insert_if_missing(db, Job, ["task", "key"], id=job_id, plugin=plugin, task=task_name, key=slot,
                                   status=JobStatus.QUEUED, user_id=None, arguments={}, attempts=0,
                                   created_at=utcnow())
@@ -328,6 +335,10 @@ class JobQueue:
             return "immediate (JOBS_IMMEDIATE)"
         scheme, _sep, rest = self.url.partition("://")
         return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def _minute(when) -> str:
+    return when.astimezone(UTC).replace(second=0, microsecond=0).isoformat(timespec="minutes")
 
 
 def _forget_outbox(db: Session) -> None:
