@@ -11,7 +11,7 @@ from flask import Flask, abort, send_from_directory, url_for
 from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from elearn import client_limit, db, i18n, requests, security
+from elearn import client_limit, db, i18n, jobs, requests, security
 from elearn.auth.names import display_name
 from elearn.plugins.budget import CallBudget
 from elearn.plugins.manager import PluginRegistry
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app, registry)
     security.init_app(app)
     requests.init_app(app)
+    jobs.init_app(app, registry)
     _register_plugin_resources(app, registry)
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
@@ -112,12 +113,13 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.admin.views import bp as admin_bp
     from elearn.api import bp as api_bp
     from elearn.api.groups import bp as api_groups_bp
+    from elearn.api.jobs import bp as api_jobs_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.groups.views import bp as groups_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media import bp as media_bp
 
-    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp):
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

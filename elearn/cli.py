@@ -390,6 +390,72 @@ def pack_new(ctx: AppContext, target: Path) -> None:
     click.echo(f"created {written / 'pack.yaml'}; check it with: elearn pack validate {written}")
 
 
+# -- background jobs -------------------------------------------------------------
+
+
+@main.command()
+@click.option("--threads", default=None, type=click.IntRange(1, 64),
+              help="Jobs run at once (default: JOBS_WORKERS, 2).")
+@click.option("--no-periodic", is_flag=True, help="Leave the periodic tasks to other workers.")
+@pass_app
+def worker(ctx: AppContext, threads: int | None, no_periodic: bool) -> None:
+    """Run background jobs and the periodic tasks until stopped (SIGTERM: once the running jobs are done;
+    Ctrl+C: at once, the interrupted jobs queued again)."""
+    import logging
+
+    from elearn.jobs import get_queue
+
+    app = _in_app(ctx)
+    queue = get_queue(app)
+    if queue.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is on: jobs run where they are started; no worker is needed")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    threads = threads or int(app.config.get("JOBS_WORKERS") or 2)
+    click.echo(f"worker: {threads} thread(s) on {queue.describe_storage()}; tasks: {', '.join(sorted(queue.tasks))}")
+    queue.consumer(workers=threads, periodic=not no_periodic).run()
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("list")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Jobs shown per plugin.")
+@pass_app
+def jobs_list(ctx: AppContext, limit: int) -> None:
+    """Each plugin's tasks and latest jobs (status, attempts, last error)."""
+    from elearn.db import get_database
+    from elearn.jobs import get_queue
+
+    app = _in_app(ctx)
+    queue = get_queue(app)
+    click.echo(f"queue: {queue.describe_storage()}")
+    for name, (_plugin, task) in sorted(queue.tasks.items()):
+        click.echo(f"task {name}{' (periodic)' if task.schedule else ''}")
+    with get_database(app).session() as db:
+        for plugin, found in queue.recent_by_plugin(db, limit).items():
+            for job in found:
+                error = f"\t{job.error.splitlines()[0]}" if job.error else ""
+                click.echo(f"{plugin}\t{job.id}\t{job.task}\t{job.status.value}\t{job.attempts}\t"
+                           f"{job.created_at:%Y-%m-%d %H:%M}{error}")
+
+
+@jobs_group.command("run")
+@click.argument("task")
+@pass_app
+def jobs_run(ctx: AppContext, task: str) -> None:
+    """Queue the periodic task TASK now, outside its schedule (a worker runs it)."""
+    from elearn.jobs import get_queue
+
+    queue = get_queue(_in_app(ctx))
+    try:
+        job_id = queue.run_now(task)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"queued {task}: job {job_id}")
+
+
 # -- serving ---------------------------------------------------------------------
 
 
@@ -434,10 +500,15 @@ def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> 
 @_server_options
 def demo(host: str, port: int, packs_dir: Path, no_serve: bool, workers: int, threads: int) -> None:
     """Set up a demo instance (shipped packs, demo accounts) and serve it."""
-    from elearn.demo import prepare
+    from elearn.demo import prepare, start_worker
     from elearn.serving import run
 
     app = prepare(packs_dir, echo=click.echo)
     if not no_serve:
+        job_worker = start_worker(app, echo=click.echo)
         click.echo(f"\nOpen http://{host}:{port}/ in a browser. Stop with Ctrl+C.")
-        run(app, host, port, workers, threads)
+        try:
+            run(app, host, port, workers, threads)
+        finally:
+            if job_worker is not None:
+                job_worker.stop()

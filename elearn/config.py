@@ -65,6 +65,14 @@ DEFAULTS: dict[str, Any] = {
     # elearn restore (elearn/backup.py): an archive that unpacks to more, or holds more files, is refused.
     "BACKUP_MAX_BYTES": 100 * 1024**3,
     "BACKUP_MAX_FILES": 1_000_000,
+    # Background jobs (elearn/jobs): the queue's storage (None: jobs.sqlite3 in the instance folder;
+    # redis://host:port/db when several workers or servers share it), its name there, run each job
+    # at once where it is started (tests), worker threads of ``elearn worker``, days finished jobs are kept.
+    "JOBS_URL": None,
+    "JOBS_QUEUE": "elearn",
+    "JOBS_IMMEDIATE": False,
+    "JOBS_WORKERS": 2,
+    "JOBS_KEEP_DAYS": 30,
 }
 
 

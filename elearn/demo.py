@@ -49,3 +49,42 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
     for email, _name, role in DEMO_ACCOUNTS:
         echo(f"  {role.value:<11} {email}")
     return app
+
+
+class DemoWorker:
+    """``elearn worker`` in a process of its own, for as long as the demo serves.
+
+    A process, not a thread: gunicorn forks its workers from the demo's process, and a fork
+    copies none of a process's other threads (a queue thread there could hold a lock forever).
+    """
+
+    def __init__(self, process) -> None:
+        self.process = process
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # a graceful stop: the jobs running are finished first
+            try:
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+
+
+def start_worker(app: Flask, echo: Callable[[str], None] = print) -> DemoWorker | None:
+    """Start a job worker for the demo: jobs (e-mail digests, exports) then run out of the box."""
+    import os
+    import subprocess
+    import sys
+
+    from elearn.jobs import get_queue
+
+    queue = get_queue(app)
+    if queue.immediate:
+        return None
+    if queue.url.startswith("memory://"):
+        echo("warning: JOBS_URL is memory://: no other process can share it, so background jobs will not run")
+        return None
+    env = {**os.environ, "ELEARN_INSTANCE_PATH": app.instance_path}
+    process = subprocess.Popen([sys.executable, "-m", "elearn", "worker", "--threads", "1"], env=env)
+    echo(f"Background jobs: a worker (process {process.pid}) on {queue.describe_storage()}")
+    return DemoWorker(process)

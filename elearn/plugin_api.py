@@ -36,7 +36,12 @@ The names, by what they are for (each is documented where it is defined, and in 
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
-- time and the command line: ``utcnow``, ``app_context``.
+- time and the command line: ``utcnow``, ``app_context``;
+- background jobs (docs/plugins.md, "Background jobs"): ``Task`` (what ``elearn_tasks`` returns),
+  ``crontab`` (a ``Task``'s ``schedule``), ``enqueue`` (start a job after the transaction commits;
+  a ``key`` makes it idempotent), ``QueuedJob`` (what it answers), ``JobContext`` (what a task
+  runs with: its transaction ``db``, ``attempt``, ``enqueue`` for more jobs), ``JobError`` (a
+  failure retrying cannot mend).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from elearn.contract import MAX_ID, Id, Integral, JsonTrue, RequestModel, Respon
 from elearn.db import Base, db_session, get_database, insert_if_missing
 from elearn.db.types import JSONType, UTCDateTime
 from elearn.i18n import current_locale, format_when
+from elearn.jobs import JobContext, JobError, QueuedJob, Task, crontab, enqueue
 from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, reassess, record_outcome
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
@@ -91,6 +97,8 @@ __all__ = [
     "Id",
     "Integral",
     "JSONType",
+    "JobContext",
+    "JobError",
     "JsonTrue",
     "LearnerLesson",
     "Lesson",
@@ -101,6 +109,7 @@ __all__ = [
     "PackFiles",
     "Page",
     "ProgressView",
+    "QueuedJob",
     "RequestModel",
     "ResponseModel",
     "Role",
@@ -111,15 +120,18 @@ __all__ = [
     "Status",
     "SubmissionError",
     "SubmitResult",
+    "Task",
     "Text",
     "UTCDateTime",
     "User",
     "Versioned",
     "api_user",
     "app_context",
+    "crontab",
     "current_locale",
     "db_session",
     "display_name",
+    "enqueue",
     "fail",
     "flash_refusal",
     "format_when",

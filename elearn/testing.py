@@ -40,6 +40,8 @@ def test_config(database_url: str, instance: Path, **extra: Any) -> dict[str, An
         "PASSWORD_HASH": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "database://",  # the default: counted in the test database, as in production
         "API_CHECK_RESPONSES": True,  # every API answer must match its declared model
+        # Background jobs run at once, right after the transaction that started them commits.
+        "JOBS_IMMEDIATE": True,
         **extra,
     }
 
@@ -411,6 +413,18 @@ def count_queries(app) -> Callable[..., Any]:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+# -- background jobs -------------------------------------------------------------------------
+
+
+def run_periodic(app, task: str) -> str:
+    """Run the periodic task ``task`` ("<plugin>.<name>") now, as a worker's scheduler would when it
+    is due (at once in the tests' immediate mode); answers its job's id. Its slot is the minute
+    ``elearn.jobs.queue.utcnow`` says: patch a ``FakeClock`` there to choose it."""
+    from elearn.jobs import get_queue
+
+    return get_queue(app).run_now(task)
 
 
 # -- time ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from elearn.testing import install_dist
 
 SLOW_PLUGIN = Path(__file__).resolve().parent / "fixtures" / "slow_lesson"
+JOB_PLUGIN = Path(__file__).resolve().parent / "fixtures" / "job_plugin"
 
 
 @pytest.fixture
@@ -20,3 +21,12 @@ def slow_plugin(tmp_path, monkeypatch) -> list[str]:
     for folder in reversed(folders):
         monkeypatch.syspath_prepend(folder)
     return folders
+
+
+@pytest.fixture
+def jobs_plugin(tmp_path, monkeypatch) -> None:
+    """tests/fixtures/job_plugin installed, as pip would (the plugin ``jobdemo``); no tables."""
+    site = tmp_path / "site-packages-jobs"
+    install_dist(site, "elearn_jobdemo", "1.0", {"jobdemo": "elearn_jobdemo"})
+    monkeypatch.syspath_prepend(str(JOB_PLUGIN))
+    monkeypatch.syspath_prepend(str(site))

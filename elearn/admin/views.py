@@ -120,8 +120,16 @@ def courses():
 
 @bp.get("/plugins")
 def plugins():
+    """Plugins, their hooks and failures; the background tasks each offers and its latest jobs."""
+    from elearn.jobs import get_queue
+
     registry = current_app.extensions["elearn_plugins"]
-    return render_template("admin/plugins.html", registry=registry)
+    queue = get_queue(current_app)
+    tasks: dict[str, list] = {}
+    for name, (plugin, task) in sorted(queue.tasks.items()):
+        tasks.setdefault(plugin, []).append((name, task))
+    return render_template("admin/plugins.html", registry=registry, queue=queue, tasks=tasks,
+                           recent=queue.recent_by_plugin(db_session()))
 
 
 # The content packs page registers its routes on ``bp`` (kept in its own module).

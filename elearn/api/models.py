@@ -168,3 +168,19 @@ class GroupList(ResponseModel):
 class Membership(Group):
     user_id: int
     group_id: int
+
+
+class JobState(ResponseModel):
+    """A background job, as its starter sees it."""
+
+    id: str
+    task: str = Field(description="“<plugin>.<task>”")
+    status: Literal["queued", "running", "done", "failed"] = Field(
+        description="queued (waiting, or for its next attempt after a failure), running, done, failed")
+    attempts: int = Field(description="Attempts begun so far.")
+    error: str | None = Field(description="Why the last attempt failed; null when it did not.")
+    result: Any = Field(description="What the task answered (JSON), once done.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="When a failed attempt is tried again (status queued).")

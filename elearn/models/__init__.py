@@ -2,6 +2,7 @@
 
 from elearn.models.courses import Course, CourseInstructor, Lesson, Module
 from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
+from elearn.models.jobs import Job, JobStatus
 from elearn.models.packs import InstalledPack
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.rate_limits import RateLimitCounter
@@ -18,6 +19,8 @@ __all__ = [
     "Enrolment",
     "GroupMember",
     "InstalledPack",
+    "Job",
+    "JobStatus",
     "Lesson",
     "LessonProgress",
     "Module",

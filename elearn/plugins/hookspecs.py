@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
+    from elearn.jobs.tasks import Task
     from elearn.models import Lesson, LessonProgress, User
     from elearn.plugins.lesson_type import LessonType, NavItem
 
@@ -75,8 +76,21 @@ def elearn_user_menu(user: User) -> list[NavItem]:
 def elearn_commands() -> list[click.Command]:
     """Return ``click`` commands added to the ``elearn`` command line (``elearn <name> …``).
 
-    For jobs run outside requests, by cron or by hand (sending email digests, clean-ups).
+    For work done by hand (a dry run, an import from a file). Work that must happen by itself,
+    later or on a schedule, is a task (``elearn_tasks``), not a command run by cron.
     Use ``elearn.cli.app_context()`` inside a command to get the configured app.
+    """
+
+
+@hookspec
+def elearn_tasks() -> list[Task]:
+    """Return the background tasks this plugin offers (``elearn.plugin_api.Task``).
+
+    Called once when the app starts. A task named ``export`` in the plugin ``quiz`` is the job
+    task ``"quiz.export"``, started with ``enqueue("quiz.export", {...})`` and run by
+    ``elearn worker``; a task with a ``schedule`` (``crontab(...)``) runs by itself. A task that
+    is not a ``Task``, has a bad name or a name already taken is refused and /admin/plugins says
+    why. See docs/plugins.md, "Background jobs".
     """
 
 

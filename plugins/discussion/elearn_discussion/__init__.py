@@ -44,8 +44,16 @@ def elearn_user_menu(user):
 
 
 @hookimpl
+def elearn_tasks():
+    """The daily email digest (a periodic task) and the one-user job it starts for each recipient."""
+    from elearn_discussion.digest import TASKS
+
+    return TASKS
+
+
+@hookimpl
 def elearn_commands():
-    """``elearn discussion-digest``: the optional email digest of notifications, run by cron."""
+    """``elearn discussion-digest``: the email digest now, by hand (the job queue sends it daily)."""
     from elearn_discussion.digest import discussion_digest
 
     return [discussion_digest]

@@ -1,11 +1,12 @@
-"""``elearn discussion-digest``: email each user who asked for it their unread notifications.
+"""The e-mail digest: each user who asked for it gets their unread notifications by e-mail, daily.
 
 The digest is off by default twice over: nothing is sent unless the site configures an SMTP
 server (``DISCUSSION_SMTP_HOST``), and then only to users who turned the digest on on their
-notifications page. Mail is only ever sent by this command, run by cron, never while a page is
-being served. Settings (in ``instance/config.py``, or as ``ELEARN_<NAME>`` variables):
+notifications page. Mail is never sent while a page is being served: the site's job queue sends
+it (``elearn worker``, which ``elearn demo`` runs for itself). Settings (in
+``instance/config.py``, or as ``ELEARN_<NAME>`` variables):
 
-- ``DISCUSSION_SMTP_HOST``: the SMTP server; unset, the command says digests are off and stops;
+- ``DISCUSSION_SMTP_HOST``: the SMTP server; unset, digests are off;
 - ``DISCUSSION_SMTP_PORT``: 25 unless given;
 - ``DISCUSSION_SMTP_STARTTLS``: ``true`` to switch to TLS before anything else is said;
 - ``DISCUSSION_SMTP_USER`` / ``DISCUSSION_SMTP_PASSWORD``: log in with these when a user is
@@ -15,17 +16,20 @@ being served. Settings (in ``instance/config.py``, or as ``ELEARN_<NAME>`` varia
 
 Each user gets one plain-text message in their language listing the notifications that are
 unread and not yet emailed, with a link to each thread. Those notifications are marked as
-emailed only once the server has accepted that user's message, one user at a time: a message
-refused or a server gone away leaves that user's notifications to the next run and does not
-stop the others. A second run sends nothing new. The command exits with 1 when some message
-could not be sent, so cron reports it.
+emailed in the transaction that sent that user's message, once the server accepted it: a
+message refused or a server gone away leaves that user's notifications unsent and does not stop
+the others. Sending takes the user's preference row first, so two senders at once (the daily job
+and the command below) take turns, and the second finds nothing left to send.
 
-Run it daily (the notifications page promises a daily email), under ``flock`` so that two runs
-never overlap and send the same notifications twice, e.g. in the site user's crontab::
+On the queue (no cron, no ``flock``): the periodic task ``discussion.digest`` runs every day at
+00:00 UTC (07:00 in Vietnam), once however many workers run, and starts one job
+``discussion.digest_user`` per recipient. That job's key is the user and their newest pending
+notification, so starting it twice for the same mail is one job; a refused message is tried
+again three times (after 1, 2 and 4 minutes), then waits for the next day's digest.
 
-    0 7 * * *  cd /srv/elearn && flock -n /tmp/elearn-digest.lock .venv/bin/elearn discussion-digest
-
-``elearn discussion-digest --dry-run`` prints the messages it would send and changes nothing.
+By hand: ``elearn discussion-digest`` sends the digest now, in the command's process, and exits
+with 1 when some message could not be sent; ``--dry-run`` prints the messages it would send and
+changes nothing; ``elearn jobs run discussion.digest`` queues the daily job now.
 """
 
 from __future__ import annotations
@@ -42,10 +46,11 @@ import click
 from flask import Flask
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from elearn.plugin_api import User, app_context, get_database, utcnow
+from elearn.plugin_api import JobContext, Task, User, app_context, crontab, get_database, utcnow
 from elearn_discussion import notify
 from elearn_discussion.models import EmailPreference, Notification
 
@@ -90,15 +95,17 @@ class Settings:
         )
 
 
-def recipients(db: Session) -> list[int]:
-    """Users who turned the digest on and have something new for it."""
-    return list(db.scalars(
-        select(User.id)
-        .join(EmailPreference, EmailPreference.user_id == User.id)
-        .where(EmailPreference.digest.is_(True), User.is_active.is_(True),
-               exists().where(Notification.user_id == User.id, *_pending()))
-        .order_by(User.id)
-    ))
+def recipients(db: Session) -> list[tuple[int, int]]:
+    """Users who turned the digest on and have something new for it, each with the id of their
+    newest notification to send (with the user, it names the message: the digest job's key)."""
+    return [(row[0], row[1]) for row in db.execute(
+        select(Notification.user_id, func.max(Notification.id))
+        .join(EmailPreference, EmailPreference.user_id == Notification.user_id)
+        .join(User, User.id == Notification.user_id)
+        .where(EmailPreference.digest.is_(True), User.is_active.is_(True), *_pending())
+        .group_by(Notification.user_id)
+        .order_by(Notification.user_id)
+    )]
 
 
 def build(app: Flask, db: Session, user_id: int, settings: Settings) -> Digest | None:
@@ -193,48 +200,119 @@ class Mailer:
                 smtp.close()
 
 
+class NotSent(Exception):
+    """The SMTP server refused a user's digest, or could not be reached."""
+
+    def __init__(self, recipient: Address, cause: BaseException) -> None:
+        super().__init__(f"not sent to {recipient.addr_spec}: {cause}")
+        self.recipient = recipient
+
+
+def send_one(app: Flask, db: Session, settings: Settings, user_id: int, mailer: Mailer) -> Digest | None:
+    """Send one user their digest and mark it sent, in ``db``'s transaction (commit it after);
+    None when nothing is left to send them. Raises ``NotSent`` when the server did not take it."""
+    # Taken first: a second sender for this user waits here, then finds everything marked.
+    db.execute(select(EmailPreference.user_id).where(EmailPreference.user_id == user_id).with_for_update())
+    digest = build(app, db, user_id, settings)
+    if digest is None:
+        return None
+    try:
+        mailer.send(digest.message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise NotSent(digest.recipient, exc) from exc
+    mark_sent(db, digest)
+    return digest
+
+
+def _off(settings: Settings) -> str | None:
+    if not settings.host:
+        return "email digests are off: DISCUSSION_SMTP_HOST is not set"
+    if not settings.sender:
+        return "DISCUSSION_MAIL_FROM is not set"
+    return None
+
+
+# -- on the job queue ---------------------------------------------------------------------------
+
+
+def daily_digest(job: JobContext) -> dict[str, Any]:
+    """The periodic task: one ``discussion.digest_user`` job per user with something to send."""
+    off = _off(Settings.of(job.app.config))
+    if off:
+        return {"queued": 0, "off": off}
+    found = recipients(job.db)
+    for user_id, newest in found:
+        job.enqueue("discussion.digest_user", {"user_id": user_id}, key=f"{user_id}:{newest}")
+    return {"queued": len(found)}
+
+
+def user_digest(job: JobContext, user_id: int) -> dict[str, Any]:
+    """One user's digest; a refusal raises, and the queue tries again later."""
+    settings = Settings.of(job.app.config)
+    off = _off(settings)
+    if off:
+        return {"sent": False, "off": off}
+    mailer = Mailer(settings)
+    try:
+        digest = send_one(job.app, job.db, settings, user_id, mailer)
+    finally:
+        mailer.close()
+    return {"sent": digest is not None, "notifications": len(digest.notification_ids) if digest else 0}
+
+
+TASKS = [
+    Task("digest", daily_digest, schedule=crontab(minute="0", hour="0"),
+         description=_l("The daily email digest of notifications, at 07:00 in Vietnam (00:00 UTC)")),
+    Task("digest_user", user_digest, retries=3, retry_delay=60, backoff=2,
+         description=_l("One user's email digest")),
+]
+
+
+# -- by hand ------------------------------------------------------------------------------------
+
+
 @click.command("discussion-digest")
 @click.option("--dry-run", is_flag=True, help="Print the messages that would be sent; send and change nothing.")
 def discussion_digest(dry_run: bool) -> None:
-    """Email users who asked for it their unread discussion notifications (run daily by cron)."""
+    """Email users who asked for it their unread discussion notifications, now (the site's job
+    queue does it daily by itself)."""
     app = app_context()
     settings = Settings.of(app.config)
-    if not settings.host and not dry_run:
-        click.echo("email digests are off: DISCUSSION_SMTP_HOST is not set")
+    off = _off(settings)
+    if off and not dry_run:
+        if settings.host:
+            raise click.ClickException(off)
+        click.echo(off)
         return
-    if not settings.sender and not dry_run:
-        raise click.ClickException("DISCUSSION_MAIL_FROM is not set")
     database = get_database(app)
     with database.session() as db:
-        user_ids = recipients(db)
+        user_ids = [user_id for user_id, _newest in recipients(db)]
+    if dry_run:
+        shown = 0
+        for user_id in user_ids:
+            with database.session() as db:
+                digest = build(app, db, user_id, settings)
+            if digest is not None:
+                message = digest.message
+                click.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}")
+                shown += 1
+        click.echo(f"dry run: {shown} digest(s) would be sent")
+        return
     sent, failed = 0, 0
     mailer = Mailer(settings)
     try:
         for user_id in user_ids:
-            # Each user on their own: read, send, then mark in a short transaction of their own.
-            with database.session() as db:
-                digest = build(app, db, user_id, settings)
-            if digest is None:
-                continue
-            if dry_run:
-                message = digest.message
-                click.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}")
-                sent += 1
-                continue
             try:
-                mailer.send(digest.message)
-            except (smtplib.SMTPException, OSError) as exc:
+                # Each user on their own: locked, built, sent and marked in a transaction of their own.
+                with database.transaction() as db:
+                    digest = send_one(app, db, settings, user_id, mailer)
+            except NotSent as exc:
                 failed += 1
-                click.echo(f"not sent to {digest.recipient.addr_spec}: {exc}", err=True)
+                click.echo(str(exc), err=True)
                 continue
-            with database.transaction() as db:
-                mark_sent(db, digest)
-            sent += 1
+            sent += digest is not None
     finally:
         mailer.close()
-    if dry_run:
-        click.echo(f"dry run: {sent} digest(s) would be sent")
-        return
     click.echo(f"{sent} digest(s) sent, {failed} failed")
     if failed:
         raise SystemExit(1)

@@ -1,10 +1,12 @@
-"""The email digest: ``elearn discussion-digest``, run as cron would, against a real SMTP server
-listening in this process. Off unless an SMTP host is configured and the user asked for it;
-one message per user in their language; nothing lost or sent twice when a message is refused."""
+"""The email digest, against a real SMTP server listening in this process: by hand
+(``elearn discussion-digest``) and as the job queue's daily periodic task. Off unless an SMTP host
+is configured and the user asked for it; one message per user in their language; nothing lost or
+sent twice when a message is refused, or when several workers run the schedule."""
 
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -16,6 +18,7 @@ from flask_babel import force_locale, ngettext
 from sqlalchemy import select
 
 from elearn.cli import main
+from elearn.models import Job
 from elearn.plugin_api import name_with_role
 from elearn.testing import fresh
 
@@ -262,3 +265,88 @@ def test_an_unreachable_server_sends_and_marks_nothing(conversation, db, digest,
     assert result.exit_code == 1
     assert "0 digest(s) sent, 1 failed" in result.output
     assert all(n.emailed_at is None for n in notifications(db, conversation.alice))
+
+
+# -- on the job queue: the daily periodic task, no cron -------------------------------------------
+
+
+@pytest.fixture
+def daily(app, smtp, monkeypatch):
+    """``daily()``: the periodic task ``discussion.digest`` as a worker's scheduler starts it, at
+    the clock's time (``daily.clock``); jobs run at once (the tests' immediate mode)."""
+    from elearn.testing import FakeClock, run_periodic
+
+    app.config.update(DISCUSSION_SMTP_HOST="127.0.0.1", DISCUSSION_SMTP_PORT=smtp.port,
+                      DISCUSSION_MAIL_FROM=SENDER, SITE_URL=SITE)
+    clock = FakeClock(datetime(2026, 12, 4, 0, 0, 2, tzinfo=UTC))
+    monkeypatch.setattr("elearn.jobs.queue.utcnow", clock)
+
+    def run():
+        return run_periodic(app, "discussion.digest")
+
+    run.clock = clock
+    return run
+
+
+def jobs_of(db, task: str) -> list[Job]:
+    return list(fresh(db).scalars(select(Job).where(Job.task == task).order_by(Job.created_at, Job.id)))
+
+
+def test_the_daily_task_sends_each_digest_once_however_many_workers_run_it(conversation, db, daily, smtp):
+    site = conversation
+    opt_in(site.api["alice"])
+    daily()
+    daily.clock.advance(seconds=30)
+    daily()  # another worker's scheduler, the same minute: nothing more
+    assert [to for to, _raw in smtp.messages] == [[site.alice.email]]
+    assert [(job.status.value, job.result) for job in jobs_of(db, "discussion.digest")] == [("done", {"queued": 1})]
+    [sent] = jobs_of(db, "discussion.digest_user")
+    assert (sent.status.value, sent.result) == ("done", {"sent": True, "notifications": 2})
+    assert all(n.emailed_at is not None for n in notifications(db, site.alice))
+
+    daily.clock.advance(days=1)
+    daily()  # the next day: nothing new
+    assert len(smtp.messages) == 1
+    site.api["bob"].answer(site.lesson, site.thread_id, "Thêm một ý nữa.")
+    daily.clock.advance(days=1)
+    daily()
+    assert len(smtp.messages) == 2
+    assert "Bình Trần" in smtp.parsed()[1][1].get_content()
+
+
+def test_the_command_run_after_the_daily_task_sends_nothing_twice(conversation, db, daily, digest, smtp):
+    opt_in(conversation.api["alice"])
+    daily()
+    assert digest().exit_code == 0  # by hand, after the worker: finds everything sent
+    assert len(smtp.messages) == 1
+
+
+def test_a_refused_digest_is_retried_then_left_for_the_next_day(conversation, db, daily, smtp):
+    site = conversation
+    opt_in(site.api["alice"])
+    opt_in(site.api["bob"])
+    smtp.refused.add(site.alice.email)
+    daily()
+    assert [to for to, _raw in smtp.messages] == [[site.bob.email]]
+    by_user = {job.arguments["user_id"]: job for job in jobs_of(db, "discussion.digest_user")}
+    refused = by_user[site.alice.id]
+    assert (refused.status.value, refused.attempts) == ("failed", 4)
+    assert f"not sent to {site.alice.email}" in refused.error
+    assert all(n.emailed_at is None for n in notifications(db, site.alice))
+
+    smtp.refused.clear()
+    daily.clock.advance(days=1)
+    daily()  # the same mail for Alice: her failed job is queued again, and goes through
+    assert [to for to, _raw in smtp.messages] == [[site.bob.email], [site.alice.email]]
+    again = fresh(db).get(Job, refused.id)
+    assert (again.status.value, again.attempts) == ("done", 1)
+
+
+def test_the_daily_task_without_an_smtp_host_sends_nothing(app, conversation, db, daily, smtp):
+    app.config["DISCUSSION_SMTP_HOST"] = None
+    opt_in(conversation.api["alice"])
+    daily()
+    assert smtp.messages == []
+    [job] = jobs_of(db, "discussion.digest")
+    assert job.result == {"queued": 0, "off": "email digests are off: DISCUSSION_SMTP_HOST is not set"}
+    assert jobs_of(db, "discussion.digest_user") == []
