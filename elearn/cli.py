@@ -286,6 +286,28 @@ def plugins_list(ctx: AppContext, as_json: bool) -> None:
         click.echo(f"FAILED {name}: {reason}")
 
 
+@main.group("plugin")
+def plugin_group() -> None:
+    """Writing a plugin."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--into", "parent", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to create elearn-NAME in.")
+def plugin_new(name: str, parent: Path) -> None:
+    """Start a lesson-type plugin in elearn-NAME: a package that works, and passes its tests, as written."""
+    from elearn.scaffold import ScaffoldError, generate, placeholders
+
+    try:
+        target = generate(name, parent)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    package = placeholders(name)["package"]
+    click.echo(f"created {target}: the lesson type {name!r} in {package}/lesson.py")
+    click.echo(f"try it: cd {target} && pip install -e . && pytest")
+
+
 @pack.command("remove")
 @click.argument("pack_id")
 @click.option("--purge", is_flag=True, help="Also delete learners' enrolments and progress in the course.")
