@@ -33,15 +33,30 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
 
-def _in_app(ctx: AppContext):
-    """The app, with its context open (and messages in English) until the command ends."""
+def _in_app(ctx: AppContext, check_schema: bool = True):
+    """The app, with its context open (and messages in English) until the command ends.
+
+    ``check_schema``: first refuse, with "run `elearn db upgrade`", a database that lacks revisions
+    of the core or of an installed plugin, instead of failing later with the database's own error.
+    """
     click_ctx = click.get_current_context()
     # Close the database connections when the command ends (after the context below is
     # popped), not whenever they are garbage-collected.
     click_ctx.call_on_close(ctx.app.extensions["elearn_db"].dispose)
     click_ctx.with_resource(ctx.app.app_context())
     click_ctx.with_resource(force_locale("en"))
+    if check_schema:
+        _refuse_old_schema(ctx.app)
     return ctx.app
+
+
+def _refuse_old_schema(app) -> None:
+    from elearn.db.migrate import DatabaseNeedsUpgrade, check_schema
+
+    try:
+        check_schema(app)
+    except DatabaseNeedsUpgrade as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def app_context():
@@ -100,11 +115,10 @@ def db() -> None:
 @db.command("upgrade")
 @pass_app
 def db_upgrade(ctx: AppContext) -> None:
-    """Bring the database (empty or older) to the current schema, plugins' tables included."""
+    """Bring the database (empty or older) to the current schema, plugins' tables included; says what it did."""
     from elearn.db.migrate import upgrade
 
-    upgrade(_in_app(ctx))
-    click.echo("database is up to date")
+    click.echo(str(upgrade(_in_app(ctx, check_schema=False))))
 
 
 # -- users -----------------------------------------------------------------------
@@ -207,7 +221,7 @@ def pack_validate(ctx: AppContext, path: Path) -> None:
     from elearn.packs.service import validate_path
 
     with _pack_errors(path):
-        loaded = validate_path(_in_app(ctx), path)
+        loaded = validate_path(_in_app(ctx, check_schema=False), path)  # reads no database
     click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {len(loaded.lessons)} lessons)")
     _warn_without_english(loaded.lessons_without("en"))
 
@@ -273,7 +287,7 @@ def plugins_list(ctx: AppContext, as_json: bool) -> None:
     """Loaded plugins (name, version, lesson types, hooks) and those that failed to load."""
     import json
 
-    registry = _in_app(ctx).extensions["elearn_plugins"]
+    registry = _in_app(ctx, check_schema=False).extensions["elearn_plugins"]  # needs no database
     loaded = [{"name": info.name, "version": info.version, "lesson_types": info.lesson_types, "hooks": info.hooks}
               for info in registry.plugins.values()]
     if as_json:
@@ -350,7 +364,7 @@ def pack_new(ctx: AppContext, target: Path) -> None:
     from elearn.packs.service import scaffold_pack
 
     with _pack_errors():
-        written = scaffold_pack(_in_app(ctx), target)
+        written = scaffold_pack(_in_app(ctx, check_schema=False), target)  # reads no database
     click.echo(f"created {written / 'pack.yaml'}; check it with: elearn pack validate {written}")
 
 
@@ -380,6 +394,11 @@ def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> 
     """Serve the site with gunicorn (threaded workers)."""
     from elearn.serving import run
 
+    try:
+        with ctx.app.app_context():
+            _refuse_old_schema(ctx.app)
+    finally:
+        ctx.app.extensions["elearn_db"].dispose()  # the server's processes open their own connections
     run(ctx.app, host, port, workers, threads)
 
 

@@ -31,7 +31,7 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
     # Plain http on the demo: cookies cannot be "Secure" there.
     app = create_app({"SESSION_COOKIE_SECURE": False})
     with app.app_context(), force_locale("en"):
-        upgrade(app)
+        echo(str(upgrade(app)))
         database = get_database(app)
         for folder in sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file()):
             report = install_path(app, folder)
