@@ -12,7 +12,14 @@ from flask_babel import force_locale
 
 from elearn.models import Role
 
-DEFAULT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
+# The demo's packs: inside the installed package (a wheel, see setup.py), else in the checkout.
+SHIPPED_PACKS = Path(__file__).resolve().parent / "content_packs"
+CHECKOUT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
+
+
+def default_packs() -> Path | None:
+    """The folder of the packs elearn ships, wherever elearn is installed from; None if neither is there."""
+    return next((folder for folder in (SHIPPED_PACKS, CHECKOUT_PACKS) if folder.is_dir()), None)
 
 
 class AppContext:
@@ -408,18 +415,21 @@ def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> 
 @click.option(
     "--packs",
     "packs_dir",
-    default=DEFAULT_PACKS,
-    type=click.Path(file_okay=False, path_type=Path),
-    show_default=True,
-    help="Folder of content packs to install.",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of content packs to install (each in a folder of its own) [default: the packs elearn ships].",
 )
 @click.option("--no-serve", is_flag=True, help="Set up the demo but do not start the server.")
 @_server_options
-def demo(host: str, port: int, packs_dir: Path, no_serve: bool, workers: int, threads: int) -> None:
+def demo(host: str, port: int, packs_dir: Path | None, no_serve: bool, workers: int, threads: int) -> None:
     """Set up a demo instance (shipped packs, demo accounts) and serve it."""
     from elearn.demo import prepare
     from elearn.serving import run
 
+    packs_dir = packs_dir or default_packs()
+    if packs_dir is None:
+        raise click.ClickException("this installation of elearn has no demo packs: give a folder with --packs DIR")
+    click.echo(f"packs from {packs_dir}")
     app = prepare(packs_dir, echo=click.echo)
     if not no_serve:
         click.echo(f"\nOpen http://{host}:{port}/ in a browser. Stop with Ctrl+C.")

@@ -33,7 +33,10 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
     with app.app_context(), force_locale("en"):
         echo(str(upgrade(app)))
         database = get_database(app)
-        for folder in sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file()):
+        folders = sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file())
+        if not folders:
+            echo(f"warning: no pack in {packs_dir} (a pack is a folder with a pack.yaml)")
+        for folder in folders:
             report = install_path(app, folder)
             echo(f"pack {report.pack_id} {report.version}: {'already installed' if report.unchanged else 'installed'}")
         with database.transaction() as session:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from elearn import create_app
 from elearn.cli import main
-from elearn.db.migrate import current_heads, upgrade
+from elearn.db.migrate import alembic_config, current_heads, upgrade
 from elearn.testing import FAST_HASH, PG_ENV, csrf_token, postgres_test_url, test_config
 
 HINT = "run `elearn db upgrade`"
@@ -44,11 +45,20 @@ def elearn(empty_url, tmp_path):
 
 
 def behind(url: str, tmp_path) -> None:
-    """The database at the core's previous revision, the plugins' branches not applied."""
+    """The database at the core's first revision: every later one (the plugins' too) not applied."""
     app = create_app(test_config(url, tmp_path))
     with app.app_context():
-        upgrade(app, "0004_rate_limit_counters")
+        upgrade(app, "0001_core")
     app.extensions["elearn_db"].dispose()
+
+
+def revisions(tmp_path) -> list[str]:
+    """Every revision of the core and the installed plugins."""
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'unused.sqlite3'}", tmp_path))
+    try:
+        return [rev.revision for rev in ScriptDirectory.from_config(alembic_config(app)).walk_revisions()]
+    finally:
+        app.extensions["elearn_db"].dispose()
 
 
 COMMANDS = [
@@ -79,24 +89,26 @@ def test_db_upgrade_says_what_it_did(elearn, empty_url, tmp_path):
     behind(empty_url, tmp_path)
     upgraded = elearn("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
+    later = [rev for rev in revisions(tmp_path) if rev != "0001_core"]
     line = upgraded.output.strip()
-    assert line.startswith("upgraded the database: applied ")
-    assert "0005_lesson_translations" in line and "quiz_0001" in line and "0004_rate_limit_counters" not in line
+    assert line.startswith(f"upgraded the database: applied {len(later)} revision(s): ")
+    assert set(line.split(": ", 2)[2].split(", ")) == set(later)
     again = elearn("db", "upgrade")
-    assert again.output.strip().startswith("the database is already up to date (at 0005_lesson_translations")
+    assert again.output.strip().startswith("the database is already up to date (at ")
     assert elearn("pack", "list").output.strip() == "no packs installed"
 
 
-def test_db_upgrade_of_a_fresh_database_says_it_created_it(elearn):
+def test_db_upgrade_of_a_fresh_database_says_it_created_it(elearn, tmp_path):
     created = elearn("db", "upgrade")
     assert created.exit_code == 0, created.output
-    assert created.output.startswith("created the database: applied 9 revision(s): 0001_core, ")
+    count = len(revisions(tmp_path))
+    assert created.output.startswith(f"created the database: applied {count} revision(s): 0001_core, ")
 
 
 @pytest.mark.parametrize("state", ["empty", "behind"])
 def test_pages_and_the_api_answer_503_with_the_hint(empty_url, tmp_path, state):
     """Every page and API call that reads what the database lacks: a fresh database lacks every table;
-    one a revision behind lacks the lessons' translations, which the course page reads."""
+    one at the first revision lacks the lessons' translations (and more), which the course page reads."""
     if state == "behind":
         behind(empty_url, tmp_path)
         engine = create_engine(empty_url)
@@ -140,4 +152,4 @@ def test_a_failing_statement_on_an_up_to_date_database_stays_a_500(app, client):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert client.get("/_broken").status_code == 500
     with app.app_context():
-        assert "0005_lesson_translations" in current_heads(app)
+        assert current_heads(app)  # migrated: the failure is not the schema's
