@@ -8,6 +8,11 @@ run; each test starts from empty tables.
         lesson = make_lesson("mytype", {"text": "..."})
         login(client, learner)
         assert client.get(f"/lessons/{lesson.id}").status_code == 200
+
+For plugin authors also: ``pack_files`` (the files ``import_content`` reads, from a dict or a
+folder), ``register_plugin`` (a plugin object for one test, no package needed),
+``lesson_type_conformance`` (the checks every lesson type should pass) and ``browser_login`` (a
+Playwright page logged in as a user). docs/plugins.md lists them all.
 """
 
 from __future__ import annotations
