@@ -10,8 +10,10 @@ another pytest process: on SQLite, and on PostgreSQL when ``ELEARN_TEST_DATABASE
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, ClassVar
 
@@ -23,11 +25,37 @@ from sqlalchemy import func, select
 
 from elearn.cli import main
 from elearn.plugin_api import ContentInvalid, LessonType, Outcome, Status, hookimpl
+from elearn.scaffold import compile_catalogues
 from elearn.testing import CHROMIUM, PG_ENV, install_dist, pack_files, postgres_test_url
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _new(name: str, parent):
     return CliRunner().invoke(main, ["plugin", "new", name, "--into", str(parent)])
+
+
+def run_plugin_tests(project: Path, name: str, tmp_path: Path) -> str:
+    """Run the tests of the plugin project in ``project`` (package ``elearn_<name>``, entry point
+    ``name``) in another pytest process, the plugin "installed" as pip would; returns pytest's summary
+    line. On PostgreSQL too when ``ELEARN_TEST_DATABASE_URL`` is set (a database of its own)."""
+    site = tmp_path / "site-packages"
+    install_dist(site, f"elearn_{name}", "0.1.0", {name: f"elearn_{name}"})
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "ELEARN_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(project)])
+    postgres = postgres_test_url(f"plugin_{name}", empty=True)
+    if postgres:
+        env[PG_ENV] = postgres
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "-rs", "tests"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    summary = run.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary, summary
+    if postgres and CHROMIUM.exists():
+        assert "skipped" not in summary, run.stdout[-2000:]  # every test ran, on both databases
+    return summary
 
 
 def test_plugin_new_generates_a_package_whose_tests_pass_as_generated(tmp_path):
@@ -40,23 +68,35 @@ def test_plugin_new_generates_a_package_whose_tests_pass_as_generated(tmp_path):
     assert 'flashcards = "elearn_flashcards"' in (project / "pyproject.toml").read_text()
     # The catalogue is there and compiled, so `pybabel extract` and the Vietnamese work at once.
     assert (package / "translations/vi/LC_MESSAGES/messages.mo").is_file()
+    run_plugin_tests(project, "flashcards", tmp_path)
 
-    site = tmp_path / "site-packages"
-    install_dist(site, "elearn_flashcards", "0.1.0", {"flashcards": "elearn_flashcards"})
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "ELEARN_"))}
-    env["PYTHONPATH"] = os.pathsep.join([str(site), str(project)])
-    postgres = postgres_test_url("plugin_new", empty=True)
-    if postgres:
-        env[PG_ENV] = postgres
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-rs"], cwd=project, env=env,
-        capture_output=True, text=True, timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    summary = run.stdout.strip().splitlines()[-1]
-    assert " passed" in summary and "failed" not in summary, summary
-    if postgres and CHROMIUM.exists():
-        assert "skipped" not in summary, run.stdout[-2000:]  # every test ran, on both databases
+
+def worked_example(guide: str, target: Path) -> None:
+    """Write the guide's complete example (elearn-quickcheck) as its files, from its code blocks: each
+    under a heading that names the file; the catalogue's translated part becomes the .po file."""
+    example = guide[guide.index("## A complete example: elearn-quickcheck"):guide.index("### Trying it")]
+    for found in re.finditer(r"^### `([^`]+)`[^\n]*\n(.*?)(?=^### |\Z)", example, re.M | re.S):
+        path, blocks = found.group(1), re.findall(r"```[a-z+0-9]*\n(.*?)```", found.group(2), re.S)
+        if path == "babel.cfg":
+            path, blocks = "elearn_quickcheck/translations/vi/LC_MESSAGES/messages.po", blocks[1:]
+            blocks = ['msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n' + blocks[0]]
+        if blocks:
+            (target / path).parent.mkdir(parents=True, exist_ok=True)
+            (target / path).write_text(blocks[0], encoding="utf-8")
+    compile_catalogues(target / "elearn_quickcheck" / "translations")
+
+
+def test_the_guides_worked_example_passes_its_tests_as_printed(tmp_path):
+    """docs/plugins.md's elearn-quickcheck, copied out of the guide as a reader would, imports only
+    elearn.plugin_api and passes the tests the guide prints for it."""
+    project = tmp_path / "elearn-quickcheck"
+    worked_example((ROOT / "docs" / "plugins.md").read_text(encoding="utf-8"), project)
+    plugin_imports = {line.split()[1] for path in (project / "elearn_quickcheck").rglob("*.py")
+                      for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.startswith(("from elearn", "import elearn")) and not line.startswith("from elearn_")}
+    assert plugin_imports == {"elearn.plugin_api"}
+    summary = run_plugin_tests(project, "quickcheck", tmp_path)
+    assert re.match(r"(4|8) passed", summary), summary  # its 4 tests, on SQLite (and PostgreSQL)
 
 
 def test_plugin_new_refuses_a_bad_name_or_an_existing_folder(tmp_path):

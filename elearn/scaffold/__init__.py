@@ -59,11 +59,11 @@ def generate(name: str, parent: Path) -> Path:
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(Template(source.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
-    _compile_catalogues(target / values["package"] / "translations")
+    compile_catalogues(target / values["package"] / "translations")
     return target
 
 
-def _compile_catalogues(folder: Path) -> None:
+def compile_catalogues(folder: Path) -> None:
     """``pybabel compile``, done here so the generated plugin is in Vietnamese at once."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
