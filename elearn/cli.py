@@ -318,8 +318,14 @@ def plugin_group() -> None:
               help="The folder to create elearn-NAME in.")
 def plugin_new(name: str, parent: Path) -> None:
     """Start a lesson-type plugin in elearn-NAME: a package that works, and passes its tests, as written."""
+    from importlib.metadata import entry_points
+
+    from elearn.plugins.manager import ENTRY_POINT_GROUP
     from elearn.scaffold import ScaffoldError, generate, placeholders
 
+    if name in {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}:
+        # It would be refused at start ("another plugin is already registered under this name").
+        raise click.ClickException(f"a plugin named {name!r} is already installed: choose another name")
     try:
         target = generate(name, parent)
     except ScaffoldError as exc:

@@ -105,6 +105,10 @@ def test_plugin_new_refuses_a_bad_name_or_an_existing_folder(tmp_path):
     assert "'Flash-Cards' cannot be a plugin name" in bad.output
     assert list(tmp_path.iterdir()) == []
 
+    taken = _new("quiz", tmp_path)
+    assert taken.exit_code == 1
+    assert "a plugin named 'quiz' is already installed: choose another name" in taken.output
+
     assert _new("cards", tmp_path).exit_code == 0
     again = _new("cards", tmp_path)
     assert again.exit_code == 1
