@@ -8,6 +8,7 @@ Run on an empty database (a fresh instance) and on one a revision behind, on SQL
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -17,9 +18,10 @@ from sqlalchemy import create_engine, text
 from elearn import create_app
 from elearn.cli import main
 from elearn.db.migrate import alembic_config, current_heads, upgrade
-from elearn.testing import FAST_HASH, PG_ENV, csrf_token, postgres_test_url, test_config
+from elearn.testing import FAST_HASH, PG_ENV, csrf_token, install_dist, postgres_test_url, test_config
 
 HINT = "run `elearn db upgrade`"
+FLASHCARDS = Path(__file__).resolve().parent / "fixtures" / "flashcards"
 PACK = "content_packs/hop-tac-xa-co-ban"
 
 
@@ -69,7 +71,6 @@ COMMANDS = [
     ("pack", "export", "hop-tac-xa-co-ban", "out"),
     ("user", "create", "an@example.org", "--name", "An"),
     ("user", "set-role", "an@example.org", "admin"),
-    ("discussion-digest",),
     ("serve",),  # refused before it serves anything
 ]
 
@@ -83,6 +84,16 @@ def test_every_command_says_run_elearn_db_upgrade(elearn, empty_url, tmp_path, s
         result = elearn(*command, input="mat-khau-du-dai-2026\n")
         assert result.exit_code == 1, (command, result.output)
         assert result.output.strip() == f"Error: the database is not up to date: {HINT}", (command, result.output)
+
+
+def test_a_plugins_command_says_it_too(elearn, tmp_path, monkeypatch):
+    """A plugin's command reaches the app through ``app_context()``, which checks the same way."""
+    install_dist(tmp_path / "site", "elearn_flashcards", "1.0", {"flashcards": "elearn_flashcards"})
+    for folder in (tmp_path / "site", FLASHCARDS):
+        monkeypatch.syspath_prepend(str(folder))
+    result = elearn("flashcards-count")
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: the database is not up to date: {HINT}"
 
 
 def test_db_upgrade_says_what_it_did(elearn, empty_url, tmp_path):
