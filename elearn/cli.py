@@ -12,7 +12,14 @@ from flask_babel import force_locale
 
 from elearn.models import Role
 
-DEFAULT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
+# The demo's packs: inside the installed package (a wheel, see setup.py), else in the checkout.
+SHIPPED_PACKS = Path(__file__).resolve().parent / "content_packs"
+CHECKOUT_PACKS = Path(__file__).resolve().parent.parent / "content_packs"
+
+
+def default_packs() -> Path | None:
+    """The folder of the packs elearn ships, wherever elearn is installed from; None if neither is there."""
+    return next((folder for folder in (SHIPPED_PACKS, CHECKOUT_PACKS) if folder.is_dir()), None)
 
 
 class AppContext:
@@ -33,15 +40,30 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
 
-def _in_app(ctx: AppContext):
-    """The app, with its context open (and messages in English) until the command ends."""
+def _in_app(ctx: AppContext, check_schema: bool = True):
+    """The app, with its context open (and messages in English) until the command ends.
+
+    ``check_schema``: first refuse, with "run `elearn db upgrade`", a database that lacks revisions
+    of the core or of an installed plugin, instead of failing later with the database's own error.
+    """
     click_ctx = click.get_current_context()
     # Close the database connections when the command ends (after the context below is
     # popped), not whenever they are garbage-collected.
     click_ctx.call_on_close(ctx.app.extensions["elearn_db"].dispose)
     click_ctx.with_resource(ctx.app.app_context())
     click_ctx.with_resource(force_locale("en"))
+    if check_schema:
+        _refuse_old_schema(ctx.app)
     return ctx.app
+
+
+def _refuse_old_schema(app) -> None:
+    from elearn.db.migrate import DatabaseNeedsUpgrade, check_schema
+
+    try:
+        check_schema(app)
+    except DatabaseNeedsUpgrade as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def app_context():
@@ -100,11 +122,10 @@ def db() -> None:
 @db.command("upgrade")
 @pass_app
 def db_upgrade(ctx: AppContext) -> None:
-    """Bring the database (empty or older) to the current schema, plugins' tables included."""
+    """Bring the database (empty or older) to the current schema, plugins' tables included; says what it did."""
     from elearn.db.migrate import upgrade
 
-    upgrade(_in_app(ctx))
-    click.echo("database is up to date")
+    click.echo(str(upgrade(_in_app(ctx, check_schema=False))))
 
 
 # -- backups ---------------------------------------------------------------------
@@ -265,7 +286,7 @@ def pack_validate(ctx: AppContext, path: Path) -> None:
     from elearn.packs.service import validate_path
 
     with _pack_errors(path):
-        loaded = validate_path(_in_app(ctx), path)
+        loaded = validate_path(_in_app(ctx, check_schema=False), path)  # reads no database
     click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {len(loaded.lessons)} lessons)")
     _warn_without_english(loaded.lessons_without("en"))
 
@@ -331,7 +352,7 @@ def plugins_list(ctx: AppContext, as_json: bool) -> None:
     """Loaded plugins (name, version, lesson types, hooks) and those that failed to load."""
     import json
 
-    registry = _in_app(ctx).extensions["elearn_plugins"]
+    registry = _in_app(ctx, check_schema=False).extensions["elearn_plugins"]  # needs no database
     loaded = [{"name": info.name, "version": info.version, "lesson_types": info.lesson_types, "hooks": info.hooks}
               for info in registry.plugins.values()]
     if as_json:
@@ -342,6 +363,34 @@ def plugins_list(ctx: AppContext, as_json: bool) -> None:
         click.echo(f"{info['name']}\t{info['version'] or '-'}\ttypes: {types}\thooks: {', '.join(info['hooks'])}")
     for name, reason in registry.failed.items():
         click.echo(f"FAILED {name}: {reason}")
+
+
+@main.group("plugin")
+def plugin_group() -> None:
+    """Writing a plugin."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--into", "parent", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to create elearn-NAME in.")
+def plugin_new(name: str, parent: Path) -> None:
+    """Start a lesson-type plugin in elearn-NAME: a package that works, and passes its tests, as written."""
+    from importlib.metadata import entry_points
+
+    from elearn.plugins.manager import ENTRY_POINT_GROUP
+    from elearn.scaffold import ScaffoldError, generate, placeholders
+
+    if name in {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}:
+        # It would be refused at start ("another plugin is already registered under this name").
+        raise click.ClickException(f"a plugin named {name!r} is already installed: choose another name")
+    try:
+        target = generate(name, parent)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    package = placeholders(name)["package"]
+    click.echo(f"created {target}: the lesson type {name!r} in {package}/lesson.py")
+    click.echo(f"try it: cd {target} && pip install -e . && pytest")
 
 
 @pack.command("remove")
@@ -386,7 +435,7 @@ def pack_new(ctx: AppContext, target: Path) -> None:
     from elearn.packs.service import scaffold_pack
 
     with _pack_errors():
-        written = scaffold_pack(_in_app(ctx), target)
+        written = scaffold_pack(_in_app(ctx, check_schema=False), target)  # reads no database
     click.echo(f"created {written / 'pack.yaml'}; check it with: elearn pack validate {written}")
 
 
@@ -482,6 +531,11 @@ def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> 
     """Serve the site with gunicorn (threaded workers)."""
     from elearn.serving import run
 
+    try:
+        with ctx.app.app_context():
+            _refuse_old_schema(ctx.app)
+    finally:
+        ctx.app.extensions["elearn_db"].dispose()  # the server's processes open their own connections
     run(ctx.app, host, port, workers, threads)
 
 
@@ -491,18 +545,21 @@ def serve(ctx: AppContext, host: str, port: int, workers: int, threads: int) -> 
 @click.option(
     "--packs",
     "packs_dir",
-    default=DEFAULT_PACKS,
-    type=click.Path(file_okay=False, path_type=Path),
-    show_default=True,
-    help="Folder of content packs to install.",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of content packs to install (each in a folder of its own) [default: the packs elearn ships].",
 )
 @click.option("--no-serve", is_flag=True, help="Set up the demo but do not start the server.")
 @_server_options
-def demo(host: str, port: int, packs_dir: Path, no_serve: bool, workers: int, threads: int) -> None:
+def demo(host: str, port: int, packs_dir: Path | None, no_serve: bool, workers: int, threads: int) -> None:
     """Set up a demo instance (shipped packs, demo accounts) and serve it."""
     from elearn.demo import prepare, start_worker
     from elearn.serving import run
 
+    packs_dir = packs_dir or default_packs()
+    if packs_dir is None:
+        raise click.ClickException("this installation of elearn has no demo packs: give a folder with --packs DIR")
+    click.echo(f"packs from {packs_dir}")
     app = prepare(packs_dir, echo=click.echo)
     if not no_serve:
         job_worker = start_worker(app, echo=click.echo)

@@ -31,9 +31,12 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
     # Plain http on the demo: cookies cannot be "Secure" there.
     app = create_app({"SESSION_COOKIE_SECURE": False})
     with app.app_context(), force_locale("en"):
-        upgrade(app)
+        echo(str(upgrade(app)))
         database = get_database(app)
-        for folder in sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file()):
+        folders = sorted(p for p in packs_dir.iterdir() if (p / "pack.yaml").is_file())
+        if not folders:
+            echo(f"warning: no pack in {packs_dir} (a pack is a folder with a pack.yaml)")
+        for folder in folders:
             report = install_path(app, folder)
             echo(f"pack {report.pack_id} {report.version}: {'already installed' if report.unchanged else 'installed'}")
         with database.transaction() as session:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, flash, g, jsonify, make_response, render_t
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(TransactionAborted, _transaction_aborted)
+    app.register_error_handler(SQLAlchemyError, _database_error)
 
 
 def _forget_user(_exc: BaseException | None) -> None:
@@ -142,6 +144,29 @@ def _transaction_aborted(exc: TransactionAborted):
     current_app.logger.error("refused to acknowledge a write: %s", exc)
     return error_response(500, _("Your change could not be saved because of an error on the server. "
                                  "Nothing was changed: please try again."))
+
+
+def _database_error(exc: SQLAlchemyError):
+    """A failing statement: when the database lacks revisions (never upgraded, or a plugin installed
+    since), a 503 that tells the administrator the one thing to do, instead of a traceback. Checked
+    only once a statement failed, so a working site pays nothing for it. Any other failure is left
+    to the usual 500."""
+    from elearn.db.migrate import UPGRADE_COMMAND, UPGRADE_HINT, needs_upgrade
+
+    if not needs_upgrade(current_app):
+        raise exc
+    from flask_babel import force_locale
+
+    current_app.logger.error("the database needs an upgrade (%s): %s", UPGRADE_HINT, exc)
+    # The language the browser asks for: the account's own choice is in the database.
+    config = current_app.config
+    with force_locale(request.accept_languages.best_match(config["LANGUAGES"]) or config["BABEL_DEFAULT_LOCALE"]):
+        message = _("This site's database is not up to date: run %(command)s, then restart the server.",
+                    command=UPGRADE_COMMAND)
+        if is_api_request():
+            return error_response(503, message)
+        # A page of its own, which reads nothing from the database (the user, the menu) to render.
+        return render_template("db_upgrade.html", message=message), 503
 
 
 def _csrf_error(_exc: CSRFError):

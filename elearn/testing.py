@@ -8,6 +8,11 @@ run; each test starts from empty tables.
         lesson = make_lesson("mytype", {"text": "..."})
         login(client, learner)
         assert client.get(f"/lessons/{lesson.id}").status_code == 200
+
+For plugin authors also: ``pack_files`` (the files ``import_content`` reads, from a dict or a
+folder), ``register_plugin`` (a plugin object for one test, no package needed),
+``lesson_type_conformance`` (the checks every lesson type should pass) and ``browser_login`` (a
+Playwright page logged in as a user). docs/plugins.md lists them all.
 """
 
 from __future__ import annotations
@@ -247,12 +252,64 @@ def admin(make_user):
     return make_user("admin", "chau@example.org", "Lê Minh Châu")
 
 
+class DictFiles:
+    """``PackFiles`` over a dict of ``{path: text}``: a pack's files for a test, without a folder.
+
+    Paths are checked as a pack folder checks them (relative, inside the pack), and a missing
+    file is a ``ContentInvalid`` naming it, so a type's file errors can be tested too.
+    """
+
+    def __init__(self, files: dict[str, str], pack_id: str = "test-pack", version: str = "1.0.0") -> None:
+        self.files = dict(files)
+        self.pack_id = pack_id
+        self.version = version
+
+    def _checked(self, path: str) -> str:
+        from pathlib import PurePosixPath
+
+        from elearn.plugins.lesson_type import ContentError, ContentInvalid
+
+        pure = PurePosixPath(path) if isinstance(path, str) else None
+        if pure is None or not path or pure.is_absolute() or ".." in pure.parts or "\\" in path:
+            raise ContentInvalid([ContentError(str(path), "must be a relative path inside the pack")])
+        if path not in self.files:
+            raise ContentInvalid([ContentError(path, "file not found in the pack")])
+        return path
+
+    def exists(self, path: str) -> bool:
+        return isinstance(path, str) and path in self.files
+
+    def name_of(self, path: str) -> str:
+        return path
+
+    def read_text(self, path: str) -> str:
+        return self.files[self._checked(path)]
+
+    def media_url(self, path: str) -> str:
+        from urllib.parse import quote
+
+        return f"/media/packs/{quote(self.pack_id)}/{quote(self.version)}/{quote(self._checked(path))}"
+
+
+def pack_files(source: dict[str, str] | Path | str, pack_id: str = "test-pack", version: str = "1.0.0"):
+    """The ``files`` a lesson type's ``import_content`` gets, for tests: from a dict of
+    ``{path: text}`` (``DictFiles``) or from a folder (the core's own ``FolderFiles``, as a pack
+    install reads it). Pass it to ``make_course(..., files=...)``/``make_lesson`` or call
+    ``import_content(raw, pack_files({...}))`` directly."""
+    if isinstance(source, dict):
+        return DictFiles(source, pack_id, version)
+    from elearn.packs.files import FolderFiles
+
+    return FolderFiles(Path(source), pack_id, version)
+
+
 @pytest.fixture
 def make_course(app, db) -> Callable[..., Any]:
     """A course from lesson specs ``(type, authored content)``, imported by each lesson type.
 
     Content may give texts in several languages (``{"vi": ..., "en": ...}``), as in a pack: the
-    lesson then has its translations, imported by ``import_translation``.
+    lesson then has its translations, imported by ``import_translation``. ``files`` is what the
+    types read files through (``pack_files({...})`` or ``pack_files(folder)``); none by default.
     """
     from elearn.models import Course, Lesson, Module
     from elearn.models.courses import languages_of
@@ -260,31 +317,16 @@ def make_course(app, db) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    class NoFiles:
-        def read_text(self, path: str) -> str:
-            from elearn.plugins.lesson_type import ContentError, ContentInvalid
-
-            raise ContentInvalid([ContentError(path, "tests give content inline")])
-
-        def media_url(self, path: str) -> str:
-            from elearn.plugins.lesson_type import ContentError, ContentInvalid
-
-            raise ContentInvalid([ContentError(path, "tests give content inline")])
-
-        def exists(self, path: str) -> bool:
-            return False
-
-        def name_of(self, path: str) -> str:
-            return path
-
     def make(
         lessons: list[tuple[str, dict]] | None = None,
         modules: int = 1,
         slug: str | None = None,
         published: bool = True,
         title: str | None = None,
+        files: Any = None,
     ):
         number = next(counter)
+        files = files if files is not None else pack_files({})
         types = app.extensions["elearn_plugins"].lesson_types
         specs = lessons if lessons is not None else [("page", {"text": f"Bài {i + 1}"}) for i in range(3)]
         course = Course(
@@ -308,7 +350,7 @@ def make_course(app, db) -> Callable[..., Any]:
             module = module_rows[index % modules]
             stored, translations = content, {}
             if type_name in types:
-                stored, translations = import_lesson(types[type_name], content, NoFiles(), app.config["LANGUAGES"])
+                stored, translations = import_lesson(types[type_name], content, files, app.config["LANGUAGES"])
             db.add(
                 Lesson(
                     course_id=course.id,
@@ -333,8 +375,8 @@ def make_course(app, db) -> Callable[..., Any]:
 def make_lesson(make_course):
     """One lesson of ``type_name`` in a fresh course; returns the lesson."""
 
-    def make(type_name: str, content: dict):
-        course = make_course([(type_name, content)])
+    def make(type_name: str, content: dict, files: Any = None):
+        course = make_course([(type_name, content)], files=files)
         return course.modules[0].lessons[0]
 
     return make
@@ -413,6 +455,121 @@ def count_queries(app) -> Callable[..., Any]:
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def register_plugin(app) -> Callable[..., Any]:
+    """``register_plugin(plugin, name="mine", templates={"lesson.html": "..."})`` adds a plugin
+    object to this test's app only, after the installed plugins: a module, or any object whose
+    ``@hookimpl`` attributes are its hooks (a class instance, a ``SimpleNamespace``). Its lesson
+    types are taken at once; ``templates`` are served as ``<name>/<file>``. Call it before the
+    first request. Blueprints and migrations need an installed package (``install_dist``).
+    Returns the plugin's ``PluginInfo``; a refused plugin fails the test with the reason."""
+    from jinja2 import DictLoader, PrefixLoader
+
+    def register(plugin: Any, name: str = "test_plugin", templates: dict[str, str] | None = None,
+                 version: str = "0+test"):
+        registry = app.extensions["elearn_plugins"]
+        registry.add(name, plugin, version)
+        assert name in registry.plugins, f"plugin {name} was refused: {registry.failed.get(name)}"
+        if templates:
+            prefixed = next(loader for loader in app.jinja_loader.loaders if isinstance(loader, PrefixLoader))
+            prefixed.mapping[name] = DictLoader(templates)
+        return registry.plugins[name]
+
+    return register
+
+
+@pytest.fixture
+def lesson_type_conformance(
+    app, db, make_course, make_user, enrol, login, api_token, count_queries
+) -> Callable[..., Any]:
+    """The checks every lesson type must pass, for its own tests:
+    ``lesson_type_conformance("mytype", form={"choice": "2"}, json={"choice": 2})``.
+
+    With the type's ``example_content()`` (or ``content``), imported as a pack would (both
+    languages): the lesson page and ``GET /api/v1/lessons/<id>`` render for a learner, in
+    Vietnamese and English, and for an instructor previewing; ``form`` is accepted by the HTML
+    form (303) and ``json`` by the API (201); and the page and the API answer with the same number
+    of SQL statements for a learner after other learners submitted too (no query per learner).
+    Returns the lesson.
+    """
+    from flask_babel import force_locale
+
+    from elearn.learning.service import plugin_failure_message
+
+    def check(type_name: str, form: dict[str, Any], json: dict[str, Any], content: dict | None = None,
+              others: int = 3):
+        lesson_type = app.extensions["elearn_plugins"].lesson_types[type_name]
+        course = make_course([(type_name, content if content is not None else lesson_type.example_content())])
+        lesson = course.modules[0].lessons[0]
+        page_url, api_url = f"/lessons/{lesson.id}", f"/api/v1/lessons/{lesson.id}"
+        with app.test_request_context():
+            failures = []
+            for locale in app.config["LANGUAGES"]:
+                with force_locale(locale):
+                    failures.append(plugin_failure_message())
+
+        def shown(client, **headers):
+            response = client.get(page_url, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+            text = response.get_data(as_text=True)
+            assert not any(failure in text for failure in failures), f"the {type_name} lesson failed to render"
+            return text
+
+        def viewed(client, token, language: str | None = None):
+            headers = {"Authorization": f"Bearer {token}", **({"Accept-Language": language} if language else {})}
+            response = client.get(api_url, headers=headers)
+            body = response.get_json()
+            assert response.status_code == 200 and "view" in body, body
+            return body["view"]
+
+        from elearn.models import CourseInstructor
+
+        staff = make_user("instructor")
+        db.add(CourseInstructor(course_id=course.id, user_id=staff.id))
+        db.commit()
+        with app.test_client() as client:
+            login(client, staff)
+            shown(client)
+
+        learner = make_user("learner")
+        enrol(learner, course)
+        with app.test_client() as client:
+            login(client, learner)
+            token = api_token(learner)
+            # Each language the site serves, chosen as a learner does (the page's switcher); the API by header.
+            for language in [*app.config["LANGUAGES"], app.config["BABEL_DEFAULT_LOCALE"]]:
+                switched = client.post("/language", data={"lang": language, "next": page_url,
+                                                          "csrf_token": csrf_token(client, page_url)})
+                assert switched.status_code == 303
+                assert f'lang="{language}"' in shown(client)
+                viewed(client, token, language)
+            answered = client.post(f"{page_url}/submit", data={**form, "csrf_token": csrf_token(client, page_url)})
+            assert answered.status_code == 303, answered.get_data(as_text=True)[:500]
+            with count_queries() as page_before:
+                shown(client)
+            with count_queries() as api_before:
+                viewed(client, token)
+
+            for _ in range(others):
+                other = make_user("learner")
+                enrol(other, course)
+                with app.test_client() as other_client:
+                    response = other_client.post(f"{api_url}/submissions", json=json,
+                                                 headers={"Authorization": f"Bearer {api_token(other)}"})
+                    assert response.status_code == 201, response.get_json()
+            with count_queries() as page_after:
+                shown(client)
+            with count_queries() as api_after:
+                viewed(client, token)
+        assert page_after.n == page_before.n, (
+            f"the lesson page ran {page_before.n} then {page_after.n} SQL statements once {others} more learners "
+            f"had submitted:\n" + "\n".join(page_after.statements))
+        assert api_after.n == api_before.n, f"the API's lesson ran {api_before.n} then {api_after.n} SQL statements"
+        return lesson
+
+    return check
 
 
 # -- background jobs -------------------------------------------------------------------------
@@ -494,6 +651,31 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def browser_login(browser, site) -> Iterator[Callable[..., Any]]:
+    """``page = browser_login(user)``: a new Playwright page (its own browser context, so its own
+    cookies) logged in as ``user`` through the site's real login form, on ``site``. Options of
+    ``browser.new_context`` pass through (``java_script_enabled=False``, ``viewport=...``).
+    Every context it opened is closed after the test."""
+    contexts = []
+
+    def log_in(user, password: str = TEST_PASSWORD, **context_options: Any):
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{site}/login")
+        page.fill("#email", user.email)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("main form button.button")
+        assert "/login" not in page.url, f"{user.email} could not log in: still on {page.url}"
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
 
 
 # -- accessibility ---------------------------------------------------------------------------

@@ -122,12 +122,22 @@ class PluginRegistry:
         hooks = sorted(c.name for c in self.pm.get_hookcallers(guards) or [])
         self.plugins[name] = PluginInfo(name=name, module=module, version=version, hooks=hooks)
 
-    def _collect_lesson_types(self) -> None:
+    def add(self, name: str, plugin: Any, version: str = "") -> None:
+        """Register one more plugin object (a module, or any object whose attributes are its hooks)
+        after the installed ones, and take its lesson types: for tests (``register_plugin`` in
+        elearn.testing), which try a plugin without installing a package. Refusals go to ``failed``."""
+        self.register(name, plugin, version)
+        if name in self.plugins:
+            self._collect_lesson_types(only=name)
+
+    def _collect_lesson_types(self, only: str | None = None) -> None:
         # In the order plugins were loaded, not pluggy's (last first): a type name belongs to the
         # plugin loaded first, and elearn's own load before any other (``_load_order``).
         order = {name: position for position, name in enumerate(self.plugins)}
         found = sorted(self.call_each("elearn_lesson_types", at_startup=True), key=lambda pair: order[pair[0]])
         for plugin_name, types in found:
+            if only is not None and plugin_name != only:
+                continue
             for lesson_type in types or []:
                 type_name = getattr(lesson_type, "name", None)
                 if not isinstance(lesson_type, LessonType) or not type_name:

@@ -1,7 +1,7 @@
 """Background jobs: each job's status, for whoever started it and for /admin/plugins.
 
 Revision ID: 0007_jobs
-Revises: 0005_lesson_translations
+Revises: 0006_plugin_state
 Create Date: 2026-12-04 01:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0007_jobs"
-down_revision = "0005_lesson_translations"
+down_revision = "0006_plugin_state"
 branch_labels = None
 depends_on = None
 
