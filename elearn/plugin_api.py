@@ -29,7 +29,16 @@ The names, by what they are for (each is documented where it is defined, and in 
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``;
-- time and the command line: ``utcnow``, ``app_context``.
+- time and the command line: ``utcnow``, ``app_context``;
+- pages that are not lessons (data plus a template name, never HTML; elearn/plugins/surfaces.py):
+  ``Panel`` (a section of ``/me`` or a course page, from ``elearn_dashboard_panels`` and
+  ``elearn_course_panels``), ``CourseAccess`` (what the viewer of a course page may do),
+  ``ProfileField`` (``elearn_profile_fields``), ``ReportColumn`` (``elearn_report_columns``);
+  admin tabs are ``NavItem``s (``elearn_admin_nav``);
+- what a plugin declares (elearn/plugins/settings.py): ``Setting`` (``elearn_settings``, read back
+  with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``);
+- telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
+  (``elearn_notification_channels``), ``notify``.
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, Grou
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.pagination import Page, paginate
-from elearn.permissions import teaches_course
+from elearn.permissions import CourseAccess, teaches_course
 from elearn.plugins.api_version import API_VERSION
 from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import (
@@ -63,6 +72,9 @@ from elearn.plugins.lesson_type import (
     PackFiles,
     SubmissionError,
 )
+from elearn.plugins.notifications import Notification, NotificationChannel, notify
+from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
+from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
 
@@ -76,6 +88,7 @@ __all__ = [
     "ContentError",
     "ContentInvalid",
     "Course",
+    "CourseAccess",
     "CourseGroup",
     "CourseInstructor",
     "Enrolment",
@@ -88,14 +101,21 @@ __all__ = [
     "Lesson",
     "LessonContext",
     "LessonType",
+    "ManifestKey",
     "NavItem",
+    "Notification",
+    "NotificationChannel",
     "Outcome",
     "PackFiles",
     "Page",
+    "Panel",
+    "ProfileField",
     "ProgressView",
+    "ReportColumn",
     "RequestModel",
     "ResponseModel",
     "Role",
+    "Setting",
     "Status",
     "SubmissionError",
     "SubmitResult",
@@ -120,8 +140,10 @@ __all__ = [
     "matching",
     "name_with_role",
     "no_content",
+    "notify",
     "operation",
     "paginate",
+    "plugin_setting",
     "rate_limiter",
     "reassess",
     "record_outcome",
