@@ -224,6 +224,13 @@ class PluginRegistry:
 
         return list(collect(self, "elearn_admin_nav", NavItem, user=user))
 
+    def manifest_keys(self) -> list[Any]:
+        """The extra pack-manifest keys plugins allow (``elearn_manifest_keys``)."""
+        from elearn.plugins.settings import ManifestKey
+        from elearn.plugins.surfaces import collect
+
+        return list(collect(self, "elearn_manifest_keys", ManifestKey))
+
     def resource_dirs(self, name: str) -> list[tuple[str, Path]]:
         """The ``name`` folders (templates, static, ...) of every loaded plugin."""
         found = []
