@@ -199,7 +199,8 @@ def test_the_profile_through_the_api(client, learner, api_token):
     assert refused.status_code == 400
     assert "Tên hợp tác xã cần ít nhất 3 ký tự." in refused.get_json()["error"]["message"]
     unknown = client.put("/api/v1/me/profile", headers=headers, json={"values": {"nobody.field": "x"}})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["message"] == "nobody.field: Hồ sơ không có trường này."
     assert {learner.id: "HTX Mới"} == demo.COOPERATIVES
 
 

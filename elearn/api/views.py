@@ -141,12 +141,21 @@ def my_profile():
 
 @bp.put("/me/profile")
 @token_required
-@operation(body=models.ProfileChange, responses={200: models.Profile}, errors=(400,))
+@operation(body=models.ProfileChange, responses={200: models.Profile}, errors=(400, 403, 404))
 def save_my_profile(body: models.ProfileChange):
-    """Change profile fields: all the values are saved, or none (400 naming the refused field)"""
+    """Change profile fields: all the values are saved, or none
+
+An id no plugin declares is a 404, a read-only field a 403, a value its plugin refuses a 400
+naming the field."""
     db = db_session()
     user = api_user()
     fields, _found = profile_fields(db, user)
+    known = {entry.id: entry for entry in fields}
+    for field_id in body.values:
+        if field_id not in known:
+            fail(404, f"{field_id}: " + _("There is no such profile field."))
+        if known[field_id].field.read_only:
+            fail(403, f"{field_id}: " + _("This field cannot be changed here."))
     errors = save_profile(db, user, fields, body.values)
     if errors:
         db.rollback()
