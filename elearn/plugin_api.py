@@ -36,7 +36,8 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``ProfileField`` (``elearn_profile_fields``), ``ReportColumn`` (``elearn_report_columns``);
   admin tabs are ``NavItem``s (``elearn_admin_nav``);
 - what a plugin declares (elearn/plugins/settings.py): ``Setting`` (``elearn_settings``, read back
-  with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``);
+  with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
+  back with ``pack_extensions``);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
   (``elearn_notification_channels``), ``notify``.
 """
@@ -58,6 +59,7 @@ from elearn.media import INLINE_TYPES, SVG_POLICY
 from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, User
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
+from elearn.packs.installer import pack_extensions
 from elearn.pagination import Page, paginate
 from elearn.permissions import CourseAccess, teaches_course
 from elearn.plugins.api_version import API_VERSION
@@ -142,6 +144,7 @@ __all__ = [
     "no_content",
     "notify",
     "operation",
+    "pack_extensions",
     "paginate",
     "plugin_setting",
     "rate_limiter",

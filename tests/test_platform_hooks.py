@@ -261,6 +261,16 @@ def test_a_plugin_declares_extra_keys_of_a_pack_manifest(app, tmp_path):
     assert pack.extensions == {"audience": "managers"} and pack.modules[0].extensions == {"weeks": 2}
 
 
+def test_an_installed_packs_extension_values_are_read_back(app, tmp_path, db):
+    from elearn.models import Course
+    from elearn.packs.service import install_path
+    from elearn.plugin_api import pack_extensions
+
+    install_path(app, write_pack(tmp_path / "ok", "  audience: members\n", "      weeks: 3\n"))
+    course = db.query(Course).filter_by(slug="mo-rong").one()
+    assert pack_extensions(db, course) == {"course": {"audience": "members"}, "modules": {"m1": {"weeks": 3}}}
+
+
 def test_a_plugins_manifest_key_is_checked_and_unknown_keys_are_still_refused(app, tmp_path):
     from elearn.packs.service import _load
     from elearn.packs.source import PackInvalid
@@ -402,3 +412,25 @@ def test_the_touched_pages_query_counts_stay_constant(
     small = counts(world(1))
     large = counts(world(30))
     assert large == small, (small, large)
+
+
+def test_in_safe_mode_the_cores_own_tabs_and_panels_are_still_there(database_url, tmp_path, login):
+    """The core's features are a default plugin, not an installed one: safe mode (no plugin) keeps them."""
+    from elearn import create_app
+
+    app = create_app(test_config(database_url, tmp_path, PLUGINS=[]))
+    try:
+        registry = app.extensions["elearn_plugins"]
+        assert registry.plugins == {} and list(registry.defaults) == ["elearn"]
+        with app.app_context():
+            from elearn.db import db_session
+
+            admin_user = make_user_in(db_session(), "admin")
+        client = app.test_client()
+        login(client, admin_user)
+        admin_page = text_of(client.get("/admin/plugins"))
+        for tab in ("/admin/users", "/admin/courses", "/admin/packs", "/admin/plugins"):
+            assert f'<a href="{tab}"' in admin_page
+        assert "Bạn chưa đăng ký học khoá học nào." in text_of(client.get("/me"))
+    finally:
+        app.extensions["elearn_db"].dispose()
