@@ -19,8 +19,6 @@ from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from elearn.plugins.budget import PluginUnavailable
-
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -148,8 +146,6 @@ def render_panels(collected: Collected, db: Session | None = None, **context: An
     for plugin, panel in collected.items:
         try:
             html = Markup(render_template(panel.template, panel=panel, data=panel.data, **context))
-        except PluginUnavailable:
-            shown.append(ShownPanel(panel.key, panel.title, error=_plugin_failed(plugin)))
         except Exception:
             log.exception("plugin %s: panel %s (%s) failed to render", plugin, panel.key, panel.template)
             if db is not None:
