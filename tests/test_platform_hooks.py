@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from elearn.plugin_api import Panel, hookimpl
+from elearn.plugin_api import Panel, ReportColumn, hookimpl
 from elearn.testing import csrf_token, test_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "hooks_demo"))
@@ -326,8 +326,16 @@ def breaking_plugin():
     def elearn_admin_nav(user):
         raise RuntimeError("nav broke")
 
+    def no_values(db, course, user_ids):
+        raise RuntimeError("the organisations' register is unreachable")
+
+    @hookimpl
+    def elearn_report_columns(course, db):
+        return [ReportColumn("district", "Huyện", no_values)]
+
     return SimpleNamespace(elearn_dashboard_panels=elearn_dashboard_panels,
-                           elearn_course_panels=elearn_course_panels, elearn_admin_nav=elearn_admin_nav)
+                           elearn_course_panels=elearn_course_panels, elearn_admin_nav=elearn_admin_nav,
+                           elearn_report_columns=elearn_report_columns)
 
 
 def test_a_failing_panel_shows_an_error_in_its_place_and_the_page_goes_on(
@@ -365,6 +373,10 @@ def test_a_failing_panel_shows_an_error_in_its_place_and_the_page_goes_on(
         assert "Kế hoạch chung cho khoá vung-ben." in text_of(course_page)
         admin_page = text_of(client.get("/admin/users"))
         assert "Hợp tác xã" in admin_page and "Người dùng" in admin_page
+        report = client.get("/courses/vung-ben/report")
+        assert report.status_code == 200
+        assert "Huyện: Plugin “breaks” không điền được cột này." in text_of(report)
+        assert '<td data-column="course_completed">không</td>' in text_of(report)  # the other columns are filled
     finally:
         app.extensions["elearn_db"].dispose()
 

@@ -21,7 +21,7 @@ from elearn.learning.service import get_course
 from elearn.models import Course, Enrolment, User
 from elearn.pagination import Page, paginate
 from elearn.permissions import course_access, require_course_view
-from elearn.plugins.isolation import savepoint
+from elearn.plugins.isolation import recover
 from elearn.plugins.surfaces import Failure, ReportColumn, collect
 from elearn.security import fail
 
@@ -104,14 +104,15 @@ def course_report(db: Session, course: Course, group_by: str = "", page: Any = N
 
 def _fill(db: Session, course: Course, columns: list[Column], providers, user_ids: list[int]) -> None:
     """Each column's values for these learners; a provider that raises leaves an error in its
-    column, never takes the report down."""
+    column, never takes the report down. No savepoint per column: the report only reads, so a
+    transaction a provider spoiled is simply rolled back (``recover``) and the next one goes on."""
     for column in columns:
         plugin, provider = providers[column.key]
         if not user_ids:
             continue
         try:
-            with savepoint(db, f"report column {column.key} of plugin {plugin}"):
-                column.values = dict(provider.values(db, course, user_ids) or {})
+            column.values = dict(provider.values(db, course, user_ids) or {})
         except Exception:
             log.exception("plugin %s: report column %s failed", plugin, column.key)
+            recover(db, f"report column {column.key} of plugin {plugin}")
             column.error = _("The “%(plugin)s” plugin could not fill this column.", plugin=plugin)
