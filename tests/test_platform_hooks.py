@@ -76,6 +76,14 @@ def test_a_plugin_adds_a_panel_to_the_dashboard_after_the_cores_courses(client, 
     assert page.index("Quản trị hợp tác xã") < page.index("Bản tin hằng ngày")
 
 
+def test_admin_plugins_lists_each_setting_with_its_variable(client, login, admin):
+    login(client, admin)
+    page = text_of(client.get("/admin/plugins"))
+    assert "<code>ELEARN_HOOKS_DEMO_DIGEST_HOUR</code>" in page
+    assert "Hour of the daily digest (0-23)." in page
+    assert '<td data-label="Giá trị"><code>18</code></td>' in page
+
+
 @pytest.mark.parametrize("configured", ["7", 7])
 def test_a_setting_is_read_from_the_configuration(database_url, tmp_path, configured, login, make_user):
     from elearn import create_app

@@ -82,6 +82,7 @@ class PluginRegistry:
             self.pm.add_hookcall_monitoring(tracer.before, tracer.after)
         self.plugins: dict[str, PluginInfo] = {}
         self.defaults: dict[str, PluginInfo] = {}  # the core's own features (``load_defaults``)
+        self.settings: list[Any] = []  # every plugin's settings in force (``ResolvedSetting``)
         self.lesson_types: dict[str, LessonType] = {}
         self.failed: dict[str, str] = {}
 

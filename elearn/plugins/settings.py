@@ -34,7 +34,8 @@ class Setting:
     """One setting of a plugin: ``name`` (lower case, as ``digest_hour``), its type (``str``,
     ``int``, ``float``, ``bool``, ``list`` or ``dict``), its default, and what it is for.
     ``choices`` limits the values allowed; ``check(value)`` may refuse others by raising
-    ``ValueError`` with the reason."""
+    ``ValueError`` with the reason. ``secret`` (a password, a key) keeps the value off
+    /admin/plugins, which lists every setting with its variable."""
 
     name: str
     type: type
@@ -42,6 +43,21 @@ class Setting:
     help: str = ""
     choices: tuple[Any, ...] = ()
     check: Callable[[Any], None] | None = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class ResolvedSetting:
+    """A setting as /admin/plugins lists it: whose, which variable, and the value in force."""
+
+    plugin: str
+    setting: Setting
+    variable: str
+    value: Any
+
+    @property
+    def shown_value(self) -> str:
+        return "••••••" if self.setting.secret and self.value else repr(self.value)
 
 
 def config_key(plugin: str, name: str) -> str:
@@ -116,6 +132,7 @@ def resolve_settings(registry: PluginRegistry, config: Any) -> dict[str, dict[st
                                 f"it is {raw!r}")
                 continue
             mine[setting.name] = value
+            registry.settings.append(ResolvedSetting(plugin, setting, f"ELEARN_{key}", value))
     if problems:
         raise SettingError("invalid configuration: " + "; ".join(problems))
     return values
