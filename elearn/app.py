@@ -15,6 +15,7 @@ from elearn import client_limit, db, i18n, jobs, requests, security
 from elearn.auth.names import display_name
 from elearn.plugins.budget import CallBudget
 from elearn.plugins.manager import PluginRegistry
+from elearn.plugins.settings import resolve_settings
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -26,8 +27,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
 
     registry = PluginRegistry(CallBudget.from_config(app.config), trace=bool(app.config["TRACE_HOOKS"]))
-    registry.load_entry_points(app.config["PLUGINS"])
+    registry.load_defaults()
+    registry.load_entry_points(app.config["PLUGINS"], extra=app.config["PLUGIN_OBJECTS"])
     app.extensions["elearn_plugins"] = registry
+    app.extensions["elearn_settings"] = resolve_settings(registry, app.config)
 
     if app.config["COMPRESS_RESPONSES"]:
         # First registered, so it runs last: Flask calls after-request functions in reverse,
@@ -43,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app, registry)
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     app.jinja_env.globals["user_menu"] = registry.user_menu
+    app.jinja_env.globals["admin_nav"] = registry.admin_nav
     app.jinja_env.filters["display_name"] = display_name
     return app
 
@@ -118,8 +122,10 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.groups.views import bp as groups_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media import bp as media_bp
+    from elearn.reports.views import bp as reports_bp
 
-    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp):
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp,
+                      reports_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

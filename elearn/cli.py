@@ -32,8 +32,12 @@ class AppContext:
     def app(self):
         if self._app is None:
             from elearn import create_app
+            from elearn.plugins.settings import SettingError
 
-            self._app = create_app()
+            try:
+                self._app = create_app()
+            except SettingError as exc:  # a plugin's setting misconfigured: say which variable, no traceback
+                raise click.ClickException(str(exc)) from None
         return self._app
 
 

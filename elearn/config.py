@@ -20,6 +20,8 @@ ENV_PREFIX = "ELEARN_"
 
 DEFAULTS: dict[str, Any] = {
     "PLUGINS": None,  # None: every installed plugin; a list: only those; []: safe mode
+    # Plugin objects (modules) to load besides the installed ones, by name: a test's own plugin.
+    "PLUGIN_OBJECTS": {},
     "TRACE_HOOKS": False,  # log every hook call, the plugins it reaches and its duration (elearn.plugins.trace)
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",

@@ -42,6 +42,16 @@ The names, by what they are for (each is documented where it is defined, and in 
   a ``key`` makes it idempotent), ``QueuedJob`` (what it answers), ``JobContext`` (what a task
   runs with: its transaction ``db``, ``attempt``, ``enqueue`` for more jobs), ``JobError`` (a
   failure retrying cannot mend).
+- pages that are not lessons (data plus a template name, never HTML; elearn/plugins/surfaces.py):
+  ``Panel`` (a section of ``/me`` or a course page, from ``elearn_dashboard_panels`` and
+  ``elearn_course_panels``), ``CourseAccess`` (what the viewer of a course page may do),
+  ``ProfileField`` (``elearn_profile_fields``), ``ReportColumn`` (``elearn_report_columns``);
+  admin tabs are ``NavItem``s (``elearn_admin_nav``);
+- what a plugin declares (elearn/plugins/settings.py): ``Setting`` (``elearn_settings``, read back
+  with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
+  back with ``pack_extensions``);
+- telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
+  (``elearn_notification_channels``), ``notify``.
 """
 
 from __future__ import annotations
@@ -62,8 +72,9 @@ from elearn.media import INLINE_TYPES, SVG_POLICY, media_folder
 from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, Scope, User
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
+from elearn.packs.installer import pack_extensions
 from elearn.pagination import Page, paginate
-from elearn.permissions import teaches_course
+from elearn.permissions import CourseAccess, teaches_course
 from elearn.plugins.api_version import API_VERSION
 from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import (
@@ -76,6 +87,9 @@ from elearn.plugins.lesson_type import (
     PackFiles,
     SubmissionError,
 )
+from elearn.plugins.notifications import Notification, NotificationChannel, notify
+from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
+from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
 from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
@@ -90,6 +104,7 @@ __all__ = [
     "ContentError",
     "ContentInvalid",
     "Course",
+    "CourseAccess",
     "CourseGroup",
     "CourseInstructor",
     "Enrolment",
@@ -104,16 +119,23 @@ __all__ = [
     "Lesson",
     "LessonContext",
     "LessonType",
+    "ManifestKey",
     "NavItem",
+    "Notification",
+    "NotificationChannel",
     "Outcome",
     "PackFiles",
     "Page",
+    "Panel",
+    "ProfileField",
     "ProgressView",
     "QueuedJob",
+    "ReportColumn",
     "RequestModel",
     "ResponseModel",
     "Role",
     "Scope",
+    "Setting",
     "StaleState",
     "StateDocument",
     "StateInvalid",
@@ -146,8 +168,11 @@ __all__ = [
     "media_folder",
     "name_with_role",
     "no_content",
+    "notify",
     "operation",
+    "pack_extensions",
     "paginate",
+    "plugin_setting",
     "rate_limiter",
     "reassess",
     "record_outcome",

@@ -38,6 +38,11 @@ class ChosenGroup(RequestModel):
     group_id: Id
 
 
+class ProfileChange(RequestModel):
+    values: dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(max_length=2000)]] = Field(
+        description="New values by field id (``<plugin>.<name>``, as listed by GET /me/profile).")
+
+
 # -- answers -----------------------------------------------------------------------------
 
 
@@ -78,6 +83,18 @@ class CourseSummary(ResponseModel):
 
 class CourseList(ResponseModel):
     courses: list[CourseSummary]
+
+
+class ProfileFieldOut(ResponseModel):
+    id: str = Field(description="``<plugin>.<name>``: the key to send in ``values``.")
+    label: str
+    value: str
+    help: str
+    read_only: bool
+
+
+class Profile(ResponseModel):
+    fields: list[ProfileFieldOut]
 
 
 class Module(ResponseModel):

@@ -92,3 +92,9 @@ def lesson_detail(page: LessonPage) -> dict[str, Any]:
     else:
         body["view"] = page.view
     return body
+
+
+def profile_field(entry) -> dict[str, Any]:
+    """A profile field (``elearn.auth.profile.Field``) as the API shows it."""
+    return {"id": entry.id, "label": entry.field.label, "value": entry.field.value, "help": entry.field.help,
+            "read_only": entry.field.read_only}

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from elearn.auth.accounts import AccountError, authenticate, create_user
 from elearn.auth.forms import LoginForm, PasswordChangeForm, RegisterForm
 from elearn.auth.passwords import hash_password, verify_password
+from elearn.auth.profile import profile_fields, save_profile
 from elearn.auth.ratelimit import LoginLimiter, login_limiter
 from elearn.auth.sessions import end_all_sessions, end_session, start_session
 from elearn.db import db_session
@@ -87,6 +88,28 @@ def register():
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("learning.catalogue"), code=303)
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's account: who they are, and the profile fields plugins declare."""
+    db = db_session()
+    user = current_user._get_current_object()
+    fields, found = profile_fields(db, user)
+    submitted: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        submitted = {f.id: request.form[f.input_name] for f in fields
+                     if not f.field.read_only and f.input_name in request.form}
+        errors = save_profile(db, user, fields, submitted)
+        if not errors:
+            db.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.account"), code=303)
+        db.rollback()
+    return render_template("account/profile.html", fields=fields, failures=found.failures,
+                           submitted=submitted, errors=errors), 400 if errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -19,11 +19,11 @@ from markupsafe import Markup
 
 from elearn.api import serialize
 from elearn.db import db_session
-from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
 from elearn.plugins.budget import PluginUnavailable
 from elearn.plugins.isolation import recover
+from elearn.plugins.surfaces import Panel, collect, render_panels
 from elearn.security import safe_next
 
 bp = Blueprint("learning", __name__)
@@ -43,9 +43,9 @@ def catalogue():
 @login_required
 def dashboard():
     db = db_session()
-    courses = outline.my_learning(db, current_user)
-    teaching = outline.courses_taught(db, current_user) if current_user.is_staff else []
-    return render_template("learning/dashboard.html", courses=courses, teaching=teaching)
+    user = current_user._get_current_object()
+    found = collect(current_app.extensions["elearn_plugins"], "elearn_dashboard_panels", Panel, user=user, db=db)
+    return render_template("learning/dashboard.html", panels=render_panels(found, db))
 
 
 @bp.get("/courses/<slug>")
@@ -53,17 +53,10 @@ def course(slug: str):
     db = db_session()
     page = service.course_page(db, _user(), slug)
     course = page.progress.course
-    # The flags came with the course's own row, so a course without groups costs no query here.
-    choices, placed = [], []
-    if page.access.is_enrolled and course.has_groups:
-        chosen_sets = set()
-        if course.has_learner_chosen_groups:
-            choices = groups.learner_choices(db, course, current_user.id)
-            chosen_sets = {choice.group_set for choice in choices}
-        placed = [row for row in groups.learner_groups(db, course, current_user.id)
-                  if row.group.group_set not in chosen_sets]
-    return render_template("learning/course.html", page=page, course=course, group_choices=choices,
-                           placed_groups=placed)
+    found = collect(current_app.extensions["elearn_plugins"], "elearn_course_panels", Panel,
+                    user=page.access.user, course=course, access=page.access, db=db)
+    return render_template("learning/course.html", page=page, course=course,
+                           panels=render_panels(found, db, course=course))
 
 
 @bp.post("/courses/<slug>/enrol")

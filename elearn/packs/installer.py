@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -86,12 +87,31 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
     db.flush()
     _sync_outline(db, course, pack, report)
     _sync_groups(db, course, pack)
+    # The plugins' manifest keys as their checkers returned them, for ``pack_extensions``.
+    stored = {**pack.manifest, EXTENSIONS_KEY: {
+        "course": pack.extensions,
+        "modules": {module.key: module.extensions for module in pack.modules if module.extensions},
+    }}
     if installed is None:
-        db.add(InstalledPack(id=pack.id, version=pack.version, manifest=pack.manifest))
+        db.add(InstalledPack(id=pack.id, version=pack.version, manifest=stored))
     else:
-        installed.version, installed.manifest, installed.installed_at = pack.version, pack.manifest, utcnow()
+        installed.version, installed.manifest, installed.installed_at = pack.version, stored, utcnow()
     db.flush()
     return report
+
+
+EXTENSIONS_KEY = "_extensions"  # in the stored manifest only: never a key of a pack.yaml
+
+
+def pack_extensions(db: Session, course: Course) -> dict[str, Any]:
+    """The checked values of the plugins' manifest keys (``elearn_manifest_keys``) for the pack a
+    course was installed from: ``{"course": {key: value}, "modules": {module key: {key: value}}}``,
+    empty for a course that is not from a pack. One query."""
+    empty: dict[str, Any] = {"course": {}, "modules": {}}
+    if course.pack_id is None:
+        return empty
+    manifest = db.scalar(select(InstalledPack.manifest).where(InstalledPack.id == course.pack_id)) or {}
+    return manifest.get(EXTENSIONS_KEY) or empty
 
 
 def type_changes(db: Session, pack: Pack) -> list[ContentError]:

@@ -26,6 +26,7 @@ from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
 
 if TYPE_CHECKING:
     from elearn.plugins.manager import PluginInfo
+    from elearn.plugins.settings import ManifestKey
 
 MANIFEST = "pack.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,98}[a-z0-9]$|^[a-z0-9]$")
@@ -54,6 +55,7 @@ class PackModule:
     key: str
     title: dict[str, str]
     lessons: list[PackLesson] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)  # plugins' keys (``elearn_manifest_keys``), checked
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Pack:
     licence: str = ""
     requires: dict[str, Any] = field(default_factory=dict)
     group_sets: list[PackGroupSet] = field(default_factory=list)
+    extensions: dict[str, Any] = field(default_factory=dict)  # the course's keys from plugins, checked
 
     @property
     def lessons(self) -> list[PackLesson]:
@@ -145,12 +148,15 @@ def load_pack(
     plugins: dict[str, PluginInfo] | None = None,
     engine_version: str | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
+    extra_keys: Sequence[ManifestKey] = (),
 ) -> Pack:
     """Read and check a pack folder; raise ``PackInvalid`` with every error found.
 
     ``plugins`` (name to ``PluginInfo``) and ``engine_version`` check ``requires``;
     without them only the lesson types named in ``requires.plugins`` are checked.
     ``languages`` are the site's: content may be given in each of them (Vietnamese required).
+    ``extra_keys`` are the keys plugins allow on the course or a module (``elearn_manifest_keys``);
+    any other key there is refused, so a misspelt one is never silently ignored.
     """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -179,13 +185,48 @@ def load_pack(
     valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
     valid_version = version if SEMVER.match(version or "") else None
     files = FolderFiles(path, pack_id=valid_id, version=valid_version)
-    modules = _modules(check, course.get("modules"), lesson_types, files, languages)
+    keys = _extra_keys(extra_keys)
+    extensions = _extensions(check, course, "course", COURSE_KEYS, keys.get("course", {}))
+    modules = _modules(check, course.get("modules"), lesson_types, files, languages, keys.get("module", {}))
     group_sets = _group_sets(check, course.get("groups"))
     check.errors.extend(links_leaving(path))
     check.errors.extend(unsafe_names(path))
     if check.errors:
         raise PackInvalid(check.errors)
-    return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets)
+    return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets,
+                extensions)
+
+
+COURSE_KEYS = ("slug", "modules", "groups")
+MODULE_KEYS = ("id", "title", "lessons")
+
+
+def _extra_keys(declared: Sequence[ManifestKey]) -> dict[str, dict[str, ManifestKey]]:
+    found: dict[str, dict[str, ManifestKey]] = {}
+    for key in declared:
+        found.setdefault(key.where, {}).setdefault(key.key, key)
+    return found
+
+
+def _extensions(check: _Checker, data: dict[str, Any], where: str, own: Sequence[str],
+                extra: dict[str, ManifestKey]) -> dict[str, Any]:
+    """The plugins' keys in ``data``, each checked by its plugin; a key nobody declares is refused."""
+    found: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in own:
+            continue
+        declared = extra.get(key)
+        if declared is None:
+            allowed = ", ".join(f"'{name}'" for name in (*own, *sorted(extra)))
+            check.error(f"{where}.{key}", _("unknown field (use %(allowed)s)", allowed=allowed))
+            continue
+        try:
+            found[key] = declared.check(value)
+        except ValueError as exc:
+            check.error(f"{where}.{key}", str(exc))
+        except Exception as exc:  # a plugin's checker that breaks: the pack cannot be judged
+            check.error(f"{where}.{key}", _("could not be checked: %(error)s", error=repr(exc)))
+    return found
 
 
 def _not_an_id(value: str) -> str:
@@ -312,7 +353,8 @@ def _group_sets(check: _Checker, value: Any) -> list[PackGroupSet]:
     return sets
 
 
-def _modules(check: _Checker, value: Any, lesson_types, files, languages) -> list[PackModule]:
+def _modules(check: _Checker, value: Any, lesson_types, files, languages,
+             extra: dict[str, ManifestKey] | None = None) -> list[PackModule]:
     if not isinstance(value, list) or not value:
         check.error("course.modules", _("must be a non-empty list"))
         return []
@@ -324,7 +366,8 @@ def _modules(check: _Checker, value: Any, lesson_types, files, languages) -> lis
         if key in module_keys:
             check.error(f"{where}.id", _twice(key))
         module_keys.add(key)
-        module = PackModule(key, check.titles(data.get("title"), f"{where}.title"))
+        module = PackModule(key, check.titles(data.get("title"), f"{where}.title"),
+                            extensions=_extensions(check, data, where, MODULE_KEYS, extra or {}))
         lessons = data.get("lessons")
         if not isinstance(lessons, list) or not lessons:
             check.error(f"{where}.lessons", _("must be a non-empty list"))

@@ -69,7 +69,7 @@ def _database(app: Flask):
 def _load(app: Flask, root: Path) -> Pack:
     registry = app.extensions["elearn_plugins"]
     return load_pack(root, registry.lesson_types, plugins=registry.plugins, engine_version=elearn.__version__,
-                     languages=app.config["LANGUAGES"])
+                     languages=app.config["LANGUAGES"], extra_keys=registry.manifest_keys())
 
 
 # -- reading ---------------------------------------------------------------------

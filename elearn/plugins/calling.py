@@ -51,6 +51,7 @@ class CallRecord:
     within: Session | None = None
     owners: dict[int, str] = field(default_factory=dict)  # id(result) -> plugin name
     kept: list[Any] = field(default_factory=list)  # the results themselves, so their ids stay theirs
+    failed: list[str] = field(default_factory=list)  # plugins whose implementation raised or was resting
 
 
 CURRENT: ContextVar[CallRecord | None] = ContextVar("elearn_hook_call", default=None)
@@ -71,9 +72,11 @@ def guarded(registry: PluginRegistry, plugin: str, hook: str, function: Callable
                 with savepoint(call.within, f"plugin {plugin} in {hook}"):
                     result = _run(registry, plugin, hook, call, function, args)
         except PluginUnavailable:
+            call.failed.append(plugin)
             return None
         except Exception as exc:
             log.exception("plugin %s failed in %s", plugin, hook)
+            call.failed.append(plugin)
             if call.at_startup:
                 registry.failed.setdefault(plugin, f"failed in {hook}: {exc!r}")
             return None

@@ -23,10 +23,15 @@ from pluggy import HookimplMarker, HookspecMarker
 if TYPE_CHECKING:
     import click
     from flask import Blueprint
+    from sqlalchemy.orm import Session
 
     from elearn.jobs.tasks import Task
-    from elearn.models import Lesson, LessonProgress, User
+    from elearn.models import Course, Lesson, LessonProgress, User
+    from elearn.permissions import CourseAccess
     from elearn.plugins.lesson_type import LessonType, NavItem
+    from elearn.plugins.notifications import NotificationChannel
+    from elearn.plugins.settings import ManifestKey, Setting
+    from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 
 hookspec = HookspecMarker("elearn")
 hookimpl = HookimplMarker("elearn")
@@ -103,3 +108,71 @@ def elearn_progress_changed(user: User, lesson: Lesson, old_status: str, progres
     in a savepoint: one that raises, or breaks the transaction with a failing
     statement, is logged and loses only its own writes, never the learner's.
     """
+
+
+# -- pages that are not lessons (elearn/plugins/surfaces.py) --------------------------------
+# Each returns data and a template name, never HTML. The core's own tabs, sections and columns
+# come through these same hooks (elearn/core_plugin.py); a plugin's are shown after the core's
+# unless they ask for a lower ``order``. One that fails is replaced by an error in its place.
+
+
+@hookspec
+def elearn_admin_nav(user: User) -> list[NavItem]:
+    """Return tabs for the administration's navigation (``NavItem(label, url)``), shown on every
+    admin page to administrators. Must not query the database (it runs on every admin page);
+    the page the tab opens checks ``user.is_admin`` itself (``require_admin``)."""
+
+
+@hookspec
+def elearn_dashboard_panels(user: User, db: Session) -> list[Panel]:
+    """Return sections of the learner's dashboard (``/me``) for ``user``, as ``Panel`` objects.
+
+    Compute the data here, in a fixed number of queries (never one per course), and name a
+    template that renders ``data``. Return nothing for a user the panel is not for."""
+
+
+@hookspec
+def elearn_course_panels(user: User | None, course: Course, access: CourseAccess, db: Session) -> list[Panel]:
+    """Return sections of a course's page (``/courses/<slug>``), as ``Panel`` objects.
+
+    ``user`` is None for a visitor who is not logged in; ``access`` says whether they are
+    enrolled (``access.is_enrolled``) or teach the course (``access.can_teach``). Fixed number of
+    queries, as for the dashboard."""
+
+
+@hookspec
+def elearn_profile_fields(user: User, db: Session) -> list[ProfileField]:
+    """Return fields of ``user``'s profile (``/account`` and ``/api/v1/me/profile``), each with its
+    current value and how to save a new one (the plugin keeps it in its own table)."""
+
+
+@hookspec
+def elearn_report_columns(course: Course, db: Session) -> list[ReportColumn]:
+    """Return columns of the course report (``/courses/<slug>/report``): one value per learner,
+    computed for all learners at once; a ``groupable`` column can group the report."""
+
+
+@hookspec
+def elearn_settings() -> list[Setting]:
+    """Return the plugin's settings (``Setting("digest_hour", int, default=18)``).
+
+    Called once when the app starts. Each is read from the configuration as
+    ``<PLUGIN>_<NAME>`` (``instance/config.py``) or the ``ELEARN_<PLUGIN>_<NAME>`` variable, and
+    checked against its type: a value that does not fit stops the app with an error naming the
+    variable. Read them with ``plugin_setting("<plugin>", "<name>")``."""
+
+
+@hookspec
+def elearn_manifest_keys() -> list[ManifestKey]:
+    """Return extra keys a content pack's manifest may have on its ``course`` or a module
+    (``ManifestKey("course", "audience", check)``). Called when a pack is read; ``check(value)``
+    returns the value to keep or raises ``ValueError`` with a translated message, which the pack's
+    errors show under the key's path. Keys no plugin declares are still refused."""
+
+
+@hookspec
+def elearn_notification_channels() -> list[NotificationChannel]:
+    """Return ways of telling a user something (in-app, e-mail, later SMS or Zalo): each a
+    ``NotificationChannel`` whose ``send(user, notification)`` delivers one ``Notification``.
+    ``notify(users, notification)`` hands a notification to every channel; one that fails is
+    logged and the others still deliver."""

@@ -32,7 +32,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("elearn.plugins")
 
 ENTRY_POINT_GROUP = "elearn.plugins"
+# The core's own admin tabs, dashboard and course sections and report columns, registered like a plugin.
+DEFAULT_PLUGINS = {"elearn": "elearn.core_plugin"}
 HOOK_PREFIX = "elearn_"
+
+
+@dataclass
+class SurfaceCall:
+    """A hook's answers with the plugins that gave them, and the plugins that failed."""
+
+    results: list[tuple[str, Any]]
+    failed: list[str]
 
 
 @dataclass
@@ -71,13 +81,16 @@ class PluginRegistry:
             tracer = Tracer()
             self.pm.add_hookcall_monitoring(tracer.before, tracer.after)
         self.plugins: dict[str, PluginInfo] = {}
+        self.defaults: dict[str, PluginInfo] = {}  # the core's own features (``load_defaults``)
+        self.settings: list[Any] = []  # every plugin's settings in force (``ResolvedSetting``)
         self.lesson_types: dict[str, LessonType] = {}
         self.failed: dict[str, str] = {}
 
     # -- loading ---------------------------------------------------------------
 
-    def load_entry_points(self, only: Iterable[str] | None = None) -> None:
-        """Load every installed plugin (or only the named ones; ``[]`` is safe mode)."""
+    def load_entry_points(self, only: Iterable[str] | None = None, extra: dict[str, Any] | None = None) -> None:
+        """Load every installed plugin (or only the named ones; ``[]`` is safe mode), then the
+        plugin objects in ``extra`` (``PLUGIN_OBJECTS``: a test registering its own plugin)."""
         allowed = None if only is None else set(only)
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=_load_order):
             if allowed is not None and ep.name not in allowed:
@@ -88,10 +101,20 @@ class PluginRegistry:
                 self._fail(ep.name, f"could not be imported: {exc!r}")
                 continue
             self.register(ep.name, module, _version_of(ep))
+        for name, module in (extra or {}).items():
+            self.register(name, module)
         self._collect_lesson_types()
 
-    def register(self, name: str, module: ModuleType, version: str = "") -> None:
-        if name in self.plugins or name in self.failed:
+    def load_defaults(self) -> None:
+        """Register the core's own features, which use the same hooks as any plugin (as Datasette's
+        ``DEFAULT_PLUGINS``): loaded first and in safe mode too, and not listed among the plugins."""
+        import importlib
+
+        for name, module_name in DEFAULT_PLUGINS.items():
+            self.register(name, importlib.import_module(module_name), default=True)
+
+    def register(self, name: str, module: ModuleType, version: str = "", default: bool = False) -> None:
+        if name in self.plugins or name in self.failed or name in self.defaults:
             self._fail(name, "another plugin is already registered under this name")
             return
         mismatch = api_mismatch(module)
@@ -120,7 +143,8 @@ class PluginRegistry:
             self._fail(name, f"is not a valid plugin: {exc}")
             return
         hooks = sorted(c.name for c in self.pm.get_hookcallers(guards) or [])
-        self.plugins[name] = PluginInfo(name=name, module=module, version=version, hooks=hooks)
+        info = PluginInfo(name=name, module=module, version=version, hooks=hooks)
+        (self.defaults if default else self.plugins)[name] = info
 
     def add(self, name: str, plugin: Any, version: str = "") -> None:
         """Register one more plugin object (a module, or any object whose attributes are its hooks)
@@ -133,7 +157,7 @@ class PluginRegistry:
     def _collect_lesson_types(self, only: str | None = None) -> None:
         # In the order plugins were loaded, not pluggy's (last first): a type name belongs to the
         # plugin loaded first, and elearn's own load before any other (``_load_order``).
-        order = {name: position for position, name in enumerate(self.plugins)}
+        order = self.load_positions()
         found = sorted(self.call_each("elearn_lesson_types", at_startup=True), key=lambda pair: order[pair[0]])
         for plugin_name, types in found:
             if only is not None and plugin_name != only:
@@ -171,6 +195,18 @@ class PluginRegistry:
         results = self._call(call, kwargs)
         return [(call.owners.get(id(result), ""), result) for result in results]
 
+    def call_surface(self, hook_name: str, within: Session | None = None, **kwargs: Any) -> SurfaceCall:
+        """Like ``call_each``, also naming the plugins whose implementation failed, so a page can
+        show an error where their part would have been (elearn/plugins/surfaces.py)."""
+        call = CallRecord(hook_name, within=within)
+        results = self._call(call, kwargs)
+        return SurfaceCall([(call.owners.get(id(result), ""), result) for result in results], list(call.failed))
+
+    def load_positions(self) -> dict[str, int]:
+        """Each plugin's place in the load order: the core's own (``DEFAULT_PLUGINS``) first."""
+        names = [*self.defaults, *self.plugins]
+        return {name: position for position, name in enumerate(names)}
+
     def call_first(self, hook_name: str, within: Session | None = None, **kwargs: Any) -> Any:
         """Call a ``firstresult`` hook: the first answer that is not None, or None."""
         return self._call(CallRecord(hook_name, within=within), kwargs)
@@ -190,6 +226,21 @@ class PluginRegistry:
         for _plugin, links in self.call_each("elearn_user_menu", user=user):
             items.extend(link for link in links or [] if isinstance(link, NavItem))
         return items
+
+    def admin_nav(self, user: Any) -> list[NavItem]:
+        """The administration's tabs (``elearn_admin_nav``): the core's, then the plugins'."""
+        if user is None or not getattr(user, "is_admin", False):
+            return []
+        from elearn.plugins.surfaces import collect
+
+        return list(collect(self, "elearn_admin_nav", NavItem, user=user))
+
+    def manifest_keys(self) -> list[Any]:
+        """The extra pack-manifest keys plugins allow (``elearn_manifest_keys``)."""
+        from elearn.plugins.settings import ManifestKey
+        from elearn.plugins.surfaces import collect
+
+        return list(collect(self, "elearn_manifest_keys", ManifestKey))
 
     def resource_dirs(self, name: str) -> list[tuple[str, Path]]:
         """The ``name`` folders (templates, static, ...) of every loaded plugin."""

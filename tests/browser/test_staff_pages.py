@@ -99,3 +99,23 @@ def test_a_diagram_of_the_pack_opens_full_size(phone, site, demo):
     assert page.url.endswith("/media/so-do-to-chuc.svg")
     # Opened alone, the diagram is as wide as it was drawn (480 px), wider than it was in the lesson.
     assert page.evaluate("document.documentElement.getBoundingClientRect().width") >= 480 > squeezed
+
+
+def test_the_course_report_and_the_account_page_fit_a_phone_and_pass_axe(phone, site, demo, axe_script):
+    """The pages the platform hooks added (elearn/core_plugin.py's report columns, /account's
+    profile fields): no serious accessibility problem, nothing wider than the phone but the
+    report's own scrolling table."""
+    course, _people = demo
+    page = phone("giangvien@example.org")
+    page.goto(f"{site}/courses/{course.slug}/report")
+    assert page.locator("main table.report tbody th").all_inner_texts() == ["Nguyễn Văn An"]
+    assert axe_violations(page, axe_script) == []
+    assert page.evaluate(OVERFLOW, "main select, main button, main .table-scroll") == []
+    page.select_option("#group-by", index=1)
+    with page.expect_navigation():
+        page.click("main form.filter button")
+    assert "group_by=" in page.url and axe_violations(page, axe_script) == []
+    page.goto(f"{site}/account")
+    assert axe_violations(page, axe_script) == []
+    page.goto(f"{site}/me")
+    assert axe_violations(page, axe_script) == []

@@ -57,3 +57,11 @@ def elearn_commands():
     from elearn_discussion.digest import discussion_digest
 
     return [discussion_digest]
+
+
+@hookimpl
+def elearn_notification_channels():
+    """The in-app list of notifications: replies, moderation, syntheses reach users through it."""
+    from elearn_discussion.notify import InAppChannel
+
+    return [InAppChannel()]

@@ -17,7 +17,17 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from elearn.plugin_api import CourseInstructor, GroupMember, Lesson, User, name_with_role, teaches_course, utcnow
+from elearn.plugin_api import (
+    CourseInstructor,
+    GroupMember,
+    Lesson,
+    User,
+    name_with_role,
+    notify,
+    teaches_course,
+    utcnow,
+)
+from elearn.plugin_api import Notification as CoreNotification
 from elearn_discussion.content import Settings
 from elearn_discussion.models import Notification, Post, PostState, Subscription, Thread
 
@@ -42,14 +52,43 @@ def kind_label(kind: str, actor: str, thread: str) -> str:
     return messages.get(kind, kind) % {"actor": actor, "thread": thread}
 
 
+KIND_PREFIX = "discussion."
+
+
 def add(db: Session, user_ids: Iterable[int], kind: str, lesson_id: int, thread_id: int | None = None,
         post_id: int | None = None, actor_id: int | None = None, reason: str = "") -> None:
-    now = utcnow()
-    db.add_all([
-        Notification(user_id=uid, kind=kind, lesson_id=lesson_id, thread_id=thread_id, post_id=post_id,
-                     actor_id=actor_id, reason=reason, created_at=now)
-        for uid in sorted(set(user_ids)) if uid != actor_id
-    ])
+    """Tell these users (never the actor) through every channel the site has (``notify``): the
+    in-app list below is one of them, an SMS or Zalo plugin may add others."""
+    ids = sorted(set(user_ids) - {actor_id})
+    if not ids:
+        return
+    users = list(db.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+    facts = {"lesson_id": lesson_id, "thread_id": thread_id, "post_id": post_id, "actor_id": actor_id,
+             "reason": reason}
+    notify(users, CoreNotification(KIND_PREFIX + kind, data=facts), db=db)
+
+
+class InAppChannel:
+    """The discussion's in-app list (``/x/discussion/notifications``) as a notification channel.
+
+    It keeps the discussion's own notifications only (its rows name a lesson and a thread)."""
+
+    name = "in_app"
+
+    def send(self, user: User, notification: CoreNotification) -> None:
+        self.send_many([user], notification)
+
+    def send_many(self, users: list[User], notification: CoreNotification) -> None:
+        if not notification.kind.startswith(KIND_PREFIX) or notification.db is None:
+            return
+        facts, now = notification.data, utcnow()
+        notification.db.add_all([
+            Notification(user_id=user.id, kind=notification.kind.removeprefix(KIND_PREFIX),
+                         lesson_id=facts["lesson_id"], thread_id=facts.get("thread_id"),
+                         post_id=facts.get("post_id"), actor_id=facts.get("actor_id"),
+                         reason=facts.get("reason") or "", created_at=now)
+            for user in users
+        ])
 
 
 def post_published(db: Session, post: Post, thread: Thread, lesson: Lesson) -> None:
