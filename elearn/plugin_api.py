@@ -41,7 +41,7 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``crontab`` (a ``Task``'s ``schedule``), ``enqueue`` (start a job after the transaction commits;
   a ``key`` makes it idempotent), ``QueuedJob`` (what it answers), ``JobContext`` (what a task
   runs with: its transaction ``db``, ``attempt``, ``enqueue`` for more jobs), ``JobError`` (a
-  failure retrying cannot mend).
+  failure retrying cannot mend);
 - pages that are not lessons (data plus a template name, never HTML; elearn/plugins/surfaces.py):
   ``Panel`` (a section of ``/me`` or a course page, from ``elearn_dashboard_panels`` and
   ``elearn_course_panels``), ``CourseAccess`` (what the viewer of a course page may do),
