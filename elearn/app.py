@@ -113,11 +113,14 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.api import bp as api_bp
     from elearn.api.groups import bp as api_groups_bp
     from elearn.auth.views import bp as auth_bp
+    from elearn.enrolment.api import bp as api_enrolment_bp
+    from elearn.enrolment.views import bp as enrolment_bp
     from elearn.groups.views import bp as groups_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media import bp as media_bp
 
-    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp):
+    for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp,
+                      enrolment_bp, api_enrolment_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from elearn.api import serialize
 from elearn.db import db_session
+from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
 from elearn.i18n import LOCALE_SESSION_KEY
 from elearn.learning import outline, service
@@ -45,7 +46,8 @@ def dashboard():
     db = db_session()
     courses = outline.my_learning(db, current_user)
     teaching = outline.courses_taught(db, current_user) if current_user.is_staff else []
-    return render_template("learning/dashboard.html", courses=courses, teaching=teaching)
+    return render_template("learning/dashboard.html", courses=courses, teaching=teaching,
+                           programmes=my_programmes(db, current_user))
 
 
 @bp.get("/courses/<slug>")
