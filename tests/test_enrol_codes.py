@@ -92,14 +92,14 @@ def test_expired_code_is_409(client, db, learner, api_token, teaching, make_code
     db.commit()
     response = redeem(client, api_token(learner), made["code"])
     assert response.status_code == 409
-    assert "expired" in response.get_json()["error"]["message"]
+    assert "đã hết hạn" in response.get_json()["error"]["message"]
     assert not enrolled(db, learner, teaching)
 
 
 def test_an_expiry_in_the_past_is_refused(client, instructor, api_token, teaching):
     response = client.post(f"/api/v1/courses/{teaching.slug}/enrol-codes", headers=bearer(api_token(instructor)),
                            json={"expires_at": "2020-01-01T00:00:00+07:00"})
-    assert response.status_code == 400
+    assert response.status_code == 409
 
 
 def test_used_up_code_is_409(client, db, make_user, api_token, teaching, make_code):
@@ -109,7 +109,7 @@ def test_used_up_code_is_409(client, db, make_user, api_token, teaching, make_co
     assert redeem(client, api_token(second), made["code"]).status_code == 201
     response = redeem(client, api_token(third), made["code"])
     assert response.status_code == 409
-    assert "used as many times" in response.get_json()["error"]["message"]
+    assert "hết lượt dùng" in response.get_json()["error"]["message"]
     assert not enrolled(db, third, teaching)
 
 
@@ -121,7 +121,7 @@ def test_disabled_code_is_409_and_can_be_enabled_again(client, db, learner, inst
     assert client.patch(url, json={"disabled": True}, headers=staff).get_json()["usable"] is False
     token = api_token(learner)
     response = redeem(client, token, made["code"])
-    assert response.status_code == 409 and "disabled" in response.get_json()["error"]["message"]
+    assert response.status_code == 409 and "đã bị tắt" in response.get_json()["error"]["message"]
     assert client.patch(url, json={"disabled": False}, headers=staff).get_json()["usable"] is True
     assert redeem(client, token, made["code"]).status_code == 201
 
@@ -233,3 +233,23 @@ def test_a_learner_cannot_open_the_codes_pages(client, login, learner, teaching,
     login(client, learner)
     assert client.get(f"/courses/{teaching.slug}/codes").status_code == 403
     assert client.get(f"/courses/{teaching.slug}/codes/{made['id']}").status_code == 403
+
+
+def test_an_instructor_creates_and_disables_a_code_on_the_page(client, db, login, instructor, teaching):
+    group = CourseGroup(course_id=teaching.id, group_set="track", key="urban", title_vi="Phường")
+    db.add(group)
+    db.commit()
+    login(client, instructor)
+    url = f"/courses/{teaching.slug}/codes"
+    token = csrf_token(client, url)
+    made = client.post(url, data={"group_id": str(group.id), "max_uses": "30", "expires_on": "2099-06-30",
+                                  "csrf_token": token})
+    assert made.status_code == 303
+    fresh(db)
+    code = db.scalar(select(EnrolmentCode))
+    assert (code.group_id, code.max_uses, code.expires_at.date().isoformat()) == (group.id, 30, "2099-06-30")
+    assert "Phường" in client.get(made.headers["Location"]).get_data(as_text=True)
+    client.post(f"{url}/{code.id}/disabled", data={"disabled": "1", "csrf_token": token})
+    fresh(db)
+    assert db.get(EnrolmentCode, code.id).disabled_at is not None
+    assert "đã tắt" in client.get(url).get_data(as_text=True)

@@ -63,7 +63,7 @@ def list_codes(slug: str):
 
 @bp.post("/courses/<slug>/enrol-codes")
 @token_required
-@operation(body=models.NewEnrolCode, responses={201: models.EnrolCode}, errors=(403, 404))
+@operation(body=models.NewEnrolCode, responses={201: models.EnrolCode}, errors=(403, 404, 409))
 def create_code(slug: str, body: models.NewEnrolCode):
     """Create an enrolment code, optionally into a group, with an expiry and a use limit"""
     db, user = db_session(), api_user()

@@ -77,7 +77,8 @@ def create(db: Session, course: Course, user: User, group_id: int | None = None,
     if max_uses is not None and not 1 <= max_uses <= MAX_USES_LIMIT:
         fail(400, _("The number of uses must be between 1 and %(num)d.", num=MAX_USES_LIMIT))
     if expires_at is not None and expires_at <= utcnow():
-        fail(400, _("The expiry date must be in the future."))
+        # Well-formed, but it would make a code that lets no one in: a conflict with the present.
+        fail(409, _("The expiry date must be in the future."))
     for _attempt in range(5):
         code = EnrolmentCode(code=new_code(), course_id=course.id, group_id=group_id, expires_at=expires_at,
                              max_uses=max_uses, uses=0, created_by=user.id, created_at=utcnow())
