@@ -253,3 +253,12 @@ def test_an_instructor_creates_and_disables_a_code_on_the_page(client, db, login
     fresh(db)
     assert db.get(EnrolmentCode, code.id).disabled_at is not None
     assert "đã tắt" in client.get(url).get_data(as_text=True)
+
+
+def test_a_learner_enrolled_already_uses_nothing(client, db, learner, api_token, teaching, make_code, enrol):
+    made = make_code(max_uses=1)
+    enrol(learner, teaching)
+    response = redeem(client, api_token(learner), made["code"])
+    assert response.status_code == 200 and response.get_json()["created"] is False
+    fresh(db)
+    assert db.get(EnrolmentCode, made["id"]).uses == 0

@@ -81,7 +81,8 @@ def test_a_prerequisite_must_come_earlier_in_the_programme(client, staff, make_c
     first, second = make_course(), make_course()
     body = {"title_vi": "Sai thứ tự", "courses": [{"course": first.slug, "requires": [second.slug]},
                                                    {"course": second.slug}]}
-    assert client.post("/api/v1/programmes", json=body, headers=staff).status_code == 400
+    refused = client.post("/api/v1/programmes", json=body, headers=staff)
+    assert refused.status_code == 409 and "đứng trước" in refused.get_json()["error"]["message"]
 
 
 def test_a_locked_course_is_refused_with_what_to_complete_first(client, db, staff, learner, api_token, login, path,
@@ -195,3 +196,38 @@ def test_the_dashboard_costs_the_same_queries_with_one_or_thirty_programmes(clie
         follow_a_programme()
     thirty = dashboard(30)
     assert thirty.n == one.n, thirty.statements
+
+
+def test_a_code_for_a_locked_course_is_refused_too(client, db, staff, make_user, api_token, path, cohort):
+    from elearn.models import EnrolmentCode
+
+    _programme, (_first, second, _third) = path
+    newcomer = make_user()
+    # In the cohort, then taken out of the course's enrolment by hand: the code must not open it.
+    add(client, staff, cohort, newcomer)
+    fresh(db)
+    db.execute(Enrolment.__table__.delete().where(Enrolment.user_id == newcomer.id,
+                                                  Enrolment.course_id == second.id))
+    db.add(EnrolmentCode(code="ABCDEFGH", course_id=second.id, uses=0))
+    db.commit()
+    response = client.post("/api/v1/enrol-codes/redeem", json={"code": "ABCDEFGH"},
+                           headers=bearer(api_token(newcomer)))
+    assert response.status_code == 409 and "Kiến thức chung" in response.get_json()["error"]["message"]
+    fresh(db)
+    assert db.get(EnrolmentCode, db.scalar(select(EnrolmentCode.id))).uses == 0
+
+
+def test_taken_out_of_the_cohort_the_prerequisites_no_longer_bind(client, staff, learner, api_token, path, cohort):
+    _programme, (_first, second, _third) = path
+    add(client, staff, cohort, learner)
+    token = bearer(api_token(learner))
+    assert client.get(f"/api/v1/courses/{second.slug}", headers=token).status_code == 409
+    assert client.delete(f"/api/v1/cohorts/{cohort['id']}/members/{learner.id}", headers=staff).status_code == 204
+    assert client.get(f"/api/v1/courses/{second.slug}", headers=token).status_code == 200
+    assert client.get("/api/v1/me/programmes", headers=token).get_json()["programmes"] == []
+
+
+def test_staff_cannot_be_put_in_a_cohort(client, staff, instructor, cohort):
+    response = client.post(f"/api/v1/cohorts/{cohort['id']}/members", json={"user_ids": [instructor.id]},
+                           headers=staff)
+    assert response.status_code == 409

@@ -148,7 +148,7 @@ def list_programmes():
 
 @bp.post("/programmes")
 @token_required
-@operation(body=models.ProgrammeIn, responses={201: models.ProgrammeOut}, errors=(403, 404))
+@operation(body=models.ProgrammeIn, responses={201: models.ProgrammeOut}, errors=(403, 404, 409))
 def create_programme(body: models.ProgrammeIn):
     """Create a programme: courses in order, with target dates and prerequisites placed before them"""
     db = db_session()
@@ -170,7 +170,7 @@ def get_programme(programme_id: int):
 
 @bp.put("/programmes/<int:programme_id>")
 @token_required
-@operation(body=models.ProgrammeIn, responses={200: models.ProgrammeOut}, errors=(403, 404))
+@operation(body=models.ProgrammeIn, responses={200: models.ProgrammeOut}, errors=(403, 404, 409))
 def update_programme(programme_id: int, body: models.ProgrammeIn):
     """Replace a programme's titles and courses; its cohorts' learners are enrolled in courses new to it"""
     db = db_session()
@@ -237,7 +237,7 @@ def delete_cohort(cohort_id: int):
 
 @bp.post("/cohorts/<int:cohort_id>/members")
 @token_required
-@operation(body=models.CohortMembersIn, responses={200: models.CohortOut}, errors=(403, 404))
+@operation(body=models.CohortMembersIn, responses={200: models.CohortOut}, errors=(403, 404, 409))
 def add_members(cohort_id: int, body: models.CohortMembersIn):
     """Add learners to the cohort, enrolling them in every course of its programme in one step (idempotent)"""
     db = db_session()

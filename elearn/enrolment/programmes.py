@@ -112,7 +112,8 @@ def set_courses(db: Session, programme: Programme, planned: list[PlannedCourse])
     the cohorts' learners are enrolled in any course new to the programme."""
     slugs = [item.course_slug for item in planned]
     if len(set(slugs)) != len(slugs):
-        fail(400, _("A course can be in a programme only once."))
+        # Well-formed bodies the programme's rules refuse are conflicts (409), as the API's contract has it.
+        fail(409, _("A course can be in a programme only once."))
     found = {course.slug: course for course in db.scalars(select(Course).where(Course.slug.in_(slugs)))}
     for slug in slugs:
         if slug not in found:
@@ -121,7 +122,7 @@ def set_courses(db: Session, programme: Programme, planned: list[PlannedCourse])
     for item in planned:
         for required in item.requires:
             if required not in earlier:
-                fail(400, _("“%(course)s” can only require courses placed before it in the programme.",
+                fail(409, _("“%(course)s” can only require courses placed before it in the programme.",
                             course=item.course_slug))
         earlier.add(item.course_slug)
     db.execute(delete(ProgrammePrerequisite).where(ProgrammePrerequisite.programme_id == programme.id))
@@ -213,7 +214,7 @@ def add_members(db: Session, cohort: Cohort, user_ids: list[int]) -> int:
         if user_id not in found:
             fail(404, _("There is no such user."))
         if found[user_id] != Role.LEARNER:
-            fail(400, _("Only learners can be members of a cohort."))
+            fail(409, _("Only learners can be members of a cohort."))
     added = _insert_missing(db, CohortMember, ["cohort_id", "user_id"],
                             [{"cohort_id": cohort.id, "user_id": user_id, "added_at": utcnow()}
                              for user_id in user_ids])
