@@ -133,7 +133,7 @@ def test_the_dashboard_shows_the_programme_with_target_dates_the_vietnamese_way(
     page = client.get("/me").get_data(as_text=True)
     assert "Giám đốc HTX" in page
     assert "31/03/2027" in page and "30/06/2027" in page
-    assert "Khoá: hãy hoàn thành “Kiến thức chung” trước." in page
+    assert "Chưa mở: hãy hoàn thành “Kiến thức chung” trước." in page
 
 
 def test_learners_and_instructors_cannot_manage_programmes(client, learner, instructor, api_token, cohort, login):

@@ -103,7 +103,7 @@ def code_page(slug: str, code_id: int):
     code = codes.get_code(db, course, code_id)
     link = url_for("enrolment.join", code=code.code, _external=True)
     qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=6, border=2, title=_("QR code of %(code)s", code=codes.spaced(code.code)))
+    svg = qr.svg_inline(scale=8, border=2, title=_("QR code of %(code)s", code=codes.spaced(code.code)))
     group = db.get(CourseGroup, code.group_id) if code.group_id else None
     return render_template("enrolment/code.html", course=course, code=code, group=group, link=link,
                            qr=Markup(svg), spaced=codes.spaced, state=codes.CodeState(code))
