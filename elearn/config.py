@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMITS_PER_ADDRESS": "20 per minute;200 per hour",
     "LOGIN_LIMITS_PER_ACCOUNT": "10 per day",
     "LOGIN_BACKOFF_SECONDS": 1,
+    # Enrolment codes typed or scanned, per learner (elearn/enrolment/codes.py): enough for a few typos,
+    # far too few to guess one of 32^8 codes.
+    "ENROL_CODE_LIMITS": "10 per minute;30 per day",
     "LOGIN_BACKOFF_MAX_SECONDS": 900,
     # argon2id, RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},

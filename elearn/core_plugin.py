@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
 from elearn.i18n import current_locale
 from elearn.learning import outline
@@ -31,6 +32,7 @@ def elearn_admin_nav(user):
         NavItem(_("Instructors"), url_for("admin.courses")),
         NavItem(_("Packs"), url_for("admin.packs")),
         NavItem(_("Plugins"), url_for("admin.plugins")),
+        NavItem(_("Programmes"), url_for("enrolment.programmes_page")),
     ]
 
 
@@ -39,12 +41,16 @@ def elearn_dashboard_panels(user, db):
     teaching = outline.courses_taught(db, user) if user.is_staff else []
     courses = outline.my_learning(db, user)
     panels = []
+    programmes = my_programmes(db, user)
+    if programmes:
+        panels.append(Panel("programmes", "panels/programmes.html", {"programmes": programmes}, order=5))
     if teaching:
         panels.append(Panel("teaching", "panels/teaching.html", {"courses": teaching},
                             title=_("Courses you teach"), order=10))
     if courses or not teaching:
         panels.append(Panel("learning", "panels/learning.html", {"courses": courses},
                             title=_("Courses you follow") if teaching and courses else "", order=20))
+    panels.append(Panel("enrol_code", "panels/enrol_code.html", {}, title=_("Enrol with a code"), order=30))
     return panels
 
 

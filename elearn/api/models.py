@@ -6,10 +6,10 @@ API takes (and the reverse): the tests send both kinds and check the answers.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
 
 from elearn.contract import Id, RequestModel, ResponseModel, Text, omitted
 from elearn.models.groups import TITLE_MAX
@@ -201,3 +201,142 @@ class JobState(ResponseModel):
     started_at: datetime | None
     finished_at: datetime | None
     next_attempt_at: datetime | None = Field(description="When a failed attempt is tried again (status queued).")
+
+
+# -- enrolment codes (elearn/enrolment/api.py) -------------------------------------------------
+
+
+def _from_iso(kind):
+    """JSON gives dates as text, and request models are strict (no text for a date): parsed first.
+    Text that is no ISO 8601 is left as it is, for the model to refuse with its usual 400."""
+
+    def parse(value):
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
+    return BeforeValidator(parse)
+
+
+IsoDateTime = Annotated[AwareDatetime, _from_iso(datetime), Field(description="ISO 8601 with its time zone.")]
+IsoDate = Annotated[date, _from_iso(date), Field(description="ISO 8601, e.g. 2027-06-30.")]
+
+
+class NewEnrolCode(RequestModel):
+    group_id: Id | None = Field(default=None, description="A group of the course the code also puts learners in.")
+    expires_at: IsoDateTime | None = None
+    max_uses: Annotated[int, Field(ge=1, le=100_000)] | None = Field(default=None, description="No limit when absent.")
+
+
+class EnrolCodeChange(RequestModel):
+    disabled: bool
+
+
+class CodeRedemption(RequestModel):
+    code: Annotated[str, Field(min_length=1, max_length=40, description="As typed: case, spaces and dashes "
+                               "do not matter (abcd-efgh is ABCDEFGH).")]
+
+
+class EnrolCode(ResponseModel):
+    id: int
+    code: str
+    display: str = Field(description="The code as shown to learners: ABCD-EFGH.")
+    course: CourseRef
+    group: Group | None
+    expires_at: datetime | None
+    max_uses: int | None
+    uses: int
+    disabled: bool
+    usable: bool = Field(description="Not disabled, not expired, not used up.")
+    join_url: str = Field(description="What its QR code opens: the form, filled in.")
+
+
+class EnrolCodeList(ResponseModel):
+    codes: list[EnrolCode]
+
+
+class Redemption(ResponseModel):
+    course: CourseRef
+    group: Group | None
+    created: bool = Field(description="False when the caller was enrolled already (no use counted).")
+    message: str
+
+
+# -- programmes and cohorts (elearn/enrolment/api.py) ------------------------------------------
+
+
+class PlannedCourse(RequestModel):
+    course: Annotated[str, Field(min_length=1, max_length=100, description="The course's slug.")]
+    target_date: IsoDate | None = None
+    requires: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=50)] = Field(
+        default_factory=list, description="Slugs of courses placed before this one that must be completed first.")
+
+
+class ProgrammeIn(RequestModel):
+    title_vi: Annotated[Text, Field(max_length=TITLE_MAX)]
+    title_en: Annotated[str, Field(max_length=TITLE_MAX)] = ""
+    courses: Annotated[list[PlannedCourse], Field(max_length=200)] = Field(default_factory=list)
+
+
+class NewCohort(RequestModel):
+    name: Annotated[Text, Field(max_length=TITLE_MAX)]
+
+
+class CohortMembersIn(RequestModel):
+    user_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]
+
+
+class ProgrammeCourseOut(ResponseModel):
+    course: CourseRef
+    position: int
+    target_date: date | None
+    requires: list[CourseRef]
+
+
+class CohortRef(ResponseModel):
+    id: int
+    name: str
+
+
+class ProgrammeOut(ResponseModel):
+    id: int
+    title: str
+    title_vi: str
+    title_en: str
+    courses: list[ProgrammeCourseOut]
+    cohorts: list[CohortRef]
+
+
+class ProgrammeList(ResponseModel):
+    programmes: list[ProgrammeOut]
+
+
+class CohortOut(CohortRef):
+    programme_id: int
+    members: list[Member]
+    added: int = omitted("How many learners this call added (POST .../members).")
+
+
+class MyProgrammeCourse(ResponseModel):
+    course: CourseRef
+    state: Literal["locked", "completed", "in_progress", "not_started", "not_enrolled"]
+    target_date: date | None
+    missing: list[CourseRef] = Field(description="What must be completed first (a locked course).")
+    fraction: float = Field(ge=0, le=1)
+    next_lesson: LessonLink | None
+
+
+class MyProgramme(ResponseModel):
+    id: int
+    title: str
+    cohorts: list[str]
+    completed_courses: int
+    next_course: CourseRef | None = Field(description="The first course neither completed nor locked.")
+    courses: list[MyProgrammeCourse]
+
+
+class MyProgrammeList(ResponseModel):
+    programmes: list[MyProgramme]

@@ -62,7 +62,7 @@ def courses():
 
 
 @bp.get("/courses/<slug>")
-@operation(responses={200: models.CourseDetail}, errors=(404,), public=True)
+@operation(responses={200: models.CourseDetail}, errors=(404, 409), public=True)
 def course(slug: str):
     """One course with its modules and lessons"""
     db = db_session()
@@ -81,9 +81,11 @@ def course(slug: str):
 
 @bp.post("/courses/<slug>/enrol")
 @token_required
-@operation(responses={200: models.CourseDetail, 201: models.CourseDetail}, errors=(403, 404))
+@operation(responses={200: models.CourseDetail, 201: models.CourseDetail}, errors=(403, 404, 409))
 def enrol(slug: str):
-    """Enrol in a course: 201 the first time, 200 when already enrolled (repeating it is harmless)"""
+    """Enrol in a course: 201 the first time, 200 when already enrolled (repeating it is harmless)
+
+409 when a programme the caller follows locks the course: the message names what to complete first."""
     db = db_session()
     _enrolment, created = service.enrol(db, api_user(), slug)
     db.commit()
@@ -93,7 +95,7 @@ def enrol(slug: str):
 
 @bp.get("/lessons/<int:lesson_id>")
 @token_required
-@operation(responses={200: models.LessonDetail}, errors=(403, 404))
+@operation(responses={200: models.LessonDetail}, errors=(403, 404, 409))
 def lesson(lesson_id: int):
     """A lesson as the learner sees it
 

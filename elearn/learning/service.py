@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from elearn.clock import utcnow
 from elearn.contract import adapter, validated
 from elearn.db import insert_if_missing, transaction_aborted
+from elearn.enrolment.programmes import require_unlocked
 from elearn.i18n import current_locale
 from elearn.learning import progress as progress_rules
 from elearn.learning.outline import (
@@ -115,9 +116,11 @@ class CoursePage:
 
 
 def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
-    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups))
+    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups),
+                        undefer(Course.has_prerequisites))
     access = course_access(db, user, course)
     require_course_view(access)
+    _require_unlocked(db, access)
     rows = lesson_rows(db, [course.id], access.user if access.is_enrolled else None)[course.id]
     by_module: dict[int, list[LessonRow]] = {}
     for row in rows:
@@ -128,9 +131,10 @@ def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
 
 def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
     """Enrol ``user``; enrolling twice (or twice at once) is harmless and keeps the first enrolment."""
-    course = get_course(db, slug)
+    course = get_course(db, slug, undefer(Course.has_prerequisites))
     access = course_access(db, user, course)
     require_course_view(access)
+    _require_unlocked(db, access)
     if access.enrolment is not None:
         return access.enrolment, False
     if access.can_teach:
@@ -141,6 +145,13 @@ def enrol(db: Session, user: User, slug: str) -> tuple[Enrolment, bool]:
                       enrolled_at=utcnow())
     enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
     return enrolment, True
+
+
+def _require_unlocked(db: Session, access: CourseAccess) -> None:
+    """A course a programme locks for this learner (elearn.enrolment.programmes): 409 naming what to
+    complete first. Its staff are never locked out; a course without prerequisites costs no query."""
+    if access.user is not None and not access.can_teach:
+        require_unlocked(db, access.user, access.course)
 
 
 # -- lessons -------------------------------------------------------------------
@@ -166,6 +177,7 @@ def lesson_page(db: Session, user: User, lesson_id: int, params: dict[str, str] 
     lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
     access = course_access(db, user, lesson.course, enrolment)
     require_lesson_view(access, lesson)
+    _require_unlocked(db, access)
     if progress is None:
         progress = LessonProgress(user_id=user.id, lesson_id=lesson.id, status=Status.NOT_STARTED, attempts=0,
                                   state={})
@@ -181,7 +193,7 @@ def lesson_page(db: Session, user: User, lesson_id: int, params: dict[str, str] 
 
 _LESSON_FOR_LEARNER = (
     select(Lesson, Enrolment, LessonProgress)
-    .options(joinedload(Lesson.course))
+    .options(joinedload(Lesson.course).undefer(Course.has_prerequisites))
     .outerjoin(Enrolment, and_(Enrolment.course_id == Lesson.course_id, Enrolment.user_id == bindparam("user_id")))
     .outerjoin(
         LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == bindparam("user_id"))
@@ -274,6 +286,7 @@ def submit(db: Session, user: User, lesson_id: int, data: Any = None, form: Any 
     lesson, enrolment, progress = _lesson_for_learner(db, lesson_id, user)
     access = course_access(db, user, lesson.course, enrolment)
     require_submit(access, lesson)
+    _require_unlocked(db, access)
     lesson_type, error = lesson_type_of(lesson)
     if lesson_type is None:
         fail(409, error)

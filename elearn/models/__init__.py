@@ -1,6 +1,14 @@
 """The core's tables. Plugins declare theirs on the same ``Base``."""
 
 from elearn.models.courses import Course, CourseInstructor, Lesson, Module
+from elearn.models.enrolment import (
+    Cohort,
+    CohortMember,
+    EnrolmentCode,
+    Programme,
+    ProgrammeCourse,
+    ProgrammePrerequisite,
+)
 from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
 from elearn.models.jobs import Job, JobStatus
 from elearn.models.packs import InstalledPack
@@ -12,11 +20,14 @@ from elearn.models.users import ApiToken, AuthSession, Role, User
 __all__ = [
     "ApiToken",
     "AuthSession",
+    "Cohort",
+    "CohortMember",
     "Course",
     "CourseGroup",
     "CourseGroupSet",
     "CourseInstructor",
     "Enrolment",
+    "EnrolmentCode",
     "GroupMember",
     "InstalledPack",
     "Job",
@@ -25,6 +36,9 @@ __all__ = [
     "LessonProgress",
     "Module",
     "PluginState",
+    "Programme",
+    "ProgrammeCourse",
+    "ProgrammePrerequisite",
     "RateLimitCounter",
     "Role",
     "Scope",
