@@ -129,7 +129,7 @@ def grading_questions(lesson) -> dict[str, Question]:
     """The questions grading uses, in every language alike: the canonical ones, whose short answers also
     accept each translation's (``translation.accepting``)."""
     questions = stored_questions(lesson.content)
-    if not any(q.type == "short" for q in questions.values()):
+    if len(lesson.content_languages or ()) < 2 or not any(q.type == "short" for q in questions.values()):
         return questions  # and the translations are not even loaded
     for translation in (lesson.translations or {}).values():
         for qid, other in stored_questions(translation).items():
@@ -730,6 +730,9 @@ class QuizLesson(LessonType):
         page = data.get("page")
         if page is not None and type(page) is not int:
             raise SubmissionError(_("“page” must be the number of a question page."))
+        # Before the answers are stored: loading the translations then flushes nothing, so the
+        # attempt's new seq and its grade go to the database in one UPDATE.
+        grader = self._grader(grading_questions(ctx.lesson)) if action == "submit" else None
         if "answers" in data or action == "save":
             machine.save(db, found, data.get("seq"), data.get("answers"), self._validator(questions, attempt))
         if action == "save":
@@ -740,7 +743,7 @@ class QuizLesson(LessonType):
                 page = min(max(page, 1), max(len(attempt.question_order), 1))
                 state = {**ctx.state, "quiz_page": {"attempt": attempt.number, "page": page}}
             return Outcome(status=Status.IN_PROGRESS, message=message, state=state, counts_as_attempt=False)
-        machine.finish(db, found, self._grader(grading_questions(ctx.lesson)))
+        machine.finish(db, found, grader)
         return self._finished_outcome(ctx, settings, attempt, None)
 
     def _finished_outcome(self, ctx, settings, attempt: QuizAttempt, message: str | None,
