@@ -16,6 +16,7 @@ row behind the core's back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,17 +189,25 @@ def _apply(db: Session, progress: LessonProgress, outcome: Outcome) -> None:
         values["status"] = outcome.status
         values["completed_at"] = (progress.completed_at or now) if outcome.status == Status.COMPLETED else None
     values = {name: value for name, value in values.items() if value != getattr(progress, name)}
-    written = dict(values)
+    if values or outcome.counts_as_attempt:
+        statement = _progress_update(tuple(values), outcome.counts_as_attempt)
+        db.execute(statement, {"progress_id": progress.id, **{f"new_{name}": value for name, value in values.items()}})
     if outcome.counts_as_attempt:
         values["attempts"] = (progress.attempts or 0) + 1
-        written["attempts"] = _PROGRESS.c.attempts + 1
-    if written:
-        db.execute(_PROGRESS.update().where(_PROGRESS.c.id == progress.id).values(**written))
     for name, value in values.items():
         set_committed_value(progress, name, value)
 
 
 _PROGRESS = LessonProgress.__table__
+
+
+@functools.cache
+def _progress_update(names: tuple[str, ...], counts_attempt: bool):
+    """The UPDATE of these columns (and of the attempt counter), built once: a handful of shapes."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}", type_=_PROGRESS.c[name].type) for name in names}
+    if counts_attempt:
+        values["attempts"] = _PROGRESS.c.attempts + 1
+    return _PROGRESS.update().where(_PROGRESS.c.id == bindparam("progress_id")).values(values)
 
 
 def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:
