@@ -294,6 +294,7 @@ class Finished:
 
 
 def summarise(finished: Sequence[QuizAttempt]) -> Finished:
+    """The summary of attempts already loaded (the learner's page lists them anyway)."""
     ordered = sorted(finished, key=lambda a: a.number)
     if not ordered:
         return Finished()
