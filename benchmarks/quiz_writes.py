@@ -84,11 +84,13 @@ class Counter:
         yield self
 
 
-def build(folder: Path, learners: int):
+def build(folder: Path, learners: int, database_url: str | None = None):
     """The demo instance and the one-question quiz, with ``learners`` more learners enrolled (the
     demo learner's password hash, so that logging them in costs one hash check each); returns
     (app, lesson id, their emails)."""
     os.environ["ELEARN_INSTANCE_PATH"] = str(folder / "instance")
+    if database_url:
+        os.environ["ELEARN_DATABASE_URL"] = database_url
     os.environ["ELEARN_SESSION_COOKIE_SECURE"] = "false"
     (folder / "packs").mkdir()
     (folder / "packs" / "one").mkdir()
@@ -133,6 +135,8 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=100, help="quiz attempts per round and way (default 100)")
     parser.add_argument("--learners", type=int, default=50,
                         help="learners taking turns, so that no one's history grows long (default 50)")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of SQLite "
+                        "(postgresql+psycopg://...); the bare insert stays on SQLite")
     parser.add_argument("--statements", action="store_true", help="list the statements of each step")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="elearn-quiz-writes-") as tmp:
@@ -163,7 +167,7 @@ def run(folder: Path, args) -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    app, lesson_id, emails = build(folder, args.learners)
+    app, lesson_id, emails = build(folder, args.learners, args.database_url)
     bare = baseline(folder)
     path = f"/api/v1/lessons/{lesson_id}/submissions"
     learners = [Learner(app, email, lesson_id) for email in emails]
@@ -273,7 +277,7 @@ def run(folder: Path, args) -> None:
                      counts[save][0] + counts[submit][0], first_counts[save] + first_counts[submit]))
     load = os.getloadavg()[0]
     print(f"in-process, {args.rounds} rounds x {args.attempts} attempts per way by {args.learners} learners, "
-          f"SQLite (WAL, synchronous=NORMAL), load average {load:.2f}")
+          f"{'PostgreSQL' if args.database_url else 'SQLite (WAL, synchronous=NORMAL)'}, load average {load:.2f}")
     print(f"| {'step':<36} | {'ms/request':>10} | {'p99 ms':>7} | {'ratio to bare insert':>20} | "
           f"{'SQL':>3} | {'SQL, first attempt':>18} |")
     print(f"|{'-' * 38}|{'-' * 11}:|{'-' * 8}:|{'-' * 21}:|{'-' * 4}:|{'-' * 19}:|")
