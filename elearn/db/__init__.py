@@ -8,7 +8,14 @@ On SQLite the engine runs in WAL mode with foreign keys on, and a request that
 writes (POST, PUT, PATCH, DELETE) begins its transaction with ``BEGIN
 IMMEDIATE``: it takes the write lock before its first read, so two concurrent
 writers queue on ``busy_timeout`` instead of failing with "database is locked"
-when the second one upgrades its read lock.
+when the second one upgrades its read lock. Before that BEGIN, a writer takes
+its turn on a lock file beside the database (``<file>-writers``, ``flock``),
+held until its connection goes back to the pool: writers of every process and
+thread wait there, retried every millisecond, instead of in SQLite's busy
+handler, which sleeps ever longer (up to 100 ms a time) and lets a newcomer
+overtake a writer that has waited for a second. The turn only orders writers;
+SQLite's lock still guards the data (a writer that waited ``busy_timeout`` for
+its turn goes on to BEGIN IMMEDIATE and SQLite's own wait).
 
 PostgreSQL aborts a transaction at its first failed statement, and a COMMIT of
 an aborted transaction quietly rolls back. A plugin that swallowed such a
@@ -77,6 +84,9 @@ class Database:
         self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            path = self.engine.url.database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                _queue_writers(self.engine, f"{path}-writers", WRITER_WAIT_SECONDS)
             if statement_timeout:
                 _limit_sqlite_statements(self.engine, statement_timeout)
             self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -121,7 +131,55 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "")
+        if mode == "IMMEDIATE" and (take_turn := conn.connection.info.get("take_writer_turn")) is not None:
+            take_turn()
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+WRITER_WAIT_SECONDS = 30  # as long as busy_timeout
+WRITER_POLL_SECONDS = 0.001
+
+
+def _queue_writers(engine: Engine, lock_path: str, wait: float) -> None:
+    """Writers take turns on ``lock_path`` (see the module): each pooled connection opens the file
+    once and ``flock``s it before its BEGIN IMMEDIATE, until it is returned to the pool."""
+    import fcntl
+    import os
+
+    @event.listens_for(engine, "connect")
+    def _open(_dbapi_connection, record):  # pragma: no cover - exercised by every test
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # the lock file cannot be made: SQLite's own wait, as before
+            return
+        record.info["writer_fd"] = fd
+
+        def take_turn() -> None:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        return  # SQLite's own wait decides now
+                    time.sleep(WRITER_POLL_SECONDS)
+                else:
+                    record.info["writer_turn"] = True
+                    return
+
+        record.info["take_writer_turn"] = take_turn
+
+    @event.listens_for(engine.pool, "reset")
+    def _end_turn(_dbapi_connection, record, _reset_state):
+        if record.info.pop("writer_turn", False):
+            fcntl.flock(record.info["writer_fd"], fcntl.LOCK_UN)
+
+    @event.listens_for(engine.pool, "close")
+    def _close(_dbapi_connection, record):
+        record.info.pop("writer_turn", None)
+        fd = record.info.pop("writer_fd", None)
+        if fd is not None:
+            os.close(fd)  # and with it the turn, if it held one
 
 
 def _in_error(dbapi_connection) -> bool:

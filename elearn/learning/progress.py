@@ -16,14 +16,16 @@ row behind the core's back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from elearn.clock import utcnow
 from elearn.db import insert_if_missing
@@ -119,7 +121,7 @@ def store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None, 
     """Apply ``outcome`` to the locked ``progress`` row, complete the course if it was the last
     lesson left, and tell the plugins (``elearn_progress_changed``)."""
     old_status = progress.status
-    _apply(progress, outcome)
+    _apply(db, progress, outcome)
     completed_course = False
     if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
         completed_course = _maybe_complete_course(db, user, enrolment)
@@ -139,37 +141,73 @@ def locked_progress(db: Session, user: User, lesson: Lesson, found: LessonProgre
 
     On SQLite a writing request began with BEGIN IMMEDIATE, so the row read in
     this transaction is current and no other writer can change it: nothing more
-    to do. On PostgreSQL the row is read again with FOR UPDATE.
+    to do. On PostgreSQL the row is read again with FOR UPDATE (one statement
+    when it was ``found``: a progress row is never deleted but with its learner
+    or lesson).
     """
     if found is not None and db.get_bind().dialect.name == "sqlite":
         return found
+    if found is not None:
+        row = db.scalar(_LOCK_PROGRESS, {"user_id": user.id, "lesson_id": lesson.id})
+        if row is not None:
+            return row
     insert_if_missing(db, LessonProgress, ["user_id", "lesson_id"], user_id=user.id, lesson_id=lesson.id,
                       status=Status.NOT_STARTED, attempts=0, state={})
-    return db.scalars(
-        select(LessonProgress)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return db.scalars(_LOCK_PROGRESS, {"user_id": user.id, "lesson_id": lesson.id}).one()
 
 
-def _apply(progress: LessonProgress, outcome: Outcome) -> None:
+_LOCK_PROGRESS = (
+    select(LessonProgress)
+    .where(LessonProgress.user_id == bindparam("user_id"), LessonProgress.lesson_id == bindparam("lesson_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def _apply(db: Session, progress: LessonProgress, outcome: Outcome) -> None:
     """Store an outcome. A completed lesson stays completed (later tries cannot undo it), unless
-    the outcome may take it back (a regrade, where the pack allows it)."""
+    the outcome may take it back (a regrade, where the pack allows it).
+
+    One UPDATE of the changed columns, sent at once; the attempt counter is counted by the
+    database (``attempts = attempts + 1``), not written back from what was read. The row object
+    gets the same values as already stored, so the session has nothing left to flush for it."""
     now = utcnow()
-    if outcome.counts_as_attempt:
-        progress.attempts = (progress.attempts or 0) + 1
+    values: dict[str, Any] = {}
     if outcome.score is not None:
-        progress.score = outcome.score
+        values["score"] = outcome.score
+    state = progress.state
     if outcome.state is not None:
-        progress.state = outcome.state
+        state = outcome.state
     if outcome.state_changes:
-        progress.state = {**(progress.state or {}), **outcome.state_changes}
-    progress.started_at = progress.started_at or now
-    progress.updated_at = now
+        state = {**(state or {}), **outcome.state_changes}
+    if state is not progress.state:
+        values["state"] = state
+    if progress.started_at is None:
+        values["started_at"] = now
+    values["updated_at"] = now
     if progress.status != Status.COMPLETED or (outcome.may_uncomplete and outcome.status != Status.COMPLETED):
-        progress.status = outcome.status
-        progress.completed_at = (progress.completed_at or now) if outcome.status == Status.COMPLETED else None
+        values["status"] = outcome.status
+        values["completed_at"] = (progress.completed_at or now) if outcome.status == Status.COMPLETED else None
+    values = {name: value for name, value in values.items() if value != getattr(progress, name)}
+    if values or outcome.counts_as_attempt:
+        statement = _progress_update(tuple(values), outcome.counts_as_attempt)
+        db.execute(statement, {"progress_id": progress.id, **{f"new_{name}": value for name, value in values.items()}})
+    if outcome.counts_as_attempt:
+        values["attempts"] = (progress.attempts or 0) + 1
+    for name, value in values.items():
+        set_committed_value(progress, name, value)
+
+
+_PROGRESS = LessonProgress.__table__
+
+
+@functools.cache
+def _progress_update(names: tuple[str, ...], counts_attempt: bool):
+    """The UPDATE of these columns (and of the attempt counter), built once: a handful of shapes."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}", type_=_PROGRESS.c[name].type) for name in names}
+    if counts_attempt:
+        values["attempts"] = _PROGRESS.c.attempts + 1
+    return _PROGRESS.update().where(_PROGRESS.c.id == bindparam("progress_id")).values(values)
 
 
 def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None) -> bool:

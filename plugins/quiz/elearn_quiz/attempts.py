@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from elearn.plugin_api import SubmissionError, utcnow
@@ -52,11 +52,62 @@ def attempts_of(db: Session, user_id: int, lesson_id: int) -> list[QuizAttempt]:
     )
 
 
-def find_open(db: Session, user_id: int, lesson_id: int, lock: bool = False) -> QuizAttempt | None:
-    query = select(QuizAttempt).where(QuizAttempt.open_key == open_key(user_id, lesson_id))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return db.scalar(query)
+def finished_attempt(db: Session, user_id: int, lesson_id: int, number: int | None) -> QuizAttempt | None:
+    """The learner's finished attempt ``number``, or their last finished one (None: there is none)."""
+    query = select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.lesson_id == lesson_id,
+                                      QuizAttempt.state == AttemptState.FINISHED)
+    if number is not None:
+        return db.scalar(query.where(QuizAttempt.number == number))
+    return db.scalar(query.order_by(QuizAttempt.number.desc()).limit(1))
+
+
+@dataclass
+class OpenAttempt:
+    """The learner's open attempt, locked, with the latest saved response to each question and when
+    it was saved (``saved``: question id -> (response, created_at)): read in one statement, so a save
+    or a submit never reads the attempt's answers again."""
+
+    attempt: QuizAttempt
+    saved: dict[str, tuple[Any, datetime]]
+
+    def answers(self, until: datetime | None = None) -> dict[str, Any] | None:
+        """The current answers (those saved up to ``until``); None when one of them was saved after
+        ``until``, so an earlier one may count instead: ``current_answers`` decides then."""
+        if until is not None and any(saved_at > until for _response, saved_at in self.saved.values()):
+            return None
+        return {qid: response for qid, (response, _saved_at) in self.saved.items()}
+
+
+def _latest_steps(attempts):
+    """Each question's latest step in the attempts selected by ``attempts`` (a subquery of ids)."""
+    steps = QuizAnswerStep.__table__
+    rank = func.row_number().over(partition_by=(steps.c.attempt_id, steps.c.question_id),
+                                  order_by=(steps.c.seq.desc(), steps.c.id.desc()))
+    return (
+        select(steps.c.attempt_id, steps.c.question_id, steps.c.response, steps.c.created_at, rank.label("rank"))
+        .where(steps.c.attempt_id.in_(attempts))
+        .subquery("latest")
+    )
+
+
+_OPEN_KEY = bindparam("open_key")
+_LATEST_OF_OPEN = _latest_steps(select(QuizAttempt.id).where(QuizAttempt.open_key == _OPEN_KEY).scalar_subquery())
+_OPEN_WITH_ANSWERS = (
+    select(QuizAttempt, _LATEST_OF_OPEN.c.question_id, _LATEST_OF_OPEN.c.response, _LATEST_OF_OPEN.c.created_at)
+    .outerjoin(_LATEST_OF_OPEN, and_(_LATEST_OF_OPEN.c.attempt_id == QuizAttempt.id, _LATEST_OF_OPEN.c.rank == 1))
+    .where(QuizAttempt.open_key == _OPEN_KEY)
+    .with_for_update(of=QuizAttempt)
+    .execution_options(populate_existing=True)
+)
+
+
+def open_attempt(db: Session, user_id: int, lesson_id: int) -> OpenAttempt | None:
+    """The open attempt, locked until commit, with its current answers: one statement (built once)."""
+    rows = db.execute(_OPEN_WITH_ANSWERS, {"open_key": open_key(user_id, lesson_id)}).all()
+    if not rows:
+        return None
+    saved = {qid: (response, created_at) for _attempt, qid, response, created_at in rows if qid is not None}
+    return OpenAttempt(rows[0][0], saved)
 
 
 def current_answers(db: Session, attempt: QuizAttempt, until: datetime | None = None) -> dict[str, Any]:
@@ -70,16 +121,16 @@ def current_answers(db: Session, attempt: QuizAttempt, until: datetime | None = 
     return answers
 
 
-def finished_count(db: Session, user_id: int, lesson_id: int) -> int:
-    return db.scalar(
-        select(func.count())
-        .select_from(QuizAttempt)
-        .where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.lesson_id == lesson_id,
-            QuizAttempt.state == AttemptState.FINISHED,
-        )
-    ) or 0
+_OF_LEARNER = and_(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.lesson_id == bindparam("lesson_id"))
+_NUMBERS = select(
+    func.max(QuizAttempt.number), func.sum(case((QuizAttempt.state == AttemptState.FINISHED, 1), else_=0))
+).where(_OF_LEARNER)
+
+
+def numbers(db: Session, user_id: int, lesson_id: int) -> tuple[int, int]:
+    """The learner's highest attempt number and how many of their attempts are finished: one statement."""
+    highest, finished = db.execute(_NUMBERS, {"user_id": user_id, "lesson_id": lesson_id}).one()
+    return highest or 0, finished or 0
 
 
 def choose_questions(question_ids: Sequence[str], tags: Mapping[str, Sequence[str]], settings: Mapping[str, Any],
@@ -99,16 +150,14 @@ def choose_questions(question_ids: Sequence[str], tags: Mapping[str, Sequence[st
 
 
 def start(db: Session, user_id: int, lesson_id: int, question_ids: Sequence[str], tags: Mapping[str, Sequence[str]],
-          settings: Mapping[str, Any]) -> tuple[QuizAttempt, bool]:
-    """The open attempt, or a new one; ``(attempt, created)``. Refused when no attempt is left."""
-    attempt = find_open(db, user_id, lesson_id, lock=True)
-    if attempt is not None:
-        return attempt, False
+          settings: Mapping[str, Any], found: OpenAttempt | None) -> tuple[QuizAttempt, bool]:
+    """The open attempt (``found``: ``open_attempt``'s, read by the caller), or a new one;
+    ``(attempt, created)``. Refused when no attempt is left."""
+    if found is not None:
+        return found.attempt, False
     allowed = settings.get("attempts_allowed") or 0
-    numbers = db.scalar(
-        select(func.max(QuizAttempt.number)).where(QuizAttempt.user_id == user_id, QuizAttempt.lesson_id == lesson_id)
-    ) or 0
-    if allowed and finished_count(db, user_id, lesson_id) >= allowed:
+    highest, finished = numbers(db, user_id, lesson_id)
+    if allowed and finished >= allowed:
         raise SubmissionError(_("You have used all your attempts at this quiz."), status=409)
     now = utcnow()
     seed = random.SystemRandom().randrange(1, 2**31 - 1)
@@ -116,7 +165,7 @@ def start(db: Session, user_id: int, lesson_id: int, question_ids: Sequence[str]
     attempt = QuizAttempt(
         user_id=user_id,
         lesson_id=lesson_id,
-        number=numbers + 1,
+        number=highest + 1,
         state=AttemptState.IN_PROGRESS,
         open_key=open_key(user_id, lesson_id),
         started_at=now,
@@ -136,8 +185,9 @@ class SaveResult:
     repeated: bool  # the same save again (a retry): nothing new was stored
 
 
-def save(db: Session, attempt: QuizAttempt, seq: Any, answers: Any, validate) -> SaveResult:
-    """Append the answers as steps with sequence number ``seq``.
+def save(db: Session, found: OpenAttempt, seq: Any, answers: Any, validate) -> SaveResult:
+    """Append the answers as steps with sequence number ``seq`` to ``found`` (the open attempt),
+    whose current answers change with them.
 
     A ``seq`` lower than the last accepted one is stale and refused (409); the same ``seq`` again is
     accepted only as a retry of the same answers (nothing new is stored), otherwise refused too.
@@ -148,12 +198,13 @@ def save(db: Session, attempt: QuizAttempt, seq: Any, answers: Any, validate) ->
         raise SubmissionError(_("Send “seq”: a whole number, one more than the last save of this attempt."))
     if not isinstance(answers, dict):
         raise SubmissionError(_("Send “answers” as an object: question id → your answer."))
+    attempt = found.attempt
     order = set(attempt.question_order)
     for qid in answers:
         if qid not in order:
             raise SubmissionError(_("This attempt has no question “%(id)s”.", id=str(qid)[:100]))
     answers = {qid: validate(qid, response) for qid, response in answers.items()}
-    current = current_answers(db, attempt)
+    current = found.answers()
     if seq <= attempt.seq:
         if seq == attempt.seq and all(current.get(qid) == response for qid, response in answers.items()):
             return SaveResult(saved=0, repeated=True)
@@ -172,15 +223,19 @@ def save(db: Session, attempt: QuizAttempt, seq: Any, answers: Any, validate) ->
         if qid in answers and (qid not in current or current[qid] != answers[qid]):
             db.add(QuizAnswerStep(attempt_id=attempt.id, question_id=qid, seq=seq, response=answers[qid],
                                   created_at=now))
+            found.saved[qid] = (answers[qid], now)
             saved += 1
     attempt.seq = seq
     return SaveResult(saved=saved, repeated=False)
 
 
-def finish(db: Session, attempt: QuizAttempt, grade_all, timed_out: bool = False) -> None:
-    """Grade and close the attempt. Only answers saved before the deadline (and its grace) count."""
+def finish(db: Session, found: OpenAttempt, grade_all, timed_out: bool = False) -> None:
+    """Grade and close the open attempt. Only answers saved before the deadline (and its grace) count."""
+    attempt = found.attempt
     until = attempt.deadline + grace() if attempt.deadline is not None else None
-    answers = current_answers(db, attempt, until=until)
+    answers = found.answers(until)
+    if answers is None:  # an answer came after the deadline: the one before it counts
+        answers = current_answers(db, attempt, until=until)
     marks, max_marks, per_question = grade_all(attempt, answers)
     attempt.marks = marks
     attempt.max_marks = max_marks
@@ -222,30 +277,88 @@ class Standing:
         return self.pending > 0
 
 
-def standing(finished: Sequence[QuizAttempt], method: str, pass_mark: float) -> Standing:
+@dataclass(frozen=True)
+class Finished:
+    """What the grading methods need of a learner's finished attempts: how many, the best, the total
+    and the pending answers of all, the best of those whose grade is final, and the (fraction,
+    pending) of the first and the last. Made from the attempts (``summarise``) or summed up by the
+    database in one statement (``finished_summary``), so a submission never loads every attempt."""
+
+    count: int = 0
+    best: float = 0.0
+    total: float = 0.0
+    pending: int = 0
+    best_final: float | None = None
+    first: tuple[float, int] = (0.0, 0)
+    last: tuple[float, int] = (0.0, 0)
+
+
+def summarise(finished: Sequence[QuizAttempt]) -> Finished:
+    """The summary of attempts already loaded (the learner's page lists them anyway)."""
     ordered = sorted(finished, key=lambda a: a.number)
-    score = combined_score(ordered, method)
     if not ordered:
+        return Finished()
+    fractions = [a.fraction or 0.0 for a in ordered]
+    final = [a.fraction or 0.0 for a in ordered if not a.pending_grading]
+    return Finished(
+        count=len(ordered), best=max(fractions), total=sum(fractions),
+        pending=sum(a.pending_grading or 0 for a in ordered), best_final=max(final) if final else None,
+        first=(fractions[0], ordered[0].pending_grading or 0), last=(fractions[-1], ordered[-1].pending_grading or 0),
+    )
+
+
+def _finished_summary_query():
+    done = and_(_OF_LEARNER, QuizAttempt.state == AttemptState.FINISHED)
+    fraction, pending = func.coalesce(QuizAttempt.fraction, 0.0), func.coalesce(QuizAttempt.pending_grading, 0)
+
+    def end(column, order):
+        return select(column).where(done).order_by(order).limit(1).correlate(None).scalar_subquery()
+
+    return select(
+        func.count(), func.max(fraction), func.sum(fraction), func.sum(pending),
+        func.max(case((pending == 0, fraction))),
+        end(fraction, QuizAttempt.number), end(pending, QuizAttempt.number),
+        end(fraction, QuizAttempt.number.desc()), end(pending, QuizAttempt.number.desc()),
+    ).where(done)
+
+
+_FINISHED_SUMMARY = _finished_summary_query()
+
+
+def finished_summary(db: Session, user_id: int, lesson_id: int) -> Finished:
+    """``summarise`` of the learner's finished attempts, computed by the database: one statement."""
+    count, best, total, pending, best_final, first, first_pending, last, last_pending = db.execute(
+        _FINISHED_SUMMARY, {"user_id": user_id, "lesson_id": lesson_id}).one()
+    if not count:
+        return Finished()
+    return Finished(count=count, best=float(best), total=float(total), pending=int(pending),
+                    best_final=float(best_final) if best_final is not None else None,
+                    first=(float(first), int(first_pending)), last=(float(last), int(last_pending)))
+
+
+def standing(finished: Sequence[QuizAttempt] | Finished, method: str, pass_mark: float) -> Standing:
+    """The standing from the finished attempts (or their ``Finished`` summary) by the grading method."""
+    done = finished if isinstance(finished, Finished) else summarise(finished)
+    if not done.count:
         return Standing(None, 0, False)
-    counted = {"first": ordered[:1], "last": ordered[-1:]}.get(method, ordered)
-    pending = sum(a.pending_grading or 0 for a in counted)
+    score = combined_score(done, method)
+    pending = {"first": done.first[1], "last": done.last[1]}.get(method, done.pending)
     if method == "highest":
-        final = [a.fraction or 0.0 for a in ordered if not a.pending_grading]
-        passed = bool(final) and max(final) >= pass_mark
+        passed = done.best_final is not None and done.best_final >= pass_mark
     else:
         passed = not pending and score is not None and score >= pass_mark
     return Standing(score, pending, passed)
 
 
-def combined_score(finished: Sequence[QuizAttempt], method: str) -> float | None:
-    """The quiz's score from the finished attempts, by the grading method."""
-    fractions = [a.fraction or 0.0 for a in sorted(finished, key=lambda a: a.number)]
-    if not fractions:
+def combined_score(finished: Sequence[QuizAttempt] | Finished, method: str) -> float | None:
+    """The quiz's score from the finished attempts (or their summary), by the grading method."""
+    done = finished if isinstance(finished, Finished) else summarise(finished)
+    if not done.count:
         return None
     if method == "last":
-        return fractions[-1]
+        return done.last[0]
     if method == "first":
-        return fractions[0]
+        return done.first[0]
     if method == "average":
-        return sum(fractions) / len(fractions)
-    return max(fractions)
+        return done.total / done.count
+    return done.best

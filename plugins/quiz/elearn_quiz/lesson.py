@@ -129,7 +129,7 @@ def grading_questions(lesson) -> dict[str, Question]:
     """The questions grading uses, in every language alike: the canonical ones, whose short answers also
     accept each translation's (``translation.accepting``)."""
     questions = stored_questions(lesson.content)
-    if not any(q.type == "short" for q in questions.values()):
+    if len(lesson.content_languages or ()) < 2 or not any(q.type == "short" for q in questions.values()):
         return questions  # and the translations are not even loaded
     for translation in (lesson.translations or {}).values():
         for qid, other in stored_questions(translation).items():
@@ -690,19 +690,20 @@ class QuizLesson(LessonType):
         # Attempts hold the canonical ids, the same in every language; grading accepts every language's answers.
         questions = stored_questions(ctx.lesson.content)
         db, user_id, lesson_id = ctx.db, ctx.user.id, ctx.lesson.id
-        attempt = machine.find_open(db, user_id, lesson_id, lock=True)
+        found = machine.open_attempt(db, user_id, lesson_id)
 
-        if attempt is not None and machine.is_overdue(attempt):
+        if found is not None and machine.is_overdue(found.attempt):
             # Touched after the deadline and its grace: close it with the answers saved in time.
-            machine.finish(db, attempt, self._grader(grading_questions(ctx.lesson)), timed_out=True)
+            machine.finish(db, found, self._grader(grading_questions(ctx.lesson)), timed_out=True)
             return self._finished_outcome(
-                ctx, settings, attempt,
+                ctx, settings, found.attempt,
                 _("The time was up. Your attempt was submitted with the answers saved before the deadline."),
             )
 
         if action == "start":
             attempt, created = machine.start(
-                db, user_id, lesson_id, list(questions), {q.id: list(q.tags) for q in questions.values()}, settings
+                db, user_id, lesson_id, list(questions), {q.id: list(q.tags) for q in questions.values()}, settings,
+                found,
             )
             message = (
                 _("Attempt %(number)d has started. Good luck!", number=attempt.number)
@@ -714,8 +715,8 @@ class QuizLesson(LessonType):
         wanted = data.get("attempt")
         if wanted is not None and type(wanted) is not int:
             raise SubmissionError(_("“attempt” must be the number of the attempt."))
-        if attempt is None or (wanted is not None and wanted != attempt.number):
-            done = self._finished_attempt(ctx, wanted)
+        if found is None or (wanted is not None and wanted != found.attempt.number):
+            done = machine.finished_attempt(db, user_id, lesson_id, wanted)
             if done is not None and action == "submit":
                 # A repeated submit (double click, retry): the result of the first one, never a second grading.
                 return self._finished_outcome(ctx, settings, done, _("This attempt was already submitted."),
@@ -725,11 +726,15 @@ class QuizLesson(LessonType):
                                       status=409)
             raise SubmissionError(_("There is no attempt in progress. Start the quiz first."), status=409)
 
+        attempt = found.attempt
         page = data.get("page")
         if page is not None and type(page) is not int:
             raise SubmissionError(_("“page” must be the number of a question page."))
+        # Before the answers are stored: loading the translations then flushes nothing, so the
+        # attempt's new seq and its grade go to the database in one UPDATE.
+        grader = self._grader(grading_questions(ctx.lesson)) if action == "submit" else None
         if "answers" in data or action == "save":
-            machine.save(db, attempt, data.get("seq"), data.get("answers"), self._validator(questions, attempt))
+            machine.save(db, found, data.get("seq"), data.get("answers"), self._validator(questions, attempt))
         if action == "save":
             quiet = data.get("quiet") is True
             message = "" if quiet or page is not None else _("Your answers are saved.")
@@ -738,23 +743,13 @@ class QuizLesson(LessonType):
                 page = min(max(page, 1), max(len(attempt.question_order), 1))
                 state = {**ctx.state, "quiz_page": {"attempt": attempt.number, "page": page}}
             return Outcome(status=Status.IN_PROGRESS, message=message, state=state, counts_as_attempt=False)
-        machine.finish(db, attempt, self._grader(grading_questions(ctx.lesson)))
+        machine.finish(db, found, grader)
         return self._finished_outcome(ctx, settings, attempt, None)
-
-    def _finished_attempt(self, ctx: LessonContext, number: int | None) -> QuizAttempt | None:
-        finished = [
-            a for a in machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if a.state == AttemptState.FINISHED
-        ]
-        if number is not None:
-            return next((a for a in finished if a.number == number), None)
-        return finished[-1] if finished else None
 
     def _finished_outcome(self, ctx, settings, attempt: QuizAttempt, message: str | None,
                           counts: bool = True) -> Outcome:
-        ctx.db.flush()
-        finished = [
-            a for a in machine.attempts_of(ctx.db, ctx.user.id, ctx.lesson.id) if a.state == AttemptState.FINISHED
-        ]
+        # Summed up by the database (the attempt just finished included: the session flushes it first).
+        finished = machine.finished_summary(ctx.db, ctx.user.id, ctx.lesson.id)
         grade = machine.standing(finished, settings["grading_method"], settings["pass_mark"])
         done = grade.passed or settings["completion"] == "attempted"
         percent = round((attempt.fraction or 0.0) * 100)
@@ -774,7 +769,7 @@ class QuizLesson(LessonType):
         return Outcome(
             status=Status.COMPLETED if done else Status.IN_PROGRESS,
             score=grade.score or 0.0,
-            state={"finished_attempts": len(finished), "passed": grade.passed, "pending_grading": grade.pending},
+            state={"finished_attempts": finished.count, "passed": grade.passed, "pending_grading": grade.pending},
             message=message,
             counts_as_attempt=counts,
         )
