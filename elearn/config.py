@@ -65,6 +65,12 @@ DEFAULTS: dict[str, Any] = {
     # elearn restore (elearn/backup.py): an archive that unpacks to more, or holds more files, is refused.
     "BACKUP_MAX_BYTES": 100 * 1024**3,
     "BACKUP_MAX_FILES": 1_000_000,
+    # Learner profiles (elearn/profile/service.py): fields asked for at the next sign-in, and those
+    # learners may change themselves (cooperative, position, birth_year, gender, phone).
+    "PROFILE_REQUIRED_FIELDS": [],
+    "PROFILE_LEARNER_EDITABLE": ["cooperative", "position", "birth_year", "gender", "phone"],
+    # A CSV of administrative units and cooperatives larger than this is refused (elearn/organisations/importer.py).
+    "ORGS_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 
