@@ -15,6 +15,7 @@ from elearn.auth.passwords import hash_password, verify_password
 from elearn.auth.ratelimit import LoginLimiter, login_limiter
 from elearn.auth.sessions import end_all_sessions, end_session, start_session
 from elearn.db import db_session
+from elearn.profile.service import profile_incomplete
 from elearn.security import safe_next
 
 T = TypeVar("T")
@@ -56,6 +57,10 @@ def login():
         if user is not None:
             start_session(db, user)
             db.commit()
+            if profile_incomplete(db, user):
+                # Gently: the profile page, then on to where the learner was going; nothing else is blocked.
+                flash(_("Please complete your profile."), "info")
+                return redirect(url_for("profile.mine", next=target), code=303)
             return redirect(target, code=303)
         form.form_errors.append(_("The email or password is incorrect."))
         failed = True

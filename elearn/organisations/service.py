@@ -36,6 +36,11 @@ TRACK_LABELS = {Track.URBAN: _l("Urban"), Track.RURAL: _l("Rural")}
 CODE_MAX, NAME_MAX, REGISTRATION_MAX = 20, 200, 50
 
 
+def options(labels: dict) -> list[tuple[str, str]]:
+    """A select's ``(value, label)`` pairs from one of the label tables."""
+    return [(key.value, label) for key, label in labels.items()]
+
+
 class OrgError(ValueError):
     """A refused change: ``field`` names the form field, ``status`` is 400 (bad value) or 409 (conflict)."""
 
