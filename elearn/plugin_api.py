@@ -33,6 +33,12 @@ The names, by what they are for (each is documented where it is defined, and in 
 - people: ``User``, ``Role``, ``display_name``, ``name_with_role``, ``matching``;
 - courses and groups (read them, in queries): ``Course``, ``Lesson``, ``Enrolment``,
   ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
+- organisations and profiles (read them, in queries; the core writes them): ``AdminUnit``
+  (province, area, ward or commune: ``UnitLevel``; ``province_id``/``area_id`` name its ancestors),
+  ``Cooperative`` (``kind``: ``CooperativeKind``; ``track``: ``Track``, from its unit),
+  ``LearnerProfile`` (``Position``), and ``learner_cooperative(db, user_id)`` /
+  ``learner_cooperatives(db, user_ids)`` (one query for a whole report; ``.unit`` loaded). A
+  learner's profile is shown to that learner and to staff only: never put it on another learner's page;
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
@@ -53,7 +59,24 @@ from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, 
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
 from elearn.media import INLINE_TYPES, SVG_POLICY, media_folder
-from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, Scope, User
+from elearn.models import (
+    AdminUnit,
+    Cooperative,
+    CooperativeKind,
+    Course,
+    CourseGroup,
+    CourseInstructor,
+    Enrolment,
+    GroupMember,
+    LearnerProfile,
+    Lesson,
+    Position,
+    Role,
+    Scope,
+    Track,
+    UnitLevel,
+    User,
+)
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.pagination import Page, paginate
@@ -70,6 +93,7 @@ from elearn.plugins.lesson_type import (
     PackFiles,
     SubmissionError,
 )
+from elearn.profile.service import learner_cooperative, learner_cooperatives
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
 from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
@@ -80,9 +104,12 @@ __all__ = [
     "INLINE_TYPES",
     "MAX_ID",
     "SVG_POLICY",
+    "AdminUnit",
     "Base",
     "ContentError",
     "ContentInvalid",
+    "Cooperative",
+    "CooperativeKind",
     "Course",
     "CourseGroup",
     "CourseInstructor",
@@ -93,6 +120,7 @@ __all__ = [
     "JSONType",
     "JsonTrue",
     "LearnerLesson",
+    "LearnerProfile",
     "Lesson",
     "LessonContext",
     "LessonType",
@@ -100,6 +128,7 @@ __all__ = [
     "Outcome",
     "PackFiles",
     "Page",
+    "Position",
     "ProgressView",
     "RequestModel",
     "ResponseModel",
@@ -112,7 +141,9 @@ __all__ = [
     "SubmissionError",
     "SubmitResult",
     "Text",
+    "Track",
     "UTCDateTime",
+    "UnitLevel",
     "User",
     "Versioned",
     "api_user",
@@ -127,6 +158,8 @@ __all__ = [
     "get_lesson",
     "hookimpl",
     "insert_if_missing",
+    "learner_cooperative",
+    "learner_cooperatives",
     "learner_lesson",
     "lesson_to_teach",
     "lock_progress",

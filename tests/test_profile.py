@@ -144,3 +144,16 @@ def test_required_fields_are_asked_for_at_the_next_sign_in(app, client, login, a
     assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 303
     again = login(client, learner)
     assert not again.headers["Location"].startswith("/me/profile")
+
+
+def test_plugins_read_learners_cooperatives_in_one_query(app, db, learner, make_user, cooperative, count_queries):
+    from elearn.plugin_api import Track, learner_cooperative, learner_cooperatives
+
+    other = make_user("learner", "dung@example.org", "Lò Thị Dung")
+    db.add(LearnerProfile(user_id=learner.id, cooperative_id=cooperative.id))
+    db.commit()
+    with count_queries() as counted:
+        found = learner_cooperatives(db, [learner.id, other.id])
+        assert found[learner.id].unit.name == "Phường Mường Thanh" and found[learner.id].track == Track.URBAN
+    assert counted.n == 1 and other.id not in found
+    assert learner_cooperative(db, other.id) is None

@@ -169,3 +169,28 @@ def phone_taken(db: Session, phone: str, user_id: int) -> bool:
     return db.scalar(select(LearnerProfile.user_id).where(LearnerProfile.phone == phone,
                                                           LearnerProfile.user_id != user_id)) is not None
 
+
+
+def learner_cooperatives(db: Session, user_ids: list[int]) -> dict[int, Cooperative]:
+    """Each learner's cooperative (with its unit loaded, so ``.unit`` and ``.track`` cost nothing), in
+    one query for all of them: for a report by cooperative, commune, area or track. Learners without
+    one are left out."""
+    from sqlalchemy.orm import contains_eager
+
+    from elearn.models import AdminUnit
+
+    if not user_ids:
+        return {}
+    rows = db.execute(
+        select(LearnerProfile.user_id, Cooperative)
+        .join(Cooperative, Cooperative.id == LearnerProfile.cooperative_id)
+        .join(AdminUnit, AdminUnit.id == Cooperative.unit_id)
+        .options(contains_eager(Cooperative.unit))
+        .where(LearnerProfile.user_id.in_(sorted(set(user_ids))))
+    )
+    return {user_id: cooperative for user_id, cooperative in rows}
+
+
+def learner_cooperative(db: Session, user_id: int) -> Cooperative | None:
+    """The learner's cooperative (its unit loaded), or None."""
+    return learner_cooperatives(db, [user_id]).get(user_id)
