@@ -58,7 +58,7 @@ class ProfileBody(RequestModel):
 
     cooperative_id: Id | None = None
     position: PositionName | None = None
-    birth_year: Annotated[int, Field(ge=profiles.OLDEST_BIRTH_YEAR, le=2100)] | None = None
+    birth_year: Annotated[int, Field(ge=profiles.OLDEST_BIRTH_YEAR, le=profiles.latest_birth_year())] | None = None
     gender: GenderName | None = None
     phone: Annotated[str, Field(max_length=40, description="As written: 0912 345 678, +84912345678…")] | None = None
 

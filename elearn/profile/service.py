@@ -43,6 +43,10 @@ OLDEST_BIRTH_YEAR = 1900
 YOUNGEST_AGE = 14
 
 
+def latest_birth_year() -> int:
+    return date.today().year - YOUNGEST_AGE
+
+
 class ProfileError(ValueError):
     def __init__(self, field: str, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -140,7 +144,7 @@ def _parse(db: Session, name: str, raw: Any) -> Any:
             year = int(raw)
         except (TypeError, ValueError):
             raise ProfileError(name, _("Write the year with four digits, for example 1968.")) from None
-        latest = date.today().year - YOUNGEST_AGE
+        latest = latest_birth_year()
         if not OLDEST_BIRTH_YEAR <= year <= latest:
             raise ProfileError(name, _("The year of birth must be between %(first)d and %(last)d.",
                                        first=OLDEST_BIRTH_YEAR, last=latest))
