@@ -96,7 +96,7 @@ class ImportReport:
 def read_rows(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
     """The file's records as ``(row number, {column: value})``, or a reason the file cannot be read."""
     if len(data) > max_bytes:
-        return [], _("The file is too large: at most %(size)s MB.", size=f"{max_bytes / 1024 / 1024:g}")
+        return [], _("The file is too large: at most %(size)s.", size=_size(max_bytes))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -127,6 +127,13 @@ def read_rows(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[tup
                 record[columns[index]] = value.strip()
         records.append((number, record))
     return records, None
+
+
+def _size(count: int) -> str:
+    """``5 MB``, or ``100 KB`` below a megabyte (bytes as people read a size)."""
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:g} MB"
+    return f"{max(1, count // 1024)} KB"
 
 
 @dataclass
