@@ -110,13 +110,19 @@ def test_a_learner_never_sees_another_learners_profile(client, api_token, login,
 
 
 def test_fields_the_site_keeps_for_its_staff(app, client, api_token, login, learner, admin):
-    app.config["PROFILE_LEARNER_EDITABLE"] = ["phone"]
     headers = bearer(api_token(learner))
+    client.put("/api/v1/me/profile", headers=headers, json={"birth_year": 1970})
+    app.config["PROFILE_LEARNER_EDITABLE"] = ["phone"]
     assert client.put("/api/v1/me/profile", headers=headers, json={"position": "director"}).status_code == 403
     assert client.put("/api/v1/me/profile", headers=headers, json={"phone": "0912345678"}).status_code == 200
     login(client, learner)
     page = client.get("/me/profile").get_data(as_text=True)
     assert 'name="position"' not in page and 'name="phone"' in page
+    # A mistake in the one field they may change still shows the others as they are.
+    wrong = client.post("/me/profile", data={"csrf_token": csrf_token(client, "/me/profile"), "phone": "12",
+                                             "birth_year": "1999"})
+    assert wrong.status_code == 400
+    assert "1970" in wrong.get_data(as_text=True) and 'value="12"' in wrong.get_data(as_text=True)
     # The administrator may change them.
     client.post("/logout", data={"csrf_token": csrf_token(client, "/me/profile")})
     login(client, admin)
@@ -156,3 +162,11 @@ def test_plugins_read_learners_cooperatives_in_one_query(app, db, learner, make_
         assert found[learner.id].unit.name == "Phường Mường Thanh" and found[learner.id].track == Track.URBAN
     assert counted.n == 1 and other.id not in found
     assert learner_cooperative(db, other.id) is None
+
+
+def test_a_new_account_is_asked_for_the_required_fields_right_away(app, client):
+    app.config["PROFILE_REQUIRED_FIELDS"] = ["position"]
+    answer = client.post("/register", data={"name": "Lò Văn Em", "email": "em@example.org",
+                                            "password": "correct horse battery",
+                                            "csrf_token": csrf_token(client, "/register")})
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/me/profile?next=")

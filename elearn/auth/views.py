@@ -90,6 +90,8 @@ def register():
             start_session(db, user)
             db.commit()
             flash(_("Welcome! Your account is ready."), "success")
+            if profile_incomplete(db, user):
+                return redirect(url_for("profile.mine", next=url_for("learning.catalogue")), code=303)
             return redirect(url_for("learning.catalogue"), code=303)
     return render_template("auth/register.html", form=form)
 

@@ -57,13 +57,15 @@ def _page(user: User, by_staff: bool):
             flash(_("Your profile is saved.") if not by_staff else _("The profile is saved."), "success")
             return redirect(target or request.path, code=303)
     profile, cooperative = service.get_profile(db, user.id)
-    values = {name: request.form.get(name) for name in service.FIELDS} if errors else {
+    values = {
         "cooperative": profile.cooperative_id if profile else None,
         "position": profile.position.value if profile and profile.position else None,
         "birth_year": profile.birth_year if profile else None,
         "gender": profile.gender.value if profile and profile.gender else None,
         "phone": display_phone(profile.phone) if profile else "",
     }
+    if errors:  # what was typed into the fields the person may change, to correct it
+        values.update({name: request.form.get(name) for name in editable if name in request.form})
     unit_id = request.args.get("unit", type=int) or (cooperative.unit_id if cooperative else None)
     choices = list(db.scalars(select(Cooperative).where(Cooperative.unit_id == unit_id)
                               .order_by(Cooperative.name))) if unit_id else []
