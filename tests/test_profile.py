@@ -168,5 +168,6 @@ def test_a_new_account_is_asked_for_the_required_fields_right_away(app, client):
     app.config["PROFILE_REQUIRED_FIELDS"] = ["position"]
     answer = client.post("/register", data={"name": "Lò Văn Em", "email": "em@example.org",
                                             "password": "correct horse battery",
+                                            "confirm": "correct horse battery",
                                             "csrf_token": csrf_token(client, "/register")})
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/me/profile?next=")
