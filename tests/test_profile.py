@@ -171,3 +171,18 @@ def test_a_new_account_is_asked_for_the_required_fields_right_away(app, client):
                                             "confirm": "correct horse battery",
                                             "csrf_token": csrf_token(client, "/register")})
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/me/profile?next=")
+
+
+def test_two_accounts_saving_one_number_at_once_get_a_409_not_a_failure(app, db, learner, make_user, monkeypatch):
+    """The check before the write cannot see a number saved at the same moment: the unique constraint
+    decides, and the loser is told the number is taken."""
+    from elearn.profile import service
+
+    other = make_user("learner", "gia@example.org", "Lò Văn Gia")
+    db.add(LearnerProfile(user_id=other.id, phone="+84912345678"))
+    db.commit()
+    monkeypatch.setattr(service, "phone_taken", lambda *args: False)
+    with app.test_request_context(), pytest.raises(service.ProfileError) as refused:
+        service.save_profile(db, learner, {"phone": "0912 345 678"})
+    db.rollback()
+    assert refused.value.status == 409

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, contains_eager
 
 from elearn.models import AdminUnit, Cooperative, CooperativeKind, StaffArea, Track, UnitLevel, User
@@ -180,7 +181,10 @@ def save_unit(db: Session, access: OrgAccess, unit: AdminUnit | None, code: str,
             raise OrgError("level", _("This unit has units or cooperatives under it: its level cannot change."), 409)
         unit.code, unit.name, unit.level = code, name, level
     place(unit, parent)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:  # the same code saved by someone else at the same moment
+        raise OrgError("code", _("Another unit already has this code."), 409) from None
     if level == UnitLevel.AREA:  # its communes follow it to its new province
         db.execute(update(AdminUnit).where(AdminUnit.area_id == unit.id).values(province_id=unit.province_id))
     return unit
@@ -213,7 +217,10 @@ def save_cooperative(db: Session, access: OrgAccess, cooperative: Cooperative | 
     else:
         cooperative.name, cooperative.kind, cooperative.registration_number = name, kind, registration_number
         cooperative.unit = unit
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        raise OrgError("registration_number", _("Another cooperative has this registration number."), 409) from None
     return cooperative
 
 

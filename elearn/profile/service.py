@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from elearn.models import Cooperative, Gender, LearnerProfile, Position, User
@@ -125,7 +126,10 @@ def save_profile(db: Session, user: User, changes: dict[str, Any], by_staff: boo
             profile.cooperative_id = value
         else:
             setattr(profile, name, value)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:  # the same number saved by another account at the same moment
+        raise ProfileError("phone", _("Another account already uses this phone number."), 409) from None
     return profile
 
 
