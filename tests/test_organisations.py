@@ -316,3 +316,22 @@ def test_organisation_lists_cost_the_same_with_10_or_1000_rows(client, login, ar
             assert client.get(path, headers=headers).status_code == 200
         measured.append(counted.n)
     assert measured[0] == measured[1], measured
+
+
+def test_staff_areas_through_the_api(client, api_token, admin, instructor, learner, tree):
+    headers = bearer(api_token(admin))
+    path = f"/api/v1/orgs/staff/{instructor.id}/areas/{tree['b'].id}"
+    assert client.put(path, headers=headers).status_code == 201
+    assert client.put(path, headers=headers).status_code == 200
+    listed = client.get("/api/v1/orgs/staff", headers=headers).get_json()["staff"]
+    assert listed == [{"user_id": instructor.id, "name": instructor.name, "unit_id": tree["b"].id,
+                       "unit_name": "Khu vực B"}]
+    staff_headers = bearer(api_token(instructor))
+    seen = client.get("/api/v1/orgs/cooperatives", headers=staff_headers).get_json()["items"]
+    assert [c["registration_number"] for c in seen] == ["R-3"]
+    assert client.get("/api/v1/orgs/staff", headers=staff_headers).status_code == 403
+    assert client.put(f"/api/v1/orgs/staff/{learner.id}/areas/{tree['b'].id}", headers=headers).status_code == 409
+    assert client.put(f"/api/v1/orgs/staff/{instructor.id}/areas/{tree['commune_b'].id}",
+                      headers=headers).status_code == 400
+    assert client.delete(path, headers=headers).status_code == 204
+    assert client.get("/api/v1/orgs/cooperatives", headers=staff_headers).status_code == 403

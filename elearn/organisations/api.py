@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from pydantic import Field
 
 from elearn.api.auth import api_user, token_required
-from elearn.contract import Id, RequestModel, ResponseModel, operation
+from elearn.contract import Id, RequestModel, ResponseModel, no_content, operation
 from elearn.db import db_session
-from elearn.models import AdminUnit, Cooperative
+from elearn.models import AdminUnit, Cooperative, User
 from elearn.organisations import service
 from elearn.organisations.access import org_access
 from elearn.organisations.importer import import_organisations
@@ -280,6 +280,71 @@ A commit refused because some rows have errors answers 409 with the same report;
         return jsonify(body)
     db.rollback()
     return jsonify(body), 409 if request.form.get("commit") == "true" else 200
+
+
+# -- staff areas (administrators) --------------------------------------------------------
+
+
+class StaffAssignment(ResponseModel):
+    user_id: int
+    name: str
+    unit_id: int
+    unit_name: str
+
+
+class StaffAssignments(ResponseModel):
+    staff: list[StaffAssignment]
+
+
+def _admin_access():
+    access = org_access(db_session(), api_user())
+    if not access.is_admin:
+        fail(403, _("Only administrators can do this."))
+    return access
+
+
+def _assignment(user, unit) -> dict[str, Any]:
+    return {"user_id": user.id, "name": user.name, "unit_id": unit.id, "unit_name": unit.name}
+
+
+@bp.get("/orgs/staff")
+@token_required
+@operation(responses={200: StaffAssignments})
+def staff():
+    """The Alliance staff and their areas (administrators)"""
+    _admin_access()
+    return jsonify(staff=[_assignment(user, unit) for user, unit in service.staff_assignments(db_session())])
+
+
+@bp.put("/orgs/staff/<int:user_id>/areas/<int:unit_id>")
+@token_required
+@operation(responses={200: StaffAssignment, 201: StaffAssignment}, errors=(400, 404, 409))
+def assign(user_id: int, unit_id: int):
+    """Give an instructor an area or a province (administrators): 201 the first time, 200 after"""
+    _admin_access()
+    db = db_session()
+    user, unit = db.get(User, user_id), db.get(AdminUnit, unit_id)
+    if user is None or unit is None:
+        fail(404, _("There is no such user or unit."))
+    try:
+        created = service.assign_staff(db, user, unit)
+    except service.OrgError as exc:
+        db.rollback()
+        _refused(exc)
+    db.commit()
+    return jsonify(_assignment(user, unit)), 201 if created else 200
+
+
+@bp.delete("/orgs/staff/<int:user_id>/areas/<int:unit_id>")
+@token_required
+@operation(responses={204: None}, errors=(404,))
+def unassign(user_id: int, unit_id: int):
+    """Take an area from a staff member (administrators; idempotent)"""
+    _admin_access()
+    db = db_session()
+    service.unassign_staff(db, user_id, unit_id)
+    db.commit()
+    return no_content()
 
 
 # -- the caller's profile ------------------------------------------------------------------
