@@ -21,6 +21,8 @@ from elearn.organisations.service import place
 from elearn.testing import csrf_token, fresh
 
 HEADER = "level,code,name,parent,type\n"
+# A list page: the session's user, the staff's areas, the count, the page, the filter's areas (5 measured).
+LIST_QUERIES = 6
 
 
 @pytest.fixture
@@ -315,7 +317,7 @@ def test_organisation_lists_cost_the_same_with_10_or_1000_rows(client, login, ar
         with count_queries() as counted:
             assert client.get(path, headers=headers).status_code == 200
         measured.append(counted.n)
-    assert measured[0] == measured[1], measured
+    assert measured[0] == measured[1] <= LIST_QUERIES, measured
 
 
 def test_staff_areas_through_the_api(client, api_token, admin, instructor, learner, tree):
