@@ -247,6 +247,46 @@ def user_set_role(ctx: AppContext, email: str, role: str) -> None:
         click.echo(f"warning: other accounts use the same name: {', '.join(o.email for o in others)}", err=True)
 
 
+# -- organisations ---------------------------------------------------------------
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Administrative units and cooperatives."""
+
+
+@orgs_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would be created or changed; write nothing.")
+@pass_app
+def orgs_import(ctx: AppContext, file: Path, dry_run: bool) -> None:
+    """Import units and cooperatives from a CSV file (see docs/organisations.md), all or nothing.
+
+    Every row is checked first; one row with an error and nothing is written (exit status 1)."""
+    from elearn.db import get_database
+    from elearn.organisations.access import OrgAccess
+    from elearn.organisations.importer import import_organisations
+
+    app = _in_app(ctx)
+    limit = app.config["ORGS_IMPORT_MAX_BYTES"]
+    with file.open("rb") as handle:
+        data = handle.read(limit + 1)
+    with get_database(app).transaction() as session:
+        # Nothing is written unless every row is right (the importer checks all before it writes).
+        report = import_organisations(session, OrgAccess(None, None), data, commit=not dry_run, max_bytes=limit)
+    if report.file_error:
+        raise click.ClickException(report.file_error)
+    for row in report.rows:
+        if row.action != "unchanged":
+            detail = f": {row.message}" if row.message else ""
+            click.echo(f"row {row.row}: {row.action} {row.code} {row.name}{detail}")
+    summary = (f"{report.count('create')} to create, {report.count('update')} to change, "
+               f"{report.count('unchanged')} unchanged, {report.count('error')} with errors")
+    if report.errors:
+        raise click.ClickException(f"{summary}; nothing was written")
+    click.echo(("dry run: " if dry_run else "imported: ") + summary)
+
+
 # -- content packs ---------------------------------------------------------------
 
 

@@ -78,6 +78,12 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_IMMEDIATE": False,
     "JOBS_WORKERS": 2,
     "JOBS_KEEP_DAYS": 30,
+    # Learner profiles (elearn/profile/service.py): fields asked for at the next sign-in, and those
+    # learners may change themselves (cooperative, position, birth_year, gender, phone).
+    "PROFILE_REQUIRED_FIELDS": [],
+    "PROFILE_LEARNER_EDITABLE": ["cooperative", "position", "birth_year", "gender", "phone"],
+    # A CSV of administrative units and cooperatives larger than this is refused (elearn/organisations/importer.py).
+    "ORGS_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 

@@ -10,6 +10,10 @@ from flask import Flask
 from elearn.models import Role
 
 DEMO_PASSWORD = "hoctap-2026"
+# Real units of Điện Biên after the 2025 merger (a subset, see docs/organisations.md) and example cooperatives.
+DEMO_ORGANISATIONS = Path(__file__).resolve().parent / "organisations" / "demo_dien_bien.csv"
+DEMO_STAFF_AREA = "DB-HMN"  # the demo instructor is the Alliance staff of the former Mường Nhé district
+DEMO_LEARNER_COOPERATIVE = "DEMO-HTX-003"
 DEMO_ACCOUNTS = [
     ("hocvien@example.org", "Nguyễn Văn An", Role.LEARNER),
     ("giangvien@example.org", "Trần Thị Bình", Role.INSTRUCTOR),
@@ -47,6 +51,8 @@ def prepare(packs_dir: Path, echo: Callable[[str], None] = print) -> Flask:
             for course in session.scalars(select(Course)):
                 if session.get(CourseInstructor, (course.id, instructor.id)) is None:
                     session.add(CourseInstructor(course_id=course.id, user_id=instructor.id))
+            echo(_demo_organisations(session, find_user(session, DEMO_ACCOUNTS[2][0]), instructor,
+                                     find_user(session, DEMO_ACCOUNTS[0][0])))
     echo(f"\nDemo database: {app.config['DATABASE_URL']}")
     echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     for email, _name, role in DEMO_ACCOUNTS:
@@ -91,3 +97,25 @@ def start_worker(app: Flask, echo: Callable[[str], None] = print) -> DemoWorker 
     process = subprocess.Popen([sys.executable, "-m", "elearn", "worker", "--threads", "1"], env=env)
     echo(f"Background jobs: a worker (process {process.pid}) on {queue.describe_storage()}")
     return DemoWorker(process)
+
+
+def _demo_organisations(session, admin, instructor, learner) -> str:
+    """The Điện Biên units and example cooperatives (idempotent, like the rest of the demo), the
+    instructor's staff area, and the learner's cooperative."""
+    from sqlalchemy import select
+
+    from elearn.models import AdminUnit, Cooperative, LearnerProfile, Position
+    from elearn.organisations.access import OrgAccess
+    from elearn.organisations.importer import import_organisations
+    from elearn.organisations.service import assign_staff
+
+    report = import_organisations(session, OrgAccess(admin, None), DEMO_ORGANISATIONS.read_bytes(), commit=True)
+    if not report.ok:  # the shipped file is tested; a failure here is a bug worth seeing
+        raise RuntimeError(report.file_error or report.errors[0].message)
+    area = session.scalar(select(AdminUnit).where(AdminUnit.code == DEMO_STAFF_AREA))
+    assign_staff(session, instructor, area)
+    if session.get(LearnerProfile, learner.id) is None:
+        cooperative = session.scalar(select(Cooperative).where(Cooperative.registration_number ==
+                                                               DEMO_LEARNER_COOPERATIVE))
+        session.add(LearnerProfile(user_id=learner.id, cooperative_id=cooperative.id, position=Position.DIRECTOR))
+    return f"organisations: {report.count('create')} created, {report.count('unchanged')} already there"

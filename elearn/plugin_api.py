@@ -33,6 +33,12 @@ The names, by what they are for (each is documented where it is defined, and in 
 - people: ``User``, ``Role``, ``display_name``, ``name_with_role``, ``matching``;
 - courses and groups (read them, in queries): ``Course``, ``Lesson``, ``Enrolment``,
   ``CourseInstructor``, ``CourseGroup``, ``GroupMember``;
+- organisations and profiles (read them, in queries; the core writes them): ``AdminUnit``
+  (province, area, ward or commune: ``UnitLevel``; ``province_id``/``area_id`` name its ancestors),
+  ``Cooperative`` (``kind``: ``CooperativeKind``; ``track``: ``Track``, from its unit),
+  ``LearnerProfile`` (``Position``), and ``learner_cooperative(db, user_id)`` /
+  ``learner_cooperatives(db, user_ids)`` (one query for a whole report; ``.unit`` loaded). A
+  learner's profile is shown to that learner and to staff only: never put it on another learner's page;
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
@@ -69,7 +75,24 @@ from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, 
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
 from elearn.media import INLINE_TYPES, SVG_POLICY, media_folder
-from elearn.models import Course, CourseGroup, CourseInstructor, Enrolment, GroupMember, Lesson, Role, Scope, User
+from elearn.models import (
+    AdminUnit,
+    Cooperative,
+    CooperativeKind,
+    Course,
+    CourseGroup,
+    CourseInstructor,
+    Enrolment,
+    GroupMember,
+    LearnerProfile,
+    Lesson,
+    Position,
+    Role,
+    Scope,
+    Track,
+    UnitLevel,
+    User,
+)
 from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.packs.installer import pack_extensions
@@ -90,6 +113,7 @@ from elearn.plugins.lesson_type import (
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
 from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
+from elearn.profile.service import learner_cooperative, learner_cooperatives
 from elearn.rate_limits import rate_limiter
 from elearn.security import fail, flash_refusal, safe_next
 from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
@@ -100,9 +124,12 @@ __all__ = [
     "INLINE_TYPES",
     "MAX_ID",
     "SVG_POLICY",
+    "AdminUnit",
     "Base",
     "ContentError",
     "ContentInvalid",
+    "Cooperative",
+    "CooperativeKind",
     "Course",
     "CourseAccess",
     "CourseGroup",
@@ -116,6 +143,7 @@ __all__ = [
     "JobError",
     "JsonTrue",
     "LearnerLesson",
+    "LearnerProfile",
     "Lesson",
     "LessonContext",
     "LessonType",
@@ -127,6 +155,7 @@ __all__ = [
     "PackFiles",
     "Page",
     "Panel",
+    "Position",
     "ProfileField",
     "ProgressView",
     "QueuedJob",
@@ -144,7 +173,9 @@ __all__ = [
     "SubmitResult",
     "Task",
     "Text",
+    "Track",
     "UTCDateTime",
+    "UnitLevel",
     "User",
     "Versioned",
     "api_user",
@@ -161,6 +192,8 @@ __all__ = [
     "get_lesson",
     "hookimpl",
     "insert_if_missing",
+    "learner_cooperative",
+    "learner_cooperatives",
     "learner_lesson",
     "lesson_to_teach",
     "lock_progress",

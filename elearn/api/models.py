@@ -38,11 +38,6 @@ class ChosenGroup(RequestModel):
     group_id: Id
 
 
-class ProfileChange(RequestModel):
-    values: dict[Annotated[str, Field(max_length=200)], Annotated[str, Field(max_length=2000)]] = Field(
-        description="New values by field id (``<plugin>.<name>``, as listed by GET /me/profile).")
-
-
 # -- answers -----------------------------------------------------------------------------
 
 
@@ -91,10 +86,6 @@ class ProfileFieldOut(ResponseModel):
     value: str
     help: str
     read_only: bool
-
-
-class Profile(ResponseModel):
-    fields: list[ProfileFieldOut]
 
 
 class Module(ResponseModel):

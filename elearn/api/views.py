@@ -9,7 +9,6 @@ from elearn import contract
 from elearn.api import models, serialize
 from elearn.api.auth import api_user, bearer_secret, token_required
 from elearn.api.openapi import openapi_document
-from elearn.auth.profile import profile_fields, save_profile
 from elearn.auth.sessions import issue_token, revoke_token
 from elearn.auth.views import check_credentials
 from elearn.contract import no_content, operation
@@ -132,37 +131,3 @@ def my_progress():
     return jsonify(courses=[serialize.course_summary(item) for item in items])
 
 
-@bp.get("/me/profile")
-@token_required
-@operation(responses={200: models.Profile})
-def my_profile():
-    """The caller's profile fields, declared by plugins (as on /account)"""
-    fields, _found = profile_fields(db_session(), api_user())
-    return jsonify(fields=[serialize.profile_field(entry) for entry in fields])
-
-
-@bp.put("/me/profile")
-@token_required
-@operation(body=models.ProfileChange, responses={200: models.Profile}, errors=(400, 403, 404))
-def save_my_profile(body: models.ProfileChange):
-    """Change profile fields: all the values are saved, or none
-
-An id no plugin declares is a 404, a read-only field a 403, a value its plugin refuses a 400
-naming the field."""
-    db = db_session()
-    user = api_user()
-    fields, _found = profile_fields(db, user)
-    known = {entry.id: entry for entry in fields}
-    for field_id in body.values:
-        if field_id not in known:
-            fail(404, f"{field_id}: " + _("There is no such profile field."))
-        if known[field_id].field.read_only:
-            fail(403, f"{field_id}: " + _("This field cannot be changed here."))
-    errors = save_profile(db, user, fields, body.values)
-    if errors:
-        db.rollback()
-        field_id, message = next(iter(errors.items()))
-        fail(400, f"{field_id}: {message}")
-    db.commit()
-    fields, _found = profile_fields(db, user)
-    return jsonify(fields=[serialize.profile_field(entry) for entry in fields])

@@ -16,6 +16,7 @@ from elearn.auth.profile import profile_fields, save_profile
 from elearn.auth.ratelimit import LoginLimiter, login_limiter
 from elearn.auth.sessions import end_all_sessions, end_session, start_session
 from elearn.db import db_session
+from elearn.profile.service import profile_incomplete
 from elearn.security import safe_next
 
 T = TypeVar("T")
@@ -57,6 +58,10 @@ def login():
         if user is not None:
             start_session(db, user)
             db.commit()
+            if profile_incomplete(db, user):
+                # Gently: the profile page, then on to where the learner was going; nothing else is blocked.
+                flash(_("Please complete your profile."), "info")
+                return redirect(url_for("profile.mine", next=target), code=303)
             return redirect(target, code=303)
         form.form_errors.append(_("The email or password is incorrect."))
         failed = True
@@ -86,6 +91,8 @@ def register():
             start_session(db, user)
             db.commit()
             flash(_("Welcome! Your account is ready."), "success")
+            if profile_incomplete(db, user):
+                return redirect(url_for("profile.mine", next=url_for("learning.catalogue")), code=303)
             return redirect(url_for("learning.catalogue"), code=303)
     return render_template("auth/register.html", form=form)
 

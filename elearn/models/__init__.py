@@ -11,37 +11,48 @@ from elearn.models.enrolment import (
 )
 from elearn.models.groups import CourseGroup, CourseGroupSet, GroupMember
 from elearn.models.jobs import Job, JobStatus
+from elearn.models.organisations import AdminUnit, Cooperative, CooperativeKind, StaffArea, Track, UnitLevel
 from elearn.models.packs import InstalledPack
+from elearn.models.profiles import Gender, LearnerProfile, Position
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.rate_limits import RateLimitCounter
 from elearn.models.state import PluginState, Scope
 from elearn.models.users import ApiToken, AuthSession, Role, User
 
 __all__ = [
+    "AdminUnit",
     "ApiToken",
     "AuthSession",
     "Cohort",
     "CohortMember",
+    "Cooperative",
+    "CooperativeKind",
     "Course",
     "CourseGroup",
     "CourseGroupSet",
     "CourseInstructor",
     "Enrolment",
     "EnrolmentCode",
+    "Gender",
     "GroupMember",
     "InstalledPack",
     "Job",
     "JobStatus",
+    "LearnerProfile",
     "Lesson",
     "LessonProgress",
     "Module",
     "PluginState",
+    "Position",
     "Programme",
     "ProgrammeCourse",
     "ProgrammePrerequisite",
     "RateLimitCounter",
     "Role",
     "Scope",
+    "StaffArea",
     "Status",
+    "Track",
+    "UnitLevel",
     "User",
 ]
