@@ -56,12 +56,19 @@ class Scenario:
     before: Callable[[], None] | None = None  # untimed work before each request (a submit needs an attempt)
     times: list[float] = field(default_factory=list)
     round_means: list[float] = field(default_factory=list)
+    round_cpu_means: list[float] = field(default_factory=list)  # this thread's CPU time: less moved by other jobs
     statements: int = 0
     trips: int = 0
 
 
 class Counter:
-    """SQL statements and round trips of every engine of this process (SQLAlchemy events)."""
+    """SQL statements and round trips to the database of every engine of this process.
+
+    Statements are what SQLAlchemy sends through a cursor. Round trips add what the driver sends on
+    its own: psycopg's BEGIN before a transaction's first statement (SQLite's BEGIN is a statement
+    here), a COMMIT or ROLLBACK of a transaction that is open on the connection (ending one that never
+    began costs nothing), and pre-ping's empty statement when a connection is taken from the pool.
+    """
 
     def __init__(self) -> None:
         from sqlalchemy import Engine, event
@@ -70,8 +77,9 @@ class Counter:
         self.statements = self.trips = 0
         self.on = False
         event.listen(Engine, "before_cursor_execute", self._statement)
-        event.listen(Engine, "commit", self._trip)
-        event.listen(Engine, "rollback", self._trip)
+        event.listen(Engine, "begin", self._begin)
+        event.listen(Engine, "commit", self._end)
+        event.listen(Engine, "rollback", self._end)
         event.listen(Pool, "checkout", self._checkout)
         event.listen(Pool, "reset", self._reset)
 
@@ -81,17 +89,21 @@ class Counter:
             if not statement.lstrip().upper().startswith("BEGIN"):
                 self.statements += 1
 
-    def _trip(self, *_args) -> None:
-        if self.on:
+    def _begin(self, conn) -> None:
+        dbapi = conn.connection.dbapi_connection
+        if self.on and conn.dialect.name != "sqlite" and not getattr(dbapi, "autocommit", True):
+            self.trips += 1
+
+    def _end(self, conn) -> None:
+        if self.on and _in_transaction(conn.connection.dbapi_connection):
             self.trips += 1
 
     def _checkout(self, _dbapi, record, _proxy) -> None:
         if self.on and record._ConnectionRecord__pool._pre_ping:
             self.trips += 1
 
-    def _reset(self, _dbapi, _record, state=None) -> None:
-        # A connection returned to the pool is rolled back, unless its transaction already ended.
-        if self.on and (state is None or not state.transaction_was_reset):
+    def _reset(self, dbapi, _record, _state=None) -> None:
+        if self.on and _in_transaction(dbapi):
             self.trips += 1
 
     @contextmanager
@@ -102,6 +114,13 @@ class Counter:
             yield self
         finally:
             self.on = False
+
+
+def _in_transaction(dbapi) -> bool:
+    info = getattr(dbapi, "info", None)
+    if hasattr(info, "transaction_status"):  # psycopg 3
+        return info.transaction_status.name != "IDLE"
+    return bool(getattr(dbapi, "in_transaction", False))  # sqlite3
 
 
 def expect(response, status: int = 200, contains: str | None = None):
@@ -260,18 +279,20 @@ def measure(scenarios: list[Scenario], rounds: int, requests: int, counter: Coun
         with counter.counting():
             scenario.call()
         scenario.statements, scenario.trips = counter.statements, counter.trips
-    clock = time.perf_counter
+    clock, cpu = time.perf_counter, time.thread_time
     for _round in range(rounds):
         for scenario in scenarios:
-            took = []
+            took, used = [], 0.0
             for _ in range(requests):
                 if scenario.before:
                     scenario.before()
-                began = clock()
+                began, began_cpu = clock(), cpu()
                 scenario.call()
                 took.append(clock() - began)
+                used += cpu() - began_cpu
             scenario.times += took
             scenario.round_means.append(statistics.fmean(took))
+            scenario.round_cpu_means.append(used / requests)
 
 
 def ms(seconds: float) -> float:
@@ -285,14 +306,16 @@ def p99(values: list[float]) -> float:
 
 def print_table(title: str, read: Scenario, insert: Scenario, scenarios: list[Scenario]) -> None:
     print(f"\n{title}\n")
-    print(f"| {'page or action':<48} | {'ms/request':>10} | {'ratio':>5} | {'statements':>10} | "
-          f"{'round trips':>11} | {'p99 ms':>7} |")
-    print(f"|{'-' * 50}|{'-' * 11}:|{'-' * 6}:|{'-' * 11}:|{'-' * 12}:|{'-' * 8}:|")
+    print(f"| {'page or action':<48} | {'ms/request':>10} | {'ratio':>5} | {'CPU ms':>6} | {'CPU ratio':>9} | "
+          f"{'statements':>10} | {'round trips':>11} | {'p99 ms':>7} |")
+    print(f"|{'-' * 50}|{'-' * 11}:|{'-' * 6}:|{'-' * 7}:|{'-' * 10}:|{'-' * 11}:|{'-' * 12}:|{'-' * 8}:|")
     for scenario in [read, insert, *scenarios]:
-        mean = statistics.median(scenario.round_means)
-        base = statistics.median((insert if scenario.write else read).round_means)
-        print(f"| {scenario.name:<48} | {ms(mean):>10.2f} | {base / mean:>5.2f} | {scenario.statements:>10} | "
-              f"{scenario.trips:>11} | {ms(p99(scenario.times)):>7.2f} |")
+        baseline = insert if scenario.write else read
+        mean, base = statistics.median(scenario.round_means), statistics.median(baseline.round_means)
+        cpu, base_cpu = statistics.median(scenario.round_cpu_means), statistics.median(baseline.round_cpu_means)
+        print(f"| {scenario.name:<48} | {ms(mean):>10.2f} | {base / mean:>5.2f} | {ms(cpu):>6.2f} | "
+              f"{base_cpu / cpu:>9.2f} | {scenario.statements:>10} | {scenario.trips:>11} | "
+              f"{ms(p99(scenario.times)):>7.2f} |")
 
 
 @contextmanager
@@ -338,6 +361,28 @@ def profile(scenario: Scenario, requests: int) -> None:
     print(f"\ncProfile of {requests} requests: {scenario.name}")
     stats.print_stats(45)
     stats.sort_stats("tottime").print_stats(25)
+    # Own time summed by where the code lives: which library (or elearn module, or template) the time is spent in.
+    areas: dict[str, float] = {}
+    for (filename, _line, _name), (_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
+        areas[_area(filename)] = areas.get(_area(filename), 0.0) + own
+    total = sum(areas.values())
+    print(f"Own time by area ({ms(total) / requests:.2f} ms per request in all, under the profiler):")
+    for area, own in sorted(areas.items(), key=lambda item: -item[1])[:20]:
+        print(f"  {area:<40} {100 * own / total:5.1f} %")
+
+
+def _area(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if filename.endswith(".html"):
+        return "templates (Jinja, compiled)"
+    for marker in ("/elearn/", "/plugins/"):
+        if marker in filename:
+            rest = filename.rsplit(marker, 1)[1]
+            return marker.strip("/") + "/" + rest.split("/", 1)[0].removesuffix(".py")
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins (C)"
+    return "python stdlib"
 
 
 def main() -> None:
@@ -346,6 +391,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="requests per scenario and round (default 100)")
     parser.add_argument("--database-url", help="a PostgreSQL server (postgresql+psycopg://user@host/name)")
     parser.add_argument("--profile", metavar="SCENARIO", help="cProfile the scenario whose name contains this")
+    parser.add_argument("--only", metavar="WORDS", help="measure only the scenarios whose names contain one of "
+                        "these comma-separated words (and the two bare ones)")
     parser.add_argument("--gunicorn", action="store_true", help="also measure the read pages under gunicorn + wrk")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
@@ -363,6 +410,9 @@ def main() -> None:
             chosen = [s for s in [read, insert, *scenarios] if args.profile in s.name]
             profile(chosen[0], args.requests * args.rounds)
             return
+        if args.only:
+            words = args.only.split(",")
+            scenarios = [s for s in scenarios if any(word in s.name for word in words)]
         measure([read, insert, *scenarios], args.rounds, args.requests, counter)
         database = "PostgreSQL" if args.database_url else "SQLite (WAL, synchronous=NORMAL)"
         print_table(f"In-process (Flask test client), {database}, {args.rounds} rounds x {args.requests} requests, "
