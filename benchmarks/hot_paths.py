@@ -414,7 +414,10 @@ def main() -> None:
             words = args.only.split(",")
             scenarios = [s for s in scenarios if any(word in s.name for word in words)]
         measure([read, insert, *scenarios], args.rounds, args.requests, counter)
+        import elearn
+
         database = "PostgreSQL" if args.database_url else "SQLite (WAL, synchronous=NORMAL)"
+        print(f"\nelearn from {Path(elearn.__file__).parent.parent}")
         print_table(f"In-process (Flask test client), {database}, {args.rounds} rounds x {args.requests} requests, "
                     f"{os.cpu_count()} CPUs, load average {load_before:.2f} before the run, "
                     f"{time.monotonic() - began:.0f} s in all:", read, insert, scenarios)

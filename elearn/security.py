@@ -67,15 +67,15 @@ def _signed_csrf_tokens(app: Flask):
 
     def csrf_token() -> str:
         field = app.config["WTF_CSRF_FIELD_NAME"]
-        raw = session.get(field)
-        if raw is None or app.config["WTF_CSRF_TIME_LIMIT"] is not None or field in g:
+        if app.config["WTF_CSRF_TIME_LIMIT"] is not None or field in g:
             return generate_csrf()
-        key = (app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, raw)
-        token = signed.get(key)
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        token = signed.get((secret, session.get(field)))
         if token is None:
+            token = generate_csrf()  # makes the session's secret value when it has none yet
             if len(signed) >= SIGNED_TOKENS_KEPT:
                 signed.clear()
-            token = signed[key] = generate_csrf()
+            signed[(secret, session[field])] = token
         else:
             setattr(g, field, token)  # what generate_csrf() gives for the rest of this request
         return token
