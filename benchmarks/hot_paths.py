@@ -59,6 +59,7 @@ class Scenario:
     round_cpu_means: list[float] = field(default_factory=list)  # this thread's CPU time: less moved by other jobs
     statements: int = 0
     trips: int = 0
+    calls: int = 0
 
 
 class Counter:
@@ -276,9 +277,12 @@ def measure(scenarios: list[Scenario], rounds: int, requests: int, counter: Coun
             scenario.call()
         if scenario.before:
             scenario.before()
+        profiler = cProfile.Profile()
         with counter.counting():
-            scenario.call()
+            profiler.runcall(scenario.call)
         scenario.statements, scenario.trips = counter.statements, counter.trips
+        # Python function calls of one request: the work done, whatever the load of the machine.
+        scenario.calls = pstats.Stats(profiler).total_calls - 1
     clock, cpu = time.perf_counter, time.thread_time
     for _round in range(rounds):
         for scenario in scenarios:
@@ -307,15 +311,16 @@ def p99(values: list[float]) -> float:
 def print_table(title: str, read: Scenario, insert: Scenario, scenarios: list[Scenario]) -> None:
     print(f"\n{title}\n")
     print(f"| {'page or action':<48} | {'ms/request':>10} | {'ratio':>5} | {'CPU ms':>6} | {'CPU ratio':>9} | "
-          f"{'statements':>10} | {'round trips':>11} | {'p99 ms':>7} |")
-    print(f"|{'-' * 50}|{'-' * 11}:|{'-' * 6}:|{'-' * 7}:|{'-' * 10}:|{'-' * 11}:|{'-' * 12}:|{'-' * 8}:|")
+          f"{'statements':>10} | {'round trips':>11} | {'p99 ms':>7} | {'Python calls':>12} |")
+    print(f"|{'-' * 50}|{'-' * 11}:|{'-' * 6}:|{'-' * 7}:|{'-' * 10}:|{'-' * 11}:|{'-' * 12}:|{'-' * 8}:|"
+          f"{'-' * 13}:|")
     for scenario in [read, insert, *scenarios]:
         baseline = insert if scenario.write else read
         mean, base = statistics.median(scenario.round_means), statistics.median(baseline.round_means)
         cpu, base_cpu = statistics.median(scenario.round_cpu_means), statistics.median(baseline.round_cpu_means)
         print(f"| {scenario.name:<48} | {ms(mean):>10.2f} | {base / mean:>5.2f} | {ms(cpu):>6.2f} | "
               f"{base_cpu / cpu:>9.2f} | {scenario.statements:>10} | {scenario.trips:>11} | "
-              f"{ms(p99(scenario.times)):>7.2f} |")
+              f"{ms(p99(scenario.times)):>7.2f} | {scenario.calls:>12,} |")
 
 
 @contextmanager
