@@ -366,14 +366,19 @@ def profile(scenario: Scenario, requests: int) -> None:
     print(f"\ncProfile of {requests} requests: {scenario.name}")
     stats.print_stats(45)
     stats.sort_stats("tottime").print_stats(25)
+    if os.environ.get("HOT_PATHS_CALLERS"):
+        stats.print_callers(os.environ["HOT_PATHS_CALLERS"])
     # Own time summed by where the code lives: which library (or elearn module, or template) the time is spent in.
     areas: dict[str, float] = {}
-    for (filename, _line, _name), (_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
+    calls: dict[str, int] = {}
+    for (filename, _line, _name), (all_calls, _primitive, own, _cumulative, _callers) in stats.stats.items():
         areas[_area(filename)] = areas.get(_area(filename), 0.0) + own
+        calls[_area(filename)] = calls.get(_area(filename), 0) + all_calls
     total = sum(areas.values())
-    print(f"Own time by area ({ms(total) / requests:.2f} ms per request in all, under the profiler):")
+    print(f"Own time by area ({ms(total) / requests:.2f} ms per request in all, under the profiler), "
+          f"and Python calls per request:")
     for area, own in sorted(areas.items(), key=lambda item: -item[1])[:20]:
-        print(f"  {area:<40} {100 * own / total:5.1f} %")
+        print(f"  {area:<40} {100 * own / total:5.1f} %  {calls[area] / requests:8,.0f}")
 
 
 def _area(filename: str) -> str:
