@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -458,6 +459,11 @@ def under_gunicorn(args, folder: Path, app, scenarios: list[Scenario], elearn_ur
         browser.post_form("/login", {"email": "hocvien@example.org", "password": PASSWORD})
         cookie = f"Cookie: {browser.cookie_header()}"
         for name, path in _read_paths(app, scenarios).items():
+            # wrk counts a redirect (to the login page) as an answer: the page must be shown first.
+            check = urllib.request.Request(base + path, headers={"Cookie": cookie.removeprefix("Cookie: ")})
+            with urllib.request.build_opener(NoRedirect).open(check) as response:
+                if response.status != 200:
+                    raise SystemExit(f"{path}: {response.status} under gunicorn")
             rows.append((name, run.wrk(base + path, args.duration, 16, headers=[cookie])))
     bare = rows[0][1]["rps"]
     print(f"\ngunicorn gthread {args.workers} x {args.threads}, wrk 2 threads x 16 connections, {args.duration} s "
@@ -468,6 +474,11 @@ def under_gunicorn(args, folder: Path, app, scenarios: list[Scenario], elearn_ur
         base_rps = rows[1][1]["rps"] if name == "bare insert" else bare
         print(f"| {name:<48} | {found['rps']:>7.0f} | {found['rps'] / base_rps:>5.2f} | {found['p50']:>8} | "
               f"{found['p99']:>8} | {found['bad']:>6} |")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args, **_kwargs):
+        return None
 
 
 def _read_paths(app, scenarios: list[Scenario]) -> dict[str, str]:
