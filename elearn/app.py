@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, send_from_directory, url_for
+from flask import Flask, abort, request, send_from_directory, url_for
 from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["static_url"] = _versioned_static(app, dict(registry.resource_dirs("static")))
     app.jinja_env.globals["user_menu"] = registry.user_menu
     app.jinja_env.globals["admin_nav"] = registry.admin_nav
+    app.jinja_env.globals["fixed_url"] = _fixed_urls()
     app.jinja_env.filters["display_name"] = display_name
     return app
 
@@ -111,6 +112,21 @@ def _versioned_static(app: Flask, plugin_dirs: dict[str, Path]):
         return url_for("plugin_static", plugin=plugin, filename=filename, v=versions[key])
 
     return static_url
+
+
+def _fixed_urls():
+    """``fixed_url('learning.catalogue')``: the URL of a page that takes no argument, built once per
+    mount point (the script root a proxy gives) instead of on every page: the layout links to nine."""
+    built: dict[tuple[str, str], str] = {}
+
+    def fixed_url(endpoint: str) -> str:
+        key = (request.script_root, endpoint)
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for(endpoint)
+        return url
+
+    return fixed_url
 
 
 def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(lambda secret: user_for_session(db_session(), secret))
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = _signed_csrf_tokens(app)
     rate_limits.init_app(app)
     app.after_request(_security_headers)
     app.teardown_request(_forget_user)
@@ -50,6 +51,38 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(TransactionAborted, _transaction_aborted)
     app.register_error_handler(SQLAlchemyError, _database_error)
+
+
+SIGNED_TOKENS_KEPT = 10_000
+
+
+def _signed_csrf_tokens(app: Flask):
+    """``csrf_token()`` for templates: Flask-WTF's signed token, signed once per session instead of on
+    every page that has a form (the layout has two: language and log out).
+
+    The signed token is the session's secret CSRF value with a timestamp and an HMAC; with no time
+    limit (``WTF_CSRF_TIME_LIMIT`` None, the default here) any token once signed for that value stays
+    valid, so giving the same one again accepts exactly the same requests. With a time limit the
+    token is signed anew each request, as Flask-WTF does.
+    """
+    signed: dict[tuple[str, str], str] = {}
+
+    def csrf_token() -> str:
+        field = app.config["WTF_CSRF_FIELD_NAME"]
+        if app.config["WTF_CSRF_TIME_LIMIT"] is not None or field in g:
+            return generate_csrf()
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        token = signed.get((secret, session.get(field)))
+        if token is None:
+            token = generate_csrf()  # makes the session's secret value when it has none yet
+            if len(signed) >= SIGNED_TOKENS_KEPT:
+                signed.clear()
+            signed[(secret, session[field])] = token
+        else:
+            setattr(g, field, token)  # what generate_csrf() gives for the rest of this request
+        return token
+
+    return csrf_token
 
 
 def _forget_user(_exc: BaseException | None) -> None:

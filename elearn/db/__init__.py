@@ -77,10 +77,8 @@ class Database:
             options["pool_size"] = pool_size
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        else:
-            options["pool_pre_ping"] = True
-            if statement_timeout:
-                options["connect_args"] = {"options": f"-c statement_timeout={round(statement_timeout * 1000)}"}
+        elif statement_timeout:
+            options["connect_args"] = {"options": f"-c statement_timeout={round(statement_timeout * 1000)}"}
         self.engine: Engine = create_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -90,9 +88,18 @@ class Database:
             if statement_timeout:
                 _limit_sqlite_statements(self.engine, statement_timeout)
             self.write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self.read_engine = self.engine
         else:
             event.listen(self.engine, "commit", _refuse_aborted_commit)
+            _ping_after_idle(self.engine, PING_AFTER_IDLE_SECONDS)
             self.write_engine = self.engine
+            # Reads run without a transaction: no BEGIN and no ROLLBACK round trip per page. Each
+            # statement sees the data committed when it starts, as in the READ COMMITTED transaction
+            # it replaces (PostgreSQL's default); a failed statement still spoils the rest of the read
+            # (``transaction_aborted``), as it would have aborted that transaction.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")  # see session()
+            event.listen(self.engine, "handle_error", _note_failed_read)
+            event.listen(self.engine.pool, "checkin", _forget_failed_read)
 
     def configure_for_serving(self, pool_size: int, statement_timeout: float | None) -> None:
         """Rebuild the engines for a server: ``pool_size`` connections kept per process (one per
@@ -101,8 +108,14 @@ class Database:
         self.dispose()
         self._build(pool_size, statement_timeout)
 
-    def session(self, write: bool = False) -> Session:
-        session = Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
+    def session(self, write: bool = False, read_only: bool = False) -> Session:
+        """A session on the write engine (``write``), or the read engine: in a transaction, or with
+        ``read_only`` (a reading request's) without one on PostgreSQL, where it may not write."""
+        if read_only and self.read_engine is not self.engine:
+            session = Session(bind=self.read_engine, expire_on_commit=False)
+            event.listen(session, "before_flush", _refuse_writes)
+        else:
+            session = Session(bind=self.write_engine if write else self.engine, expire_on_commit=False)
         session.info["write"] = write
         return session
 
@@ -199,10 +212,60 @@ def _refuse_aborted_commit(conn) -> None:
 
 
 def transaction_aborted(session: Session) -> bool:
-    """Whether a failed statement aborted the session's transaction (PostgreSQL); never starts one."""
+    """Whether a failed statement aborted the session's transaction (PostgreSQL), or would have
+    aborted it on a read that runs without one; never starts one."""
     if not session.in_transaction():
         return False
-    return _in_error(session.connection().connection.dbapi_connection)
+    connection = session.connection()
+    return bool(connection.info.get(FAILED_READ)) or _in_error(connection.connection.dbapi_connection)
+
+
+FAILED_READ = "elearn_failed_read"
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted server has
+# closed it); one in steady use is not, so a busy page pays no empty statement.
+PING_AFTER_IDLE_SECONDS = 10
+
+
+def _refuse_writes(session: Session, _flush_context, _instances) -> None:
+    """A reading request's session runs without a transaction: a change flushed there would be kept
+    at once, where it used to be rolled back with the request. Refused, so it shows in the tests."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reading request (GET) tried to write to the database")
+
+
+def _note_failed_read(context) -> None:
+    connection = context.connection
+    if connection is not None and not connection.invalidated \
+            and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        connection.info[FAILED_READ] = True
+
+
+def _forget_failed_read(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info.pop(FAILED_READ, None)
+
+
+def _ping_after_idle(engine: Engine, seconds: float) -> None:
+    """``pool_pre_ping`` for connections that sat in the pool more than ``seconds`` only: one the
+    server closed meanwhile (a restart, an idle timeout) is replaced before the request uses it,
+    and a busy worker's connections, back in the pool for milliseconds, cost no empty statement."""
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        since = record.info.pop("idle_since", None)
+        if since is not None and time.monotonic() - since > seconds:
+            try:
+                alive = engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:
+                raise DisconnectionError(f"the pooled connection is gone: {exc}") from exc
+            if not alive:
+                raise DisconnectionError("the pooled connection is gone")
 
 
 def is_write_session(session: Session) -> bool:
@@ -249,8 +312,9 @@ def get_database(app: Flask | None = None) -> Database:
 def db_session() -> Session:
     """The session of the current request (or app context), created on first use."""
     if "db_session" not in g:
-        write = request.method in WRITE_METHODS if has_request_context() else True
-        g.db_session = get_database().session(write=write)
+        in_request = has_request_context()
+        write = request.method in WRITE_METHODS if in_request else True
+        g.db_session = get_database().session(write=write, read_only=in_request and not write)
     return g.db_session
 
 

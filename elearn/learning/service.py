@@ -115,10 +115,26 @@ class CoursePage:
     modules: list[tuple[Any, list[LessonRow]]]
 
 
+# The course page's course with the learner's enrolment: one statement, built once.
+_COURSE_FOR_LEARNER = (
+    select(Course, Enrolment)
+    .options(undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups), undefer(Course.has_prerequisites))
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
+    .where(Course.slug == bindparam("slug"))
+)
+
+
 def course_page(db: Session, user: User | None, slug: str) -> CoursePage:
-    course = get_course(db, slug, undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups),
-                        undefer(Course.has_prerequisites))
-    access = course_access(db, user, course)
+    if user is None or not user.is_authenticated:
+        course = get_course(db, slug, undefer(Course.has_learner_chosen_groups), undefer(Course.has_groups),
+                            undefer(Course.has_prerequisites))
+        access = course_access(db, None, course)
+    else:
+        row = db.execute(_COURSE_FOR_LEARNER, {"slug": slug, "user_id": user.id}).first()
+        if row is None:
+            fail(404, _("This course does not exist."))
+        course, enrolment = row
+        access = course_access(db, user, course, enrolment)
     require_course_view(access)
     _require_unlocked(db, access)
     rows = lesson_rows(db, [course.id], access.user if access.is_enrolled else None)[course.id]
