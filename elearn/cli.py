@@ -156,7 +156,8 @@ def backup(ctx: AppContext, file: Path, overwrite: bool) -> None:
     from elearn.backup import KIND_NAMES, BackupError, create_backup
 
     try:
-        manifest = create_backup(_in_app(ctx), file, overwrite=overwrite)
+        # An out-of-date database is backed up too: the time to take a backup is before upgrading.
+        manifest = create_backup(_in_app(ctx, check_schema=False), file, overwrite=overwrite)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     media = len(manifest["files"]) - 1
@@ -180,7 +181,8 @@ def restore(ctx: AppContext, file: Path) -> None:
     from elearn.backup import BackupError, restore_backup
 
     try:
-        restored = restore_backup(_in_app(ctx), file)
+        # The instance must be empty (no schema at all): the backup brings its own.
+        restored = restore_backup(_in_app(ctx, check_schema=False), file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     manifest = restored.manifest

@@ -10,7 +10,7 @@ IMMEDIATE``: it takes the write lock before its first read, so two concurrent
 writers queue on ``busy_timeout`` instead of failing with "database is locked"
 when the second one upgrades its read lock. Before that BEGIN, a writer takes
 its turn on a lock file beside the database (``<file>-writers``, ``flock``),
-held until its connection goes back to the pool: writers of every process and
+held until its transaction ends (or its connection goes back to the pool): writers of every process and
 thread wait there, retried every millisecond, instead of in SQLite's busy
 handler, which sleeps ever longer (up to 100 ms a time) and lets a newcomer
 overtake a writer that has waited for a second. The turn only orders writers;
@@ -182,10 +182,24 @@ def _queue_writers(engine: Engine, lock_path: str, wait: float) -> None:
 
         record.info["take_writer_turn"] = take_turn
 
+    def end_turn(info) -> None:
+        if info.pop("writer_turn", False):
+            fcntl.flock(info["writer_fd"], fcntl.LOCK_UN)
+
+    # The turn ends with the transaction, not only when the connection goes back to the pool: a
+    # session kept open after its commit (a request that goes on to run a job at once, a test's
+    # session) must not make every other writer wait out WRITER_WAIT_SECONDS.
+    @event.listens_for(engine, "commit")
+    def _end_turn_at_commit(conn):
+        end_turn(conn.connection.info)
+
+    @event.listens_for(engine, "rollback")
+    def _end_turn_at_rollback(conn):
+        end_turn(conn.connection.info)
+
     @event.listens_for(engine.pool, "reset")
     def _end_turn(_dbapi_connection, record, _reset_state):
-        if record.info.pop("writer_turn", False):
-            fcntl.flock(record.info["writer_fd"], fcntl.LOCK_UN)
+        end_turn(record.info)
 
     @event.listens_for(engine.pool, "close")
     def _close(_dbapi_connection, record):
