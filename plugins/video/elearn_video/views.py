@@ -1,0 +1,83 @@
+"""HTML routes under ``/x/video``: the lesson's files (to its people only, with HTTP Range) and
+the learner's data-saver choice. The page itself is the core's lesson page (``lesson.html``)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
+
+from elearn.plugin_api import INLINE_TYPES, db_session, fail, flash_refusal, learner_lesson, media_folder, safe_next
+from elearn_video import watching
+
+bp = Blueprint("video", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+KINDS = ("source", "caption", "poster")
+
+
+def stored_file(content: dict, kind: str, index: int) -> dict | None:
+    """The pack file a media URL names: looked up in the lesson's stored content, so no part of
+    the request's path ever reaches the file system."""
+    if kind == "poster":
+        return content.get("poster") if index == 0 else None
+    items = content["sources"] if kind == "source" else content["captions"]
+    return items[index] if 0 <= index < len(items) else None
+
+
+@bp.get("/lessons/<int:lesson_id>/media/<kind>/<int:index>")
+def media(lesson_id: int, kind: str, index: int):
+    """A rendition, caption file or poster of the lesson, for the people who may see it (anyone
+    else: 404, as if it were not there). Served by werkzeug's conditional ``send_file`` (Range →
+    206, a range past the end → 416, ``If-Range``, ETag, 304), cached a year in the browser only
+    (``private``: a shared cache must not hand it to someone else); ``?download=1`` when the pack
+    allows downloading."""
+    from flask import send_from_directory
+
+    if kind not in KINDS:
+        abort(404)
+    try:
+        known = learner_lesson(db_session(), current_user, lesson_id, "video")
+    except HTTPException as exc:
+        if exc.code in (401, 403):
+            abort(404)
+        raise
+    content = known.lesson.content
+    found = stored_file(content, kind, index)
+    if found is None:
+        abort(404)
+    download = request.args.get("download") == "1"
+    if download and not (kind == "source" and content["allow_download"]) and kind != "caption":
+        abort(404)
+    suffix = "." + found["path"].rsplit(".", 1)[-1].lower() if "." in found["path"] else ""
+    mimetype = INLINE_TYPES.get(suffix, "application/octet-stream")
+    try:
+        response = send_from_directory(media_folder("packs", found["pack"], found["version"]), found["path"],
+                                       mimetype=mimetype, as_attachment=download, conditional=True, etag=True,
+                                       max_age=ONE_YEAR)
+    except RequestedRangeNotSatisfiable as exc:
+        # Answered here, not by the site's error page, which would drop "Content-Range: bytes */<size>":
+        # the player reads the file's size from it.
+        return current_app.response_class(status=416, headers={"Content-Range": f"bytes */{exc.length}"})
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    """The data-saver form of every video page: lightest rendition first, or the one picked."""
+    db = db_session()
+    try:
+        quality = request.form.get("quality") or None
+        if quality is not None and len(quality) > 20:
+            fail(400, _("Pick one of the video's renditions."))
+        watching.set_preferences(db, current_user, request.form.get("data_saver") == "1", quality)
+        db.commit()
+    except HTTPException as exc:
+        db.rollback()
+        flash_refusal(exc, (400, 409))
+    return redirect(safe_next(request.form.get("next"), url_for("learning.dashboard")), code=303)
