@@ -9,6 +9,8 @@ from pydantic import Field, StringConstraints
 from elearn.plugin_api import RequestModel, ResponseModel
 
 Seconds = Annotated[float, Field(ge=0, le=12 * 3600)]
+Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
+Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
 BatchId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -16,14 +18,14 @@ class WatchedBatch(RequestModel):
     """Stretches of the video played since the last report, each ``[start, end]`` in seconds."""
 
     batch_id: BatchId = Field(description="Unique per report (e.g. a random id): a batch sent twice counts once.")
-    intervals: list[tuple[Seconds, Seconds]] = Field(max_length=200, description="Played stretches [start, end].")
+    intervals: list[Stretch] = Field(max_length=200, description="Played stretches [start, end].")
     position: Seconds | None = Field(default=None, description="Where the player is now, for resuming.")
 
 
 class Watched(ResponseModel):
     watched_share: float = Field(description="Share of the video watched, 0 to 1 (merged intervals / duration).")
     position: float
-    intervals: list[tuple[float, float]]
+    intervals: list[list[float]]
     completed: bool
     duplicate: bool = Field(description="This batch had been counted already; nothing changed.")
 
