@@ -52,6 +52,12 @@ CONTENT: dict[str, Any] = {
 
 
 @pytest.fixture
+def pack():
+    """The sample pack: ``CLIP`` (the bytes of the 240p file), ``CONTENT`` (the lesson), ``write(folder)``."""
+    return SimpleNamespace(CLIP=CLIP, CONTENT=CONTENT, write=write_pack)
+
+
+@pytest.fixture
 def video(app, make_course, make_user, enrol, tmp_path):
     """``video(**content)``: a course with one video lesson, Lan (learner, enrolled), Minh (another
     enrolled learner), Hoa (a learner not enrolled) and the course's instructor."""

@@ -33,7 +33,7 @@ def test_a_repeated_batch_changes_nothing(video, report):
 def test_a_stretch_past_the_end_refuses_the_whole_batch(video, report):
     site = video()
     refused = report(site.lan, site.lesson, [[0, 10], [95, 130]])
-    assert refused.status_code == 400 and "after the end of the video" in refused.get_json()["error"]["message"]
+    assert refused.status_code == 400 and "sau khi video đã hết" in refused.get_json()["error"]["message"]
     assert report(site.lan, site.lesson, [[5, 2]]).status_code == 400
     assert report(site.lan, site.lesson, []).get_json()["watched_share"] == 0.0
 
