@@ -16,7 +16,7 @@ def fetch(client, url, **headers):
 def clip(video, signed_in, pack):
     """(the site, Lan's client, the 240p file's URL, its bytes)."""
     site = video()
-    return site, signed_in(site.lan), f"/x/video/lessons/{site.lesson.id}/media/source/1", pack.clip_bytes
+    return site, signed_in(site.lan), f"/x/video/lessons/{site.lesson.id}/media/source/1", pack.CLIP
 
 
 def test_a_range_gives_206_with_exactly_those_bytes(clip):
