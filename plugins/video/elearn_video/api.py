@@ -19,9 +19,9 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import ValidationError
 from wtforms import ValidationError as CsrfInvalid
 
-from elearn.plugin_api import api_user, db_session, fail, learner_lesson, operation, token_required
+from elearn.plugin_api import api_user, db_session, fail, learner_lesson, lesson_to_teach, operation, token_required
 from elearn_video import api_models as m
-from elearn_video import watching
+from elearn_video import report, watching
 
 api = Blueprint("video_api", __name__)
 SEEN = (403, 404)
@@ -113,3 +113,22 @@ def put_preferences(body: m.PreferencesIn):
     result = watching.set_preferences(db, api_user(), body.data_saver, body.quality)
     db.commit()
     return jsonify(result)
+
+
+@api.get("/lessons/<int:lesson_id>/report")
+@token_required
+@operation(query=m.PageQuery, responses={200: m.Report}, errors=(401, 403, 404))
+def watched_report(lesson_id: int, query: m.PageQuery):
+    """For the course's instructors: each learner's watched share (50 a page) and the drop-off curve"""
+    db = db_session()
+    lesson = lesson_to_teach(db, api_user(), lesson_id, "video",
+                             _("Only the course's instructors see who watched this video."))
+    found = report.learners(db, lesson, query.page)
+    chart = report.drop_off(db, lesson)
+    return jsonify(
+        learners=[{"user_id": user.id, "name": user.name, "watched_share": watch.share if watch else 0.0,
+                   "position": watch.position if watch else 0.0,
+                   "last_watched_at": watch.last_watched_at.isoformat() if watch else None}
+                  for user, watch in found.items],
+        viewers=chart["viewers"], drop_off=chart["shares"], page=found.page, pages=found.pages,
+        total=found.total, page_size=found.per_page)

@@ -48,3 +48,25 @@ class PreferencesIn(RequestModel):
 class Preferences(ResponseModel):
     data_saver: bool
     quality: str | None
+
+
+class PageQuery(RequestModel):
+    page: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class LearnerWatch(ResponseModel):
+    user_id: int
+    name: str
+    watched_share: float
+    position: float
+    last_watched_at: str | None
+
+
+class Report(ResponseModel):
+    learners: list[LearnerWatch]
+    viewers: int = Field(description="Learners who played any of the video.")
+    drop_off: list[float] = Field(description="Share of the viewers who watched each of 40 moments of the video.")
+    page: int
+    pages: int
+    total: int
+    page_size: int

@@ -24,6 +24,7 @@ from elearn.plugin_api import (
     JsonTrue,
     LessonContext,
     LessonType,
+    NavItem,
     Outcome,
     PackFiles,
     RequestModel,
@@ -193,6 +194,9 @@ class VideoLesson(LessonType):
             "position": watch["position"],
             "completed": ctx.progress.status == Status.COMPLETED,
         }
+
+    def instructor_links(self, lesson) -> list[NavItem]:
+        return [NavItem(_("Who watched this video"), url_for("video.watched_report", lesson_id=lesson.id))]
 
     def parse_form(self, form) -> dict[str, Any]:
         return {"watched": form.get("watched") == "1"}

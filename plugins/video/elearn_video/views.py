@@ -3,13 +3,23 @@ the learner's data-saver choice. The page itself is the core's lesson page (``le
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
 
-from elearn.plugin_api import INLINE_TYPES, db_session, fail, flash_refusal, learner_lesson, media_folder, safe_next
-from elearn_video import watching
+from elearn.plugin_api import (
+    INLINE_TYPES,
+    db_session,
+    fail,
+    flash_refusal,
+    format_when,
+    learner_lesson,
+    lesson_to_teach,
+    media_folder,
+    safe_next,
+)
+from elearn_video import report, watching
 
 bp = Blueprint("video", __name__)
 
@@ -81,3 +91,26 @@ def preferences():
         db.rollback()
         flash_refusal(exc, (400, 409))
     return redirect(safe_next(request.form.get("next"), url_for("learning.dashboard")), code=303)
+
+
+def _taught(lesson_id: int):
+    db = db_session()
+    return db, lesson_to_teach(db, current_user, lesson_id, "video",
+                               _("Only the course's instructors see who watched this video."))
+
+
+@bp.get("/lessons/<int:lesson_id>/report")
+def watched_report(lesson_id: int):
+    """Who watched how much (50 learners a page) and where viewers drop off."""
+    db, lesson = _taught(lesson_id)
+    found = report.learners(db, lesson, request.args.get("page"))
+    return render_template("video/report.html", lesson=lesson, found=found, chart=report.drop_off(db, lesson),
+                           format_when=format_when)
+
+
+@bp.get("/lessons/<int:lesson_id>/report.csv")
+def watched_csv(lesson_id: int):
+    db, lesson = _taught(lesson_id)
+    headers = [_("Learner"), _("Email"), _("Watched (%)"), _("Position (s)"), _("Last watched (UTC)")]
+    return Response(report.rows_csv(db, lesson, headers), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="video-{lesson.id}-watched.csv"'})
