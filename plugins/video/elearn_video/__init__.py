@@ -28,3 +28,11 @@ def elearn_api_blueprints():
     from elearn_video.api import api
 
     return [api]
+
+
+@hookimpl
+def elearn_tasks():
+    """``video.prepare``: lower renditions, a poster and the duration with ffmpeg (elearn_video.jobs)."""
+    from elearn_video.jobs import TASKS
+
+    return TASKS

@@ -21,7 +21,7 @@ from wtforms import ValidationError as CsrfInvalid
 
 from elearn.plugin_api import api_user, db_session, fail, learner_lesson, lesson_to_teach, operation, token_required
 from elearn_video import api_models as m
-from elearn_video import report, watching
+from elearn_video import jobs, report, watching
 
 api = Blueprint("video_api", __name__)
 SEEN = (403, 404)
@@ -132,3 +132,16 @@ def watched_report(lesson_id: int, query: m.PageQuery):
                   for user, watch in found.items],
         viewers=chart["viewers"], drop_off=chart["shares"], page=found.page, pages=found.pages,
         total=found.total, page_size=found.per_page)
+
+
+@api.post("/lessons/<int:lesson_id>/prepare")
+@token_required
+@operation(responses={202: m.Started}, errors=(401, 403, 404, 409))
+def prepare(lesson_id: int):
+    """For instructors: queue the ffmpeg job (lower renditions, poster, duration); poll /api/v1/jobs/<id>"""
+    db = db_session()
+    lesson = lesson_to_teach(db, api_user(), lesson_id, "video",
+                             _("Only the course's instructors see who watched this video."))
+    job = jobs.start(db, lesson, api_user())
+    db.commit()  # the job reaches the queue now
+    return jsonify(job_id=job.id, status=job.status), 202

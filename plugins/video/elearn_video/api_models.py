@@ -70,3 +70,8 @@ class Report(ResponseModel):
     pages: int
     total: int
     page_size: int
+
+
+class Started(ResponseModel):
+    job_id: str
+    status: str

@@ -165,7 +165,7 @@ class VideoLesson(LessonType):
         return {"duration": 60, "embed": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"}
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
-        from elearn_video import watching
+        from elearn_video import jobs, watching
 
         content = ctx.content
         lesson_id = ctx.lesson.id
@@ -174,12 +174,16 @@ class VideoLesson(LessonType):
         sources = [{"label": s["label"], "type": s["type"],
                     "url": url_for("video.media", lesson_id=lesson_id, kind="source", index=n)}
                    for n, s in enumerate(content["sources"])]
+        made = jobs.derived(ctx.db, ctx.lesson) if sources else {}
+        sources += [{"label": r["label"], "type": "video/webm",
+                     "url": url_for("video.media", lesson_id=lesson_id, kind="rendition", index=n)}
+                    for n, r in enumerate(made.get("renditions", []))]
         ordered = watching.order_sources(sources, prefs)
         captions = [{"lang": c["lang"], "url": url_for("video.media", lesson_id=lesson_id, kind="caption", index=n),
                      "cues": [{"start": s, "end": e, "text": t, "at": clock(s)} for s, e, t in c["cues"]]}
                     for n, c in enumerate(content["captions"])]
-        poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0)
-                  if content.get("poster") else None)
+        poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0) if content.get("poster")
+                  else url_for("video.media", lesson_id=lesson_id, kind="made-poster", index=0) if made else None)
         return {
             "duration": content["duration"],
             "sources": ordered,

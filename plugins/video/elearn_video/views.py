@@ -3,7 +3,9 @@ the learner's data-saver choice. The page itself is the core's lesson page (``le
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
@@ -19,21 +21,33 @@ from elearn.plugin_api import (
     media_folder,
     safe_next,
 )
-from elearn_video import report, watching
+from elearn_video import jobs, report, watching
 
 bp = Blueprint("video", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
-KINDS = ("source", "caption", "poster")
+KINDS = ("source", "caption", "poster", "rendition", "made-poster")
 
 
-def stored_file(content: dict, kind: str, index: int) -> dict | None:
-    """The pack file a media URL names: looked up in the lesson's stored content, so no part of
-    the request's path ever reaches the file system."""
+def stored_file(db, lesson, kind: str, index: int) -> tuple[Path, str] | None:
+    """The folder and name of the file a media URL names: looked up in the lesson's stored content
+    (or what the ffmpeg job made for it), so no part of the request's path reaches the file system."""
+    content = lesson.content
+    if kind in ("rendition", "made-poster"):
+        made = jobs.derived(db, lesson)
+        if not made:
+            return None
+        folder = jobs.folder_of(content)[0]
+        if kind == "made-poster":
+            return (folder, made["poster"]) if index == 0 else None
+        renditions = made["renditions"]
+        return (folder, renditions[index]["file"]) if 0 <= index < len(renditions) else None
     if kind == "poster":
-        return content.get("poster") if index == 0 else None
-    items = content["sources"] if kind == "source" else content["captions"]
-    return items[index] if 0 <= index < len(items) else None
+        found = content.get("poster") if index == 0 else None
+    else:
+        items = content["sources"] if kind == "source" else content["captions"]
+        found = items[index] if 0 <= index < len(items) else None
+    return None if found is None else (media_folder("packs", found["pack"], found["version"]), found["path"])
 
 
 @bp.get("/lessons/<int:lesson_id>/media/<kind>/<int:index>")
@@ -54,16 +68,17 @@ def media(lesson_id: int, kind: str, index: int):
             abort(404)
         raise
     content = known.lesson.content
-    found = stored_file(content, kind, index)
+    found = stored_file(db_session(), known.lesson, kind, index)
     if found is None:
         abort(404)
+    folder, name = found
     download = request.args.get("download") == "1"
-    if download and not (kind == "source" and content["allow_download"]) and kind != "caption":
+    if download and not (kind in ("source", "rendition") and content["allow_download"]) and kind != "caption":
         abort(404)
-    suffix = "." + found["path"].rsplit(".", 1)[-1].lower() if "." in found["path"] else ""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     mimetype = INLINE_TYPES.get(suffix, "application/octet-stream")
     try:
-        response = send_from_directory(media_folder("packs", found["pack"], found["version"]), found["path"],
+        response = send_from_directory(folder, name,
                                        mimetype=mimetype, as_attachment=download, conditional=True, etag=True,
                                        max_age=ONE_YEAR)
     except RequestedRangeNotSatisfiable as exc:
@@ -104,8 +119,24 @@ def watched_report(lesson_id: int):
     """Who watched how much (50 learners a page) and where viewers drop off."""
     db, lesson = _taught(lesson_id)
     found = report.learners(db, lesson, request.args.get("page"))
+    made = jobs.derived(db, lesson) if lesson.content["sources"] else None
     return render_template("video/report.html", lesson=lesson, found=found, chart=report.drop_off(db, lesson),
-                           format_when=format_when)
+                           format_when=format_when, made=made, ffmpeg_missing=jobs.ffmpeg_missing())
+
+
+@bp.post("/lessons/<int:lesson_id>/prepare")
+@login_required
+def prepare(lesson_id: int):
+    """Queue the ffmpeg job (lower renditions, poster, duration); the page does not wait for it."""
+    db, lesson = _taught(lesson_id)
+    try:
+        jobs.start(db, lesson, current_user)
+        db.commit()
+        flash(_("The video is being prepared in the background."))
+    except HTTPException as exc:
+        db.rollback()
+        flash_refusal(exc, (409,))
+    return redirect(url_for("video.watched_report", lesson_id=lesson_id), code=303)
 
 
 @bp.get("/lessons/<int:lesson_id>/report.csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -119,3 +120,15 @@ def report(client, api_token):
                            headers={"Authorization": f"Bearer {api_token(user)}"})
 
     return send
+
+
+@pytest.fixture(scope="session")
+def webm(tmp_path_factory) -> bytes:
+    """Three seconds of a test pattern, VP8 in WebM (chromium may not play H.264), about 20 KB."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
+    out = tmp_path_factory.mktemp("clip") / "clip.webm"
+    subprocess.run([ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "3",
+                    "-c:v", "libvpx", "-b:v", "64k", "-an", str(out)], check=True, timeout=60)
+    return out.read_bytes()

@@ -4,8 +4,6 @@ without ffmpeg (to make the clip) or chromium."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,18 +16,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def database_url(_migrated_databases, tmp_path) -> str:
     return database_for("sqlite", _migrated_databases, tmp_path)
-
-
-@pytest.fixture(scope="module")
-def webm(tmp_path_factory) -> bytes:
-    """Three seconds of a test pattern, VP8 in WebM (chromium may not play H.264), about 20 KB."""
-    ffmpeg = shutil.which("ffmpeg")
-    if ffmpeg is None:
-        pytest.skip("ffmpeg is not installed (apt-get install ffmpeg)")
-    out = tmp_path_factory.mktemp("clip") / "clip.webm"
-    subprocess.run([ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "3",
-                    "-c:v", "libvpx", "-b:v", "64k", "-an", str(out)], check=True, timeout=60)
-    return out.read_bytes()
 
 
 def test_playing_the_clip_is_recorded_as_watched_on_the_server(video, webm, browser_login, site, db):
