@@ -47,3 +47,12 @@ def test_without_javascript_the_rendition_downloads(video, webm, browser_login, 
     with page.expect_download() as started:
         page.click("text=Tải xuống 240p")
     assert Path(started.value.path()).read_bytes() == webm
+
+
+def test_on_a_slow_or_metered_line_the_lightest_rendition_comes_first(video, browser_login, site):
+    lesson_site = video()  # 720p written first, then 240p
+    page = browser_login(lesson_site.lan)
+    page.add_init_script("Object.defineProperty(navigator, 'connection', "
+                         "{value: {saveData: false, effectiveType: '3g'}})")
+    page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
+    assert page.eval_on_selector("#video-player source", "s => s.dataset.label") == "240p"

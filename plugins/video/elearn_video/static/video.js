@@ -15,6 +15,15 @@
   var token = tokenInput ? tokenInput.value : '';
   var shown = document.getElementById('video-watched');
 
+  // No choice saved and the browser says the line is slow or metered: start with the lightest rendition.
+  var line = navigator.connection;
+  if (root.dataset.chosen === '0' && line && (line.saveData || /^(slow-2g|2g|3g)$/.test(line.effectiveType || ''))) {
+    var lightest = Array.prototype.slice.call(video.querySelectorAll('source')).sort(function (a, b) {
+      return (parseInt(a.dataset.label, 10) || 0) - (parseInt(b.dataset.label, 10) || 0);
+    })[0];
+    if (lightest && lightest !== video.querySelector('source')) { video.insertBefore(lightest, video.firstChild); video.load(); }
+  }
+
   // Speed 0.75x to 2x.
   var controls = document.createElement('div');
   controls.className = 'video-controls';
