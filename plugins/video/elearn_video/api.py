@@ -51,6 +51,9 @@ def watched(lesson_id: int, body: m.WatchedBatch):
 
 
 @api.post("/lessons/<int:lesson_id>/watched/beacon")
+# The session with the page's CSRF token, which comes in the body (checked below), not in the header. The
+# body is text/plain (what a beacon sends), so it is parsed here, not by ``operation``.
+@operation(responses={200: m.Watched}, errors=(400, 401, 403, 404, 409))
 def watched_beacon(lesson_id: int):
     """The same report from ``navigator.sendBeacon`` (no headers): text/plain JSON with ``csrf_token``
 
