@@ -33,6 +33,11 @@ CATALOGUES = [
         ROOT / "plugins" / "discussion" / "elearn_discussion",
         ROOT / "plugins" / "discussion" / "elearn_discussion" / "translations",
     ),
+    (
+        "video",
+        ROOT / "plugins" / "video" / "elearn_video",
+        ROOT / "plugins" / "video" / "elearn_video" / "translations",
+    ),
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 

@@ -1,0 +1,58 @@
+"""The video in Debian's chromium: a generated 3-second WebM clip played to the end is recorded as
+watched on the server; without JavaScript the rendition downloads. Run once, on SQLite; skipped
+without ffmpeg (to make the clip) or chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from elearn.testing import database_for
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def database_url(_migrated_databases, tmp_path) -> str:
+    return database_for("sqlite", _migrated_databases, tmp_path)
+
+
+def test_playing_the_clip_is_recorded_as_watched_on_the_server(video, webm, browser_login, site, db):
+    from elearn_video.models import Watch
+
+    lesson_site = video(clip=webm, duration=3, completion_threshold=0.6,
+                        sources=[{"file": "media/htx-240p.webm", "label": "240p"}])
+    page = browser_login(lesson_site.lan, locale="vi-VN")
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
+    assert page.locator(".video-controls select option").count() == 6  # speeds 0.75x to 2x
+    with page.expect_response(lambda r: r.url.endswith("/watched") and r.request.method == "POST",
+                              timeout=20_000) as answered:
+        page.evaluate("() => { const v = document.getElementById('video-player'); v.muted = true; v.play(); }")
+        page.wait_for_function("() => document.getElementById('video-player').ended", timeout=15_000)
+    assert answered.value.status == 200, answered.value.text()
+    assert not problems
+    db.rollback()
+    row = db.get(Watch, (lesson_site.lesson.id, lesson_site.lan.id))
+    assert row is not None and row.share >= 0.6, row and row.intervals
+    page.wait_for_function("() => document.getElementById('video-watched').textContent.trim().startsWith('Đã xem')")
+
+
+def test_without_javascript_the_rendition_downloads(video, webm, browser_login, site):
+    lesson_site = video(clip=webm, duration=3, sources=[{"file": "media/htx-240p.webm", "label": "240p"}])
+    page = browser_login(lesson_site.lan, java_script_enabled=False, accept_downloads=True)
+    page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
+    with page.expect_download() as started:
+        page.click("text=Tải xuống 240p")
+    assert Path(started.value.path()).read_bytes() == webm
+
+
+def test_on_a_slow_or_metered_line_the_lightest_rendition_comes_first(video, browser_login, site):
+    lesson_site = video()  # 720p written first, then 240p
+    page = browser_login(lesson_site.lan)
+    page.add_init_script("Object.defineProperty(navigator, 'connection', "
+                         "{value: {saveData: false, effectiveType: '3g'}})")
+    page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
+    assert page.eval_on_selector("#video-player source", "s => s.dataset.label") == "240p"
