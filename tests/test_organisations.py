@@ -131,7 +131,8 @@ def test_area_staff_through_the_api(client, api_token, area_staff, tree):
                        headers=headers).status_code == 403
 
 
-def test_learners_and_instructors_without_an_area_are_refused(client, login, api_token, learner, instructor, tree):
+def test_learners_and_instructors_without_an_area_are_refused(app, client, login, api_token, learner, instructor,
+                                                              tree):
     for user in (learner, instructor):
         client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
         headers = bearer(api_token(user))
@@ -141,6 +142,14 @@ def test_learners_and_instructors_without_an_area_are_refused(client, login, api
     assert client.get("/orgs/").status_code == 403
     assert client.get(f"/orgs/cooperatives/{tree['coop_a'].id}").status_code == 403
     assert client.get("/api/v1/orgs/cooperatives").status_code == 401
+    # The instructor's menu offers the page: without an area she is told what to do, and sees no cooperative.
+    staff = app.test_client()
+    login(staff, instructor)
+    page = staff.get("/orgs/")
+    assert page.status_code == 200
+    assert "chưa được giao địa bàn" in page.get_data(as_text=True)
+    assert tree["coop_a"].name not in page.get_data(as_text=True)
+    assert staff.get(f"/orgs/cooperatives/{tree['coop_a'].id}").status_code == 403
 
 
 def test_administrators_see_everything_and_registration_numbers_are_unique(client, api_token, admin, tree):

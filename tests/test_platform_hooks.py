@@ -306,7 +306,7 @@ def test_a_notification_reaches_every_channel_and_a_failing_one_harms_no_other(a
         def send(self, user, notification):
             raise RuntimeError("the SMS gateway is down")
 
-    with app.test_request_context("/"):
+    with app.test_request_context("/", method="POST"):  # notifications are sent by writing requests
         from elearn.plugins.notifications import channels
 
         channels().insert(0, ("sms", Broken()))
@@ -356,10 +356,12 @@ def test_a_failing_panel_shows_an_error_in_its_place_and_the_page_goes_on(
                                                                          "breaks": breaking_plugin()}))
     try:
         with app.app_context():
-            from elearn.db import db_session
+            from elearn.db import get_database
             from elearn.models import Course, Module
 
-            db = db_session()
+            # A write session of its own: pytest-flask keeps a GET request of the fixtures' app
+            # pushed, and a reading request's session refuses writes.
+            db = get_database().session(write=True)
             admin_user = make_user_in(db, "admin")
             course = Course(slug="vung-ben", title_vi="Vững bền", title_en="", summary_vi="", is_published=True)
             db.add(course)
@@ -367,6 +369,7 @@ def test_a_failing_panel_shows_an_error_in_its_place_and_the_page_goes_on(
             db.add(Module(course_id=course.id, key="m1", position=0, title_vi="Phần 1", title_en=""))
             db.add(Enrolment(user_id=admin_user.id, course_id=course.id))
             db.commit()
+            db.close()
         client = app.test_client()
         login(client, admin_user)
         dashboard = client.get("/me")

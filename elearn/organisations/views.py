@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 from elearn.auth.accounts import find_user
 from elearn.db import db_session
@@ -21,7 +22,16 @@ bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
 @bp.before_request
 def _staff_only():
-    g.org_access = org_access(db_session(), current_user if current_user.is_authenticated else None)
+    user = current_user if current_user.is_authenticated else None
+    try:
+        g.org_access = org_access(db_session(), user)
+    except Forbidden:
+        # Every instructor's menu offers this page (knowing who has an area would cost a query on
+        # every page): one without an area is told what to do instead of meeting an error.
+        if user is not None and user.is_staff and request.endpoint == "orgs.cooperatives":
+            return render_template("orgs/no_area.html")
+        raise
+    return None
 
 
 def _admins_only():
