@@ -54,7 +54,7 @@ POSITIONS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class _Learner:
     """A learner as they will be after the import: an existing account (``user``) or a new one."""
 
@@ -197,10 +197,11 @@ def _write(db: Session, planned: dict[str, _Learner], profiles: dict[int, Learne
     constraint never sees it twice."""
     new = [plan for plan in planned.values() if plan.user is None]
     for plan in new:
+        plan.changed = True
         plan.user = User(email=plan.email, name=plan.name, password_hash=UNUSABLE_PASSWORD, role=Role.LEARNER)
     db.add_all([plan.user for plan in new])
     db.flush()
-    changed = [plan for plan in planned.values() if plan.changed or plan in new]
+    changed = [plan for plan in planned.values() if plan.changed]
     for plan in changed:
         profile = profiles.get(plan.user.id)
         if profile is not None and profile.phone != plan.phone:
