@@ -3,10 +3,10 @@
 The columns are ``name, phone, email, cooperative, position, course`` (or their Vietnamese names:
 ``họ và tên, số điện thoại, email, hợp tác xã, chức vụ, khóa học``); the cooperative is its
 registration number, the course its slug. One row per learner and course: a learner in two courses
-is on two rows. A row is matched to an account by its e-mail or its phone number (as the profile
-stores it, ``+84…``); with no such account one is created, a learner with no usable password (they
-sign in by a reset link or a code later). A new account needs an e-mail: the ``users`` table has no
-account without one. The same file imported twice changes nothing.
+is on two rows. A row is matched to an account by its e-mail, and its phone number (stored as the
+profile stores it, ``+84…``) must not be another account's. With no such account one is created: a
+learner with no usable password (nothing signs in to it until a password is set for it). Every row
+needs an e-mail, since the ``users`` table has no account without one. The same file imported twice changes nothing.
 
 The file is read and reported as ``elearn.csvfiles`` does for every import (row numbers as a
 spreadsheet shows them); a commit writes only a file without a single error, in the caller's one
