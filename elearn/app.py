@@ -138,6 +138,8 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.enrolment.api import bp as api_enrolment_bp
     from elearn.enrolment.views import bp as enrolment_bp
     from elearn.groups.views import bp as groups_bp
+    from elearn.learners.api import bp as api_learners_bp
+    from elearn.learners.views import bp as learners_bp
     from elearn.learning.views import bp as learning_bp
     from elearn.media import bp as media_bp
     from elearn.organisations.api import bp as api_orgs_bp
@@ -146,7 +148,8 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.reports.views import bp as reports_bp
 
     for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp,
-                      reports_bp, enrolment_bp, api_enrolment_bp, orgs_bp, profile_bp, api_orgs_bp):
+                      reports_bp, enrolment_bp, api_enrolment_bp, orgs_bp, profile_bp, api_orgs_bp,
+                      learners_bp, api_learners_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

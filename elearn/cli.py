@@ -276,6 +276,56 @@ def orgs_import(ctx: AppContext, file: Path, dry_run: bool) -> None:
     with get_database(app).transaction() as session:
         # Nothing is written unless every row is right (the importer checks all before it writes).
         report = import_organisations(session, OrgAccess(None, None), data, commit=not dry_run, max_bytes=limit)
+    _print_report(report, dry_run)
+
+
+# -- learners ----------------------------------------------------------------------
+
+
+@main.group("learners")
+def learners_group() -> None:
+    """Learners in bulk: accounts, profiles and enrolments from and to CSV."""
+
+
+@learners_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would be created or changed; write nothing.")
+@pass_app
+def learners_import(ctx: AppContext, file: Path, dry_run: bool) -> None:
+    """Import learners from a CSV file (name, phone, email, cooperative, position, course), all or nothing.
+
+    Every row is checked first; one row with an error and nothing is written (exit status 1)."""
+    from elearn.db import get_database
+    from elearn.learners.importer import import_learners
+
+    app = _in_app(ctx)
+    limit = app.config["LEARNERS_IMPORT_MAX_BYTES"]
+    with file.open("rb") as handle:
+        data = handle.read(limit + 1)
+    with get_database(app).transaction() as session:
+        report = import_learners(session, data, commit=not dry_run, max_bytes=limit)
+    _print_report(report, dry_run)
+
+
+@learners_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@pass_app
+def learners_export(ctx: AppContext, file: Path | None) -> None:
+    """Write every learner as the import reads them (to FILE, or the standard output)."""
+    from elearn.db import get_database
+    from elearn.learners.importer import export_learners
+
+    app = _in_app(ctx)
+    with get_database(app).transaction() as session:
+        data = export_learners(session)
+    if file is None:
+        click.echo(data.decode("utf-8-sig"), nl=False)
+    else:
+        file.write_bytes(data)
+
+
+def _print_report(report, dry_run: bool) -> None:
+    """An import's report on the terminal (the rows that change or fail, then the counts); exit 1 on errors."""
     if report.file_error:
         raise click.ClickException(report.file_error)
     for row in report.rows:

@@ -88,6 +88,7 @@ DEFAULTS: dict[str, Any] = {
     "PROFILE_LEARNER_EDITABLE": ["cooperative", "position", "birth_year", "gender", "phone"],
     # A CSV of administrative units and cooperatives larger than this is refused (elearn/organisations/importer.py).
     "ORGS_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "LEARNERS_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 

@@ -29,6 +29,7 @@ def elearn_admin_nav(user):
         return []
     return [
         NavItem(_("Users"), url_for("admin.users")),
+        NavItem(_("Import learners"), url_for("learners.upload")),
         NavItem(_("Instructors"), url_for("admin.courses")),
         NavItem(_("Packs"), url_for("admin.packs")),
         NavItem(_("Plugins"), url_for("admin.plugins")),

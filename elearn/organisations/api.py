@@ -18,6 +18,7 @@ from elearn.api.auth import api_user, token_required
 from elearn.api.models import ProfileFieldOut
 from elearn.auth.profile import profile_fields, save_profile
 from elearn.contract import Id, RequestModel, ResponseModel, no_content, operation
+from elearn.csvfiles import report_body
 from elearn.db import db_session
 from elearn.models import AdminUnit, Cooperative, User
 from elearn.organisations import service
@@ -278,10 +279,7 @@ A commit refused because some rows have errors answers 409 with the same report;
     if report.file_error:
         db.rollback()
         fail(400, report.file_error)
-    body = {"committed": report.committed, "created": report.count("create"), "updated": report.count("update"),
-            "unchanged": report.count("unchanged"), "errors": report.count("error"),
-            "rows": [{"row": r.row, "action": r.action, "code": r.code, "name": r.name, "message": r.message}
-                     for r in report.rows]}
+    body = report_body(report)
     if report.committed:
         db.commit()
         return jsonify(body)

@@ -19,28 +19,21 @@ Files saved by Excel work: UTF-8 with or without a BOM, ``;`` or ``,`` between t
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from elearn.csvfiles import DEFAULT_MAX_BYTES, ImportReport, RowResult
+from elearn.csvfiles import key as _key
+from elearn.csvfiles import read_rows as _read_rows
 from elearn.models import AdminUnit, Cooperative, CooperativeKind, UnitLevel
 from elearn.models.organisations import LOCAL_LEVELS
 from elearn.organisations.access import OrgAccess
 from elearn.organisations.service import CODE_MAX, NAME_MAX, REGISTRATION_MAX, parent_problem, place
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 COOPERATIVE = "cooperative"
-Action = Literal["create", "update", "unchanged", "error"]
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", (text or "").strip().lower())
 
 
 HEADERS = {
@@ -66,74 +59,9 @@ KINDS = {
 }
 
 
-@dataclass
-class RowResult:
-    row: int
-    action: Action
-    code: str
-    name: str
-    message: str = ""
-
-
-@dataclass
-class ImportReport:
-    rows: list[RowResult] = field(default_factory=list)
-    file_error: str | None = None
-    committed: bool = False
-
-    @property
-    def errors(self) -> list[RowResult]:
-        return [row for row in self.rows if row.action == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return self.file_error is None and not self.errors
-
-    def count(self, action: Action) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
-
 def read_rows(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
     """The file's records as ``(row number, {column: value})``, or a reason the file cannot be read."""
-    if len(data) > max_bytes:
-        return [], _("The file is too large: at most %(size)s.", size=_size(max_bytes))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”.")
-    if not text.strip():
-        return [], _("The file is empty.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, [])
-    columns: dict[int, str] = {}
-    for index, title in enumerate(header):
-        for name, aliases in HEADERS.items():
-            if _key(title) in aliases:
-                columns[index] = name
-    missing = [name for name in ("level", "code", "name") if name not in columns.values()]
-    if missing:
-        return [], _("The first row must name the columns; missing: %(columns)s.", columns=", ".join(missing))
-    records = []
-    for number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
-            continue
-        record = {name: "" for name in HEADERS}
-        for index, value in enumerate(values):
-            if index in columns:
-                record[columns[index]] = value.strip()
-        records.append((number, record))
-    return records, None
-
-
-def _size(count: int) -> str:
-    """``5 MB``, or ``100 KB`` below a megabyte (bytes as people read a size)."""
-    if count >= 1024 * 1024:
-        return f"{count / 1024 / 1024:g} MB"
-    return f"{max(1, count // 1024)} KB"
+    return _read_rows(data, HEADERS, ("level", "code", "name"), max_bytes)
 
 
 @dataclass
