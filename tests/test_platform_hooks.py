@@ -49,7 +49,8 @@ def test_a_plugin_adds_a_tab_to_the_admin_navigation_after_the_cores(client, log
     page = text_of(client.get("/admin/users"))
     nav = page[page.index('class="tabs"'):page.index("</nav>", page.index('class="tabs"'))]
     labels = [part.split(">", 1)[1].split("<", 1)[0] for part in nav.split("<a ")[1:]]
-    assert labels == ["Người dùng", "Giảng viên", "Gói nội dung", "Phần mở rộng", "Chương trình", "Hợp tác xã"]
+    assert labels == ["Người dùng", "Nhập học viên", "Giảng viên", "Gói nội dung", "Phần mở rộng", "Chương trình",
+                      "Hợp tác xã"]
     assert 'href="/x/hooks_demo/cooperatives"' in nav
     # The tab opens the plugin's page, which marks its own tab as the current one.
     tab_page = text_of(client.get("/x/hooks_demo/cooperatives"))

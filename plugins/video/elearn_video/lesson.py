@@ -30,6 +30,7 @@ from elearn.plugin_api import (
     RequestModel,
     Status,
     SubmissionError,
+    render_markdown,
 )
 from elearn_video import vtt
 
@@ -38,7 +39,8 @@ CAPTION_LANGUAGES = ("vi", "en")
 DEFAULT_THRESHOLD = 0.9
 MAX_DURATION = 12 * 3600
 LABEL = re.compile(r"^[\w .-]{1,20}$")
-FIELDS = {"duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster"}
+FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster"}
+MAX_INTRO = 4000
 
 
 class VideoSubmission(RequestModel):
@@ -152,17 +154,24 @@ class VideoLesson(LessonType):
         allow_download = raw.get("allow_download", False)
         if not isinstance(allow_download, bool):
             errors.append(ContentError("allow_download", "must be true or false"))
+        intro = raw.get("intro", "")
+        if not isinstance(intro, str) or len(intro) > MAX_INTRO:
+            errors.append(ContentError("intro", f"must be Markdown text of at most {MAX_INTRO} characters"))
+            intro = ""
         poster = None
         if raw.get("poster") is not None:
             poster = _stored_file(files, "poster", raw["poster"], errors)
         if errors:
             raise ContentInvalid(errors)
-        return {"duration": float(duration), "sources": sources, "embed": embed, "captions": captions,
+        return {"intro_html": render_markdown(intro) if intro.strip() else "",
+                "duration": float(duration), "sources": sources, "embed": embed, "captions": captions,
                 "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster}
 
     def example_content(self) -> dict[str, Any]:
         """An external video only: an example cannot ship a video file (the pack scaffold's own does)."""
-        return {"duration": 60, "embed": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"}
+        return {"intro": {"vi": "Xem video, rồi trả lời câu hỏi ở bài sau.",
+                          "en": "Watch the video, then answer the questions in the next lesson."},
+                "duration": 60, "embed": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"}
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         from elearn_video import jobs, watching
@@ -185,6 +194,7 @@ class VideoLesson(LessonType):
         poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0) if content.get("poster")
                   else url_for("video.media", lesson_id=lesson_id, kind="made-poster", index=0) if made else None)
         return {
+            "intro_html": content.get("intro_html", ""),
             "duration": content["duration"],
             "sources": ordered,
             "embed": content["embed"],
