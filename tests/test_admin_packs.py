@@ -96,7 +96,7 @@ def test_a_bad_zip_shows_every_error_and_installs_nothing(as_admin, db):
     bad = pack_zip(
         {
             "version: 1.0.0": "version: '1.0'",
-            "type: page\n          title:\n            vi: Bảy": "type: hologram\n          title:\n            vi: Bảy",
+            "type: page\n          title:\n            vi: Bảy": "type: holo\n          title:\n            vi: Bảy",
             "file: lessons/03-dai-hoi.md": "file: lessons/khong-co.md",
         }
     )
@@ -105,7 +105,7 @@ def test_a_bad_zip_shows_every_error_and_installs_nothing(as_admin, db):
     assert response.status_code == 200
     assert "4 vấn đề" in text
     assert "pack.yaml: version" in text and "'1.0' không phải là số phiên bản dạng 1.0.0" in text
-    assert "pack.yaml: course.modules[0].lessons[1].type" in text and "'hologram'" in text
+    assert "pack.yaml: course.modules[0].lessons[1].type" in text and "'holo'" in text
     assert "course.modules[1].lessons[0].content.file" in text and "lessons/khong-co.md" in text
     assert installed_count(db) == 0
     assert "Chưa có gói nội dung nào" in page_text(as_admin.get(URL))
