@@ -265,17 +265,24 @@ def orgs_import(ctx: AppContext, file: Path, dry_run: bool) -> None:
     """Import units and cooperatives from a CSV file (see docs/organisations.md), all or nothing.
 
     Every row is checked first; one row with an error and nothing is written (exit status 1)."""
-    from elearn.db import get_database
     from elearn.organisations.access import OrgAccess
     from elearn.organisations.importer import import_organisations
 
+    _import_csv(ctx, file, "ORGS_IMPORT_MAX_BYTES", dry_run, lambda session, data, commit, limit:
+                import_organisations(session, OrgAccess(None, None), data, commit=commit, max_bytes=limit))
+
+
+def _import_csv(ctx: AppContext, file: Path, limit_setting: str, dry_run: bool, run) -> None:
+    """Read FILE up to the import's size setting and run the importer in one transaction: nothing is
+    written unless every row is right (each importer checks all rows before it writes)."""
+    from elearn.db import get_database
+
     app = _in_app(ctx)
-    limit = app.config["ORGS_IMPORT_MAX_BYTES"]
+    limit = app.config[limit_setting]
     with file.open("rb") as handle:
         data = handle.read(limit + 1)
     with get_database(app).transaction() as session:
-        # Nothing is written unless every row is right (the importer checks all before it writes).
-        report = import_organisations(session, OrgAccess(None, None), data, commit=not dry_run, max_bytes=limit)
+        report = run(session, data, not dry_run, limit)
     _print_report(report, dry_run)
 
 
@@ -295,16 +302,10 @@ def learners_import(ctx: AppContext, file: Path, dry_run: bool) -> None:
     """Import learners from a CSV file (name, phone, email, cooperative, position, course), all or nothing.
 
     Every row is checked first; one row with an error and nothing is written (exit status 1)."""
-    from elearn.db import get_database
     from elearn.learners.importer import import_learners
 
-    app = _in_app(ctx)
-    limit = app.config["LEARNERS_IMPORT_MAX_BYTES"]
-    with file.open("rb") as handle:
-        data = handle.read(limit + 1)
-    with get_database(app).transaction() as session:
-        report = import_learners(session, data, commit=not dry_run, max_bytes=limit)
-    _print_report(report, dry_run)
+    _import_csv(ctx, file, "LEARNERS_IMPORT_MAX_BYTES", dry_run, lambda session, data, commit, limit:
+                import_learners(session, data, commit=commit, max_bytes=limit))
 
 
 @learners_group.command("export")

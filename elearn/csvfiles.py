@@ -130,3 +130,29 @@ def report_body(report: ImportReport) -> dict:
 def unneutralise(text: str) -> str:
     """A cell as ``neutralise`` found it: an export imported again changes nothing."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
+def upload_page(run, max_bytes: int, again: str, template: str):
+    """The admin upload page of a CSV import: "Check" shows the report row by row, "Import" writes it
+    (all or nothing, committed here). ``run(db, data, commit, max_bytes)`` is the importer; ``again``
+    the endpoint to send a form without a file back to. The organisations and learners pages share it."""
+    from flask import flash, redirect, render_template, request, url_for
+
+    from elearn.db import db_session
+
+    report = None
+    if request.method == "POST":
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            flash(_("Choose a CSV file."), "error")
+            return redirect(url_for(again), code=303)
+        db = db_session()
+        report = run(db, file.stream.read(max_bytes + 1), request.form.get("commit") == "1", max_bytes)
+        if report.committed:
+            db.commit()
+            flash(_("Imported: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.",
+                    created=report.count("create"), updated=report.count("update"),
+                    unchanged=report.count("unchanged")), "success")
+        else:
+            db.rollback()
+    return render_template(template, report=report), 400 if report is not None and not report.ok else 200

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
+from elearn import csvfiles
 from elearn.auth.accounts import find_user
 from elearn.db import db_session
 from elearn.models import AdminUnit, UnitLevel
@@ -119,25 +120,9 @@ def unit(unit_id: int | None):
 def upload():
     """Upload a CSV: "Check" shows what would happen row by row; "Import" writes it, all or nothing."""
     _admins_only()
-    report = None
-    if request.method == "POST":
-        file = request.files.get("file")
-        if file is None or not file.filename:
-            flash(_("Choose a CSV file."), "error")
-            return redirect(url_for("orgs.upload"), code=303)
-        limit = current_app.config["ORGS_IMPORT_MAX_BYTES"]
-        data = file.stream.read(limit + 1)
-        db = db_session()
-        report = import_organisations(db, g.org_access, data, commit=request.form.get("commit") == "1",
-                                      max_bytes=limit)
-        if report.committed:
-            db.commit()
-            flash(_("Imported: %(created)d created, %(updated)d changed, %(unchanged)d unchanged.",
-                    created=report.count("create"), updated=report.count("update"),
-                    unchanged=report.count("unchanged")), "success")
-        else:
-            db.rollback()
-    return render_template("orgs/import.html", report=report), 400 if report is not None and not report.ok else 200
+    return csvfiles.upload_page(
+        lambda db, data, commit, limit: import_organisations(db, g.org_access, data, commit=commit, max_bytes=limit),
+        current_app.config["ORGS_IMPORT_MAX_BYTES"], "orgs.upload", "orgs/import.html")
 
 
 @bp.route("/staff", methods=["GET", "POST"])
