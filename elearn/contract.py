@@ -161,7 +161,20 @@ def adapter(model: Any) -> TypeAdapter:
 def parse_body(model: Any) -> Any:
     """The request's JSON body validated by ``model``; a 400 naming the field otherwise.
     A body that is not a JSON object (``[]``, ``"x"``, broken JSON, a form) is a 400 too."""
-    return validated(model, request.get_json(silent=True))
+    return validated(model, _integral_numbers_as_integers(request.get_json(silent=True)))
+
+
+def _integral_numbers_as_integers(data: Any) -> Any:
+    """``2.0`` as ``2`` throughout a JSON body: JSON has one kind of number and JSON Schema (the
+    OpenAPI document's language) counts 2.0 as an integer, so a client sending it for a whole
+    number is right; pydantic's strict mode would refuse it. A number field still takes the 2."""
+    if isinstance(data, float) and data.is_integer():
+        return int(data)
+    if isinstance(data, dict):
+        return {key: _integral_numbers_as_integers(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_integral_numbers_as_integers(value) for value in data]
+    return data
 
 
 def validated(model: Any, data: Any, strict: bool = True) -> Any:

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 PG_ENV = "ELEARN_TEST_DATABASE_URL"
 TEST_PASSWORD = "correct horse battery"
@@ -164,11 +165,27 @@ def database_url(request, _migrated_databases, tmp_path) -> str:
 
 
 def empty_postgres(url: str) -> None:
+    """Every table emptied and every sequence back at 1, as on a freshly migrated database.
+
+    DELETE with foreign-key triggers off (``session_replication_role``, a superuser's right, as the
+    test server's ``postgres`` user has) takes ~40 ms where ``TRUNCATE ... RESTART IDENTITY`` takes
+    ~600 ms: TRUNCATE gives each of the ~40 tables new files, and every PostgreSQL test pays it.
+    Without the right, TRUNCATE it is."""
     engine = create_engine(url)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        sequences = conn.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences")).scalars().all()
+        conn.rollback()
         if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            try:
+                with conn.begin():
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+                    conn.execute(text("; ".join(f'DELETE FROM "{table}"' for table in tables)))
+                    if sequences:
+                        conn.execute(text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in sequences)))
+            except ProgrammingError:
+                with conn.begin():
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
@@ -606,6 +623,30 @@ class FakeClock:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives /usr/bin/chromium against a live server")
+    _compile_each_url_builder_once()
+
+
+def _compile_each_url_builder_once() -> None:
+    """Every test makes its own app, and Werkzeug compiles two Python functions (with ``ast`` and
+    ``compile``) for each of its ~160 URL rules: 70% of ``create_app``. Such a function depends only
+    on the rule's text, its parsed parts and its defaults (the converters are looked up on the
+    rule when it runs), so a test run compiles each once. Only where Werkzeug has that method."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "elearn_cached", False):
+        return
+    compiled: dict[tuple, Callable[..., Any]] = {}
+
+    def cached(self, append_unknown: bool = True):
+        defaults = tuple(sorted((name, repr(value)) for name, value in (self.defaults or {}).items()))
+        key = (append_unknown, self.rule, tuple(self._trace), defaults)
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    cached.elearn_cached = True
+    Rule._compile_builder = cached
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -102,6 +102,17 @@ def test_an_expiry_in_the_past_is_refused(client, instructor, api_token, teachin
     assert response.status_code == 409
 
 
+def test_a_whole_number_written_with_a_decimal_point_is_a_whole_number(client, instructor, api_token, teaching):
+    # JSON Schema counts 5.0 as an integer: a client that writes it so is following the document.
+    response = client.post(f"/api/v1/courses/{teaching.slug}/enrol-codes", headers=bearer(api_token(instructor)),
+                           json={"max_uses": 5.0})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["max_uses"] == 5
+    refused = client.post(f"/api/v1/courses/{teaching.slug}/enrol-codes", headers=bearer(api_token(instructor)),
+                          json={"max_uses": 5.5})
+    assert refused.status_code == 400
+
+
 def test_used_up_code_is_409(client, db, make_user, api_token, teaching, make_code):
     made = make_code(max_uses=2)
     first, second, third = (make_user() for _ in range(3))
