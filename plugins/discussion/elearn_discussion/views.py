@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import MAX_ID, User, current_locale, db_session, display_name, fail, flash_refusal, safe_next
-from elearn_discussion import attachments, moderation, notify, pages, participation, posting
+from elearn_discussion import attachments, moderation, notify, pages, participation, posting, serialize
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
 
@@ -61,6 +61,7 @@ def thread(lesson_id: int, thread_id: int):
     quoting = pages.quoted_post(db, viewer, thread_id, _id_arg("quote"))
     replying = _id_arg("reply")
     return _render("thread.html", viewer, data=data, quoting=quoting, replying=replying,
+                   post_version=serialize.post_version,
                    groups=pages.groups_for_staff(db, viewer),
                    other_discussions=staff_dashboard.sibling_discussions(db, viewer))
 
