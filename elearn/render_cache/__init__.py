@@ -100,13 +100,14 @@ def _store(config: dict[str, Any], namespace: str) -> FragmentStore | None:
 
 
 def _namespace(app: Flask, registry: PluginRegistry) -> str:
-    """What every key of this site starts with: the database (two sites may share a Redis), the time
-    zone dates are shown in, and the code: versions and every template's text, so a deployment that
+    """What every key of this site starts with: the site (its database and secret key: two sites may
+    share a Redis, and a site set up anew on the same database gets a new secret), the time zone
+    dates are shown in, and the code: versions and every template's text, so a deployment that
     changes a template never reads what the old one rendered, while servers running the same code
     share their fragments."""
     digest = hashlib.blake2b(digest_size=12)
-    for part in (elearn.__version__, app.config["DATABASE_URL"], app.config["BABEL_DEFAULT_TIMEZONE"],
-                 app.config["RENDER_CACHE_PREFIX"]):
+    for part in (elearn.__version__, app.config["DATABASE_URL"], app.config["SECRET_KEY"],
+                 app.config["BABEL_DEFAULT_TIMEZONE"], app.config["RENDER_CACHE_PREFIX"]):
         digest.update(f"{part}\0".encode())
     folders = [Path(app.root_path) / "templates", *(path for _name, path in registry.resource_dirs("templates"))]
     for info in registry.plugins.values():

@@ -86,9 +86,10 @@ def post_version(item: dict[str, Any], is_staff: bool) -> tuple:
     """The render cache's key for what a thread page shows of a post the same to many readers
     (``thread.html``: author, dates, badges, the quote and the text): everything of ``item`` (a
     ``post`` dict, already cut to what this reader may see) that part reads, and the kind of reader
-    (who may open the post's history). An edit, a moderation, a new synthesis or resolution, a
+    (who may open the history of an edited post). An edit, a moderation, a new synthesis or resolution, a
     renamed author or a quoted post hidden gives another key, and so another fragment."""
     quote = item["quote"]
-    return (item["id"], item["mine"] or is_staff, item["author_display"], item["created_at"], item["edited_at"],
+    sees_history = (item["mine"] or is_staff) and item["edited_at"] is not None
+    return (item["id"], sees_history, item["author_display"], item["created_at"], item["edited_at"],
             item["state"], item["reason"], item["is_synthesis"], item["resolves"], item["html"],
             None if quote is None else (quote["author_display"], quote["html"]))
