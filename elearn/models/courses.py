@@ -13,6 +13,7 @@ languages the lesson has, so outlines can say so without loading the translation
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -97,8 +98,9 @@ class Lesson(Titled, Base):
     translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSONType, default=dict, deferred=True)
     content_languages: Mapped[list[str]] = mapped_column(JSONType, default=lambda: [CANONICAL_LOCALE])
     # Raised whenever the lesson's titles, content or translations change (a pack upgrade, any edit:
-    # ``_raise_content_version``): the render cache keys a lesson's shared parts by it.
-    content_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # ``_raise_content_version``): the render cache keys a lesson's shared parts by it. A new lesson
+    # starts at a random number, as SQLite may give a new lesson the id of one deleted before it.
+    content_version: Mapped[int] = mapped_column(default=lambda: secrets.randbelow(2**30), server_default="1")
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
