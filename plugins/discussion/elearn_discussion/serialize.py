@@ -82,6 +82,16 @@ def post(viewer: Viewer, item: dict[str, Any], thread_row: Thread, now: datetime
     }
 
 
+def thread_version(item: dict[str, Any]) -> tuple:
+    """The render cache's key for a thread's line in the lesson page's list: everything of ``item`` (a
+    ``thread`` dict, already cut to what this reader may see) that the line shows. A new reply, a
+    moderation, a pin or a move to another group gives another key."""
+    group = item["group"]
+    return (item["id"], item["title"], item["author_display"], item["state"], item["pinned"], item["locked"],
+            item["replies"], item["resolved"], item["last_activity_at"],
+            None if group is None else (group["id"], group["title_vi"], group["title_en"]))
+
+
 def post_version(item: dict[str, Any], is_staff: bool) -> tuple:
     """The render cache's key for what a thread page shows of a post the same to many readers
     (``thread.html``: author, dates, badges, the quote and the text): everything of ``item`` (a

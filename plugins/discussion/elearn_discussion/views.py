@@ -16,6 +16,9 @@ from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
 
 bp = Blueprint("discussion", __name__)
+# The render cache's keys of a thread's line and of a post (serialize), for the lesson and thread pages.
+bp.add_app_template_global(serialize.thread_version, "discussion_thread_version")
+bp.add_app_template_global(serialize.post_version, "discussion_post_version")
 
 
 def _form_action(action):
@@ -61,7 +64,6 @@ def thread(lesson_id: int, thread_id: int):
     quoting = pages.quoted_post(db, viewer, thread_id, _id_arg("quote"))
     replying = _id_arg("reply")
     return _render("thread.html", viewer, data=data, quoting=quoting, replying=replying,
-                   post_version=serialize.post_version,
                    groups=pages.groups_for_staff(db, viewer),
                    other_discussions=staff_dashboard.sibling_discussions(db, viewer))
 
