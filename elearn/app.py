@@ -11,7 +11,7 @@ from flask import Flask, abort, request, send_from_directory, url_for
 from flask_compress import Compress
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from elearn import client_limit, db, i18n, jobs, requests, security
+from elearn import client_limit, db, i18n, jobs, render_cache, requests, security
 from elearn.auth.names import display_name
 from elearn.plugins.budget import CallBudget
 from elearn.plugins.manager import PluginRegistry
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     client_limit.init_app(app)
     db.init_app(app)
     i18n.init_app(app, registry)
+    render_cache.init_app(app, registry)
     security.init_app(app)
     requests.init_app(app)
     jobs.init_app(app, registry)

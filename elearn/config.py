@@ -82,6 +82,13 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_IMMEDIATE": False,
     "JOBS_WORKERS": 2,
     "JOBS_KEEP_DAYS": 30,
+    # The render cache (elearn/render_cache): "memory" (each worker's own), "redis://host:port/db"
+    # (shared by every worker and server; entries kept RENDER_CACHE_TTL seconds) or "off". Characters
+    # a worker keeps in memory; a prefix for keys, to keep two sites on one database URL apart.
+    "RENDER_CACHE_URL": "memory",
+    "RENDER_CACHE_TTL": 24 * 3600,
+    "RENDER_CACHE_MAX_CHARS": 32 * 1024 * 1024,
+    "RENDER_CACHE_PREFIX": "",
     # Learner profiles (elearn/profile/service.py): fields asked for at the next sign-in, and those
     # learners may change themselves (cooperative, position, birth_year, gender, phone).
     "PROFILE_REQUIRED_FIELDS": [],

@@ -40,6 +40,9 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``learner_cooperatives(db, user_ids)`` (one query for a whole report; ``.unit`` loaded). A
   learner's profile is shown to that learner and to staff only: never put it on another learner's page;
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
+- the render cache (elearn/render_cache): ``lesson_fragment`` (a part of a lesson the same for every
+  reader, kept by lesson, content version and locale) and ``shared_fragment`` (a part kept by a
+  kind and the key you give: a post's version, the kind of reader), both also Jinja call blocks;
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
 - time and the command line: ``utcnow``, ``app_context``;
@@ -115,6 +118,7 @@ from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
 from elearn.rate_limits import rate_limiter
+from elearn.render_cache import lesson_fragment, shared_fragment
 from elearn.security import fail, flash_refusal, safe_next
 from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
 
@@ -195,6 +199,7 @@ __all__ = [
     "learner_cooperative",
     "learner_cooperatives",
     "learner_lesson",
+    "lesson_fragment",
     "lesson_to_teach",
     "lock_progress",
     "matching",
@@ -212,6 +217,7 @@ __all__ = [
     "render_markdown",
     "safe_next",
     "sanitise_html",
+    "shared_fragment",
     "teaches_course",
     "token_required",
     "utcnow",

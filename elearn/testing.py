@@ -229,6 +229,35 @@ def app(app_config) -> Iterator:
     application.extensions["elearn_db"].dispose()
 
 
+REDIS_TEST_URL = os.environ.get("ELEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def render_cache(request, app):
+    """The app's render cache (elearn/render_cache), emptied, on each store: the worker's memory, and
+    Redis alone (every fragment read back from Redis; skipped when ``ELEARN_TEST_REDIS_URL``, by
+    default redis://127.0.0.1:6379/0, does not answer), under keys of this test only. Its ``hits``
+    and ``misses`` count from zero."""
+    from elearn.render_cache import EXTENSION
+    from elearn.render_cache.stores import MemoryStore, RedisStore
+
+    cache = app.extensions[EXTENSION]
+    if request.param == "memory":
+        cache.store = MemoryStore(4 * 1024 * 1024)
+    else:
+        import uuid
+
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping()
+        except (redis.RedisError, OSError):
+            pytest.skip(f"Redis does not answer at {REDIS_TEST_URL}")
+        cache.store = RedisStore(REDIS_TEST_URL, f"elearn:test:{uuid.uuid4().hex}:", ttl=300)
+    cache.hits = cache.misses = 0
+    return cache
+
+
 @pytest.fixture
 def db(app):
     """A session for arranging data; each helper commits what it makes."""

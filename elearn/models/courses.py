@@ -13,10 +13,12 @@ languages the lesson has, so outlines can say so without loading the translation
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import inspect as inspect_row
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.clock import utcnow
@@ -95,6 +97,10 @@ class Lesson(Titled, Base):
     # Loaded only when read: a page in Vietnamese never needs it (the lesson page asks for it in English).
     translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSONType, default=dict, deferred=True)
     content_languages: Mapped[list[str]] = mapped_column(JSONType, default=lambda: [CANONICAL_LOCALE])
+    # Raised whenever the lesson's titles, content or translations change (a pack upgrade, any edit:
+    # ``_raise_content_version``): the render cache keys a lesson's shared parts by it. A new lesson
+    # starts at a random number, as SQLite may give a new lesson the id of one deleted before it.
+    content_version: Mapped[int] = mapped_column(default=lambda: secrets.randbelow(2**30), server_default="1")
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
@@ -108,6 +114,22 @@ class Lesson(Titled, Base):
         """The stored content in ``content_locale(locale)``: a translation, or the canonical content."""
         served = self.content_locale(locale)
         return self.content if served == CANONICAL_LOCALE else self.translations[served]
+
+
+_SHOWN = ("title_vi", "title_en", "content", "translations", "content_languages")
+
+
+@event.listens_for(Lesson, "before_update")
+def _raise_content_version(_mapper, _connection, lesson: Lesson) -> None:
+    """A new content version for every change to what the lesson shows, however it was written (a pack
+    install sets every field, changed or not: only a different value counts), so no worker or server
+    serves a cached rendering of the old content; a value that was never loaded counts as changed."""
+    state = inspect_row(lesson)
+    for name in _SHOWN:
+        history = state.attrs[name].history
+        if history.added and (not history.deleted or history.added[0] != history.deleted[0]):
+            lesson.content_version = (lesson.content_version or 1) + 1
+            return
 
 
 class CourseInstructor(Base):

@@ -80,3 +80,26 @@ def post(viewer: Viewer, item: dict[str, Any], thread_row: Thread, now: datetime
         "can_react": not own and visible and viewer.can_post,
         "can_reply": visible and viewer.can_reply_in(thread_row),
     }
+
+
+def thread_version(item: dict[str, Any]) -> tuple:
+    """The render cache's key for a thread's line in the lesson page's list: everything of ``item`` (a
+    ``thread`` dict, already cut to what this reader may see) that the line shows. A new reply, a
+    moderation, a pin or a move to another group gives another key."""
+    group = item["group"]
+    return (item["id"], item["title"], item["author_display"], item["state"], item["pinned"], item["locked"],
+            item["replies"], item["resolved"], item["last_activity_at"],
+            None if group is None else (group["id"], group["title_vi"], group["title_en"]))
+
+
+def post_version(item: dict[str, Any], is_staff: bool) -> tuple:
+    """The render cache's key for what a thread page shows of a post the same to many readers
+    (``thread.html``: author, dates, badges, the quote and the text): everything of ``item`` (a
+    ``post`` dict, already cut to what this reader may see) that part reads, and the kind of reader
+    (who may open the history of an edited post). An edit, a moderation, a new synthesis or resolution, a
+    renamed author or a quoted post hidden gives another key, and so another fragment."""
+    quote = item["quote"]
+    sees_history = (item["mine"] or is_staff) and item["edited_at"] is not None
+    return (item["id"], sees_history, item["author_display"], item["created_at"], item["edited_at"],
+            item["state"], item["reason"], item["is_synthesis"], item["resolves"], item["html"],
+            None if quote is None else (quote["author_display"], quote["html"]))

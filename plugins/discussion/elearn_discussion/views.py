@@ -11,11 +11,14 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import MAX_ID, User, current_locale, db_session, display_name, fail, flash_refusal, safe_next
-from elearn_discussion import attachments, moderation, notify, pages, participation, posting
+from elearn_discussion import attachments, moderation, notify, pages, participation, posting, serialize
 from elearn_discussion import dashboard as staff_dashboard
 from elearn_discussion.access import open_discussion, visible_post
 
 bp = Blueprint("discussion", __name__)
+# The render cache's keys of a thread's line and of a post (serialize), for the lesson and thread pages.
+bp.add_app_template_global(serialize.thread_version, "discussion_thread_version")
+bp.add_app_template_global(serialize.post_version, "discussion_post_version")
 
 
 def _form_action(action):
