@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -55,6 +56,15 @@ def record(db: Session, actor: User | None, action: str, *, subject_type: str = 
     )
     db.add(entry)
     return entry
+
+
+def record_import(db: Session, actor: User | None, action: str, report) -> AuditEntry:
+    """An import written (``csvfiles.ImportReport``): how many rows created, changed and unchanged."""
+    counts = {name: report.count(kind) for name, kind in
+              (("created", "create"), ("updated", "update"), ("unchanged", "unchanged"))}
+    return record(db, actor, action, subject_type="import",
+                  summary=_("%(created)d created, %(updated)d changed, %(unchanged)d unchanged", **counts),
+                  details=counts)
 
 
 def entries_query(actor_id: int | None = None, action: str = "", since: date | None = None,
