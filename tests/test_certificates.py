@@ -132,14 +132,16 @@ def test_only_the_learner_the_course_staff_and_admins_download_it(client, db, le
     url = f"/certificates/{code}.pdf"
     client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
     assert client.get(url).status_code in (302, 401), "anonymous: to the login page"
+    fresh(db)
     other = make_user("learner", "khac@example.org", "Người Khác")
     login(client, other)
     assert client.get(url).status_code == 404
     other_instructor = make_user("instructor", "gv2@example.org", "Giảng Viên Khác")
     client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
     login(client, other_instructor)
+    fresh(db)
     assert client.get(url).status_code == 404, "an instructor of another course"
-    db.add(CourseInstructor(course_id=pack_course.id, user_id=instructor.id))
+    fresh(db).add(CourseInstructor(course_id=pack_course.id, user_id=instructor.id))
     db.commit()
     for staff in (instructor, admin):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
