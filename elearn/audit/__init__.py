@@ -24,6 +24,7 @@ from elearn.clock import utcnow
 from elearn.models import AuditEntry, User
 
 COMMAND_LINE = "—"
+PAGE_SIZE = 25  # rows of the admin page and of the API's pages
 
 ACTIONS = {
     "grade.changed": _l("Grade changed"),

@@ -53,11 +53,11 @@ class AuditPage(ResponseModel):
 @token_required
 @operation(query=AuditQuery, responses={200: AuditPage})
 def entries(query: AuditQuery):
-    """The audit log, newest first, 20 a page (administrators)"""
+    """The audit log, newest first, 25 a page (administrators)"""
     require_admin(api_user())
     db = db_session()
     found = paginate(db, audit.entries_query(query.actor_id, query.action, query.since, query.until,
-                                             zone=get_timezone()), query.page)
+                                             zone=get_timezone()), query.page, per_page=audit.PAGE_SIZE)
     items = [{"id": e.id, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor_name": e.actor_name,
               "action": e.action, "action_label": audit.action_label(e.action), "subject_type": e.subject_type,
               "subject_id": e.subject_id, "summary": e.summary, "details": e.details or {}}

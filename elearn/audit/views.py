@@ -48,7 +48,7 @@ def log():
     args = {"actor": chosen["actor_id"] or "", "action": chosen["action"],
             "since": chosen["since"].isoformat() if chosen["since"] else "",
             "until": chosen["until"].isoformat() if chosen["until"] else ""}
-    found = paginate(db, query, request.args.get("page"), args=args)
+    found = paginate(db, query, request.args.get("page"), per_page=audit.PAGE_SIZE, args=args)
     return render_template("admin/audit.html", found=found, chosen=chosen, args=args, actors=audit.actors(db),
                            actions=audit.ACTIONS, label=audit.action_label)
 

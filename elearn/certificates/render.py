@@ -7,7 +7,7 @@ from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from elearn.certificates.service import logo_bytes, spaced, verify_url
-from elearn.i18n import format_day
+from elearn.i18n import format_day, local_date
 from elearn.models import Certificate
 from elearn.pdf import PdfDocument
 
@@ -29,8 +29,8 @@ def _render(certificate: Certificate) -> bytes:
     pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, pdf.w - 22, pdf.h - 22)
-    pdf.set_y(18)
     logo = logo_bytes(certificate)
+    pdf.set_y(18 if logo else 32)  # without a logo the text sits in the middle of the page
     if logo:
         doc.image(logo, 24)
         doc.space(2)
@@ -57,7 +57,7 @@ def _render(certificate: Certificate) -> bytes:
                    + _("Check it at %(url)s", url=verify_url(certificate.code)))
     pdf.set_xy(pdf.w - 18 - 100, bottom + 4)
     pdf.set_font("DejaVuSans", "", 11)
-    pdf.multi_cell(100, 5.5, _("Issued on %(day)s", day=format_day(certificate.issued_at.date())), align="C")
+    pdf.multi_cell(100, 5.5, _("Issued on %(day)s", day=format_day(local_date(certificate.issued_at))), align="C")
     if template.get("signatory"):
         pdf.set_x(pdf.w - 18 - 100)
         pdf.set_font("DejaVuSans", "B", 11)
