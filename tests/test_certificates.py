@@ -192,7 +192,8 @@ def test_an_instructor_revokes_with_a_reason_and_the_page_says_revoked(client, d
     code = the_certificate(db).code
     again = client.post(page, data={"user_id": learner.id, "csrf_token": csrf_token(client, page)})
     assert again.status_code == 409, "one valid certificate per learner and course"
-    no_reason = client.post(f"/certificates/{code}/revoke", data={"reason": " ", "csrf_token": csrf_token(client, page)})
+    no_reason = client.post(f"/certificates/{code}/revoke",
+                            data={"reason": " ", "csrf_token": csrf_token(client, page)})
     assert no_reason.status_code == 400
     revoked = client.post(f"/certificates/{code}/revoke",
                           data={"reason": "Cấp nhầm người", "csrf_token": csrf_token(client, page)})
