@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elearn.clock import utcnow
@@ -41,7 +41,7 @@ class Certificate(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     learner_name: Mapped[str] = mapped_column(String(200))
     course_title: Mapped[str] = mapped_column(String(300))
-    hours: Mapped[float | None]
+    hours: Mapped[float | None] = mapped_column(Float)
     organisation: Mapped[str] = mapped_column(String(300), default="")
     completed_on: Mapped[date] = mapped_column(Date)
     # The pack's wording and logo when issued (elearn/certificates/template.py), plain text only.
