@@ -262,3 +262,32 @@ def test_the_api_verifies_lists_and_lets_staff_issue_revoke_and_reissue(client, 
     assert client.get(f"/api/v1/certificates/verify/{new_code}").get_json()["status"] == "revoked"
     assert client.get("/api/v1/me/certificates", headers=own).get_json()["certificates"] == []
     assert client.get(url, headers=own).status_code == 403
+
+
+def test_pack_validate_names_each_bad_certificate_field(app, tmp_path):
+    from elearn.packs.service import validate_path
+    from elearn.packs.source import PackInvalid
+
+    folder = write_pack(tmp_path / "bad", certificate="""\
+  certificate:
+    title: <b>GIẤY CHỨNG NHẬN</b>
+    text: đã hoàn thành &amp; đạt
+    hours: nhiều
+    signatory: 42
+    logo: bai.md
+    colour: red
+""")
+    with app.app_context(), pytest.raises(PackInvalid) as refused:
+        validate_path(app, folder)
+    where = "pack.yaml: course.certificate"
+    assert {str(error) for error in refused.value.errors} >= {
+        f"{where}.title: phải là văn bản thường: không có thẻ HTML, thực thể HTML hay ký tự điều khiển",
+        f"{where}.text: phải là văn bản thường: không có thẻ HTML, thực thể HTML hay ký tự điều khiển",
+        f"{where}.hours: phải là số giờ lớn hơn 0 và không quá 10000",
+        f"{where}.signatory: bắt buộc phải có nội dung",
+        f"{where}.logo: phải là đường dẫn tới một tệp PNG hoặc JPEG trong gói",
+        f"{where}.organisation: bắt buộc phải có nội dung",
+    }
+    assert any(str(error).startswith(f"{where}.colour: ") for error in refused.value.errors)
+    with app.app_context():
+        assert validate_path(app, write_pack(tmp_path / "good")).certificate["hours"] == 12.5
