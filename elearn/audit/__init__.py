@@ -12,8 +12,9 @@ knows are listed in ``ACTIONS`` with their label, others are shown as they are.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -85,9 +86,10 @@ def entries_query(actor_id: int | None = None, action: str = "", since: date | N
 
 
 def _start_of(day: date, zone) -> datetime:
-    from datetime import UTC
-
-    return datetime.combine(day, time.min, tzinfo=zone or UTC).astimezone(UTC)
+    """Midnight of ``day`` in ``zone`` (Babel may give a pytz zone, which must not be passed as
+    ``tzinfo``: it would use the zone's first, local mean time offset), in UTC."""
+    local = ZoneInfo(str(zone)) if zone is not None else UTC
+    return datetime.combine(day, time.min, tzinfo=local).astimezone(UTC)
 
 
 def actors(db: Session) -> list[tuple[int, str]]:
