@@ -15,6 +15,7 @@ from flask import Response, send_file
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 FONTS = Path(__file__).with_name("fonts")
 FAMILY = "DejaVuSans"
@@ -99,12 +100,11 @@ class PdfDocument:
         numbers as the caller formatted them (``format_decimal`` for Vietnamese 1.234,5)."""
         self.pdf.set_font(FAMILY, "", size)
         with self.pdf.table(col_widths=tuple(widths) if widths else None, line_height=size * 0.55,
-                            headings_style=None, markdown=False, first_row_as_headings=True) as table:
+                            headings_style=FontFace(emphasis="BOLD", fill_color=(235, 240, 236)), markdown=False,
+                            first_row_as_headings=True) as table:
             heading_row = table.row()
-            self.pdf.set_font(FAMILY, "B", size)
             for cell in header:
                 heading_row.cell(str(cell))
-            self.pdf.set_font(FAMILY, "", size)
             for values in rows:
                 row = table.row()
                 for value in values:
