@@ -135,7 +135,11 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.api import bp as api_bp
     from elearn.api.groups import bp as api_groups_bp
     from elearn.api.jobs import bp as api_jobs_bp
+    from elearn.audit.api import bp as api_audit_bp
+    from elearn.audit.views import bp as audit_bp
     from elearn.auth.views import bp as auth_bp
+    from elearn.certificates.api import bp as api_certificates_bp
+    from elearn.certificates.views import bp as certificates_bp
     from elearn.enrolment.api import bp as api_enrolment_bp
     from elearn.enrolment.views import bp as enrolment_bp
     from elearn.groups.views import bp as groups_bp
@@ -150,7 +154,7 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
 
     for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp,
                       reports_bp, enrolment_bp, api_enrolment_bp, orgs_bp, profile_bp, api_orgs_bp,
-                      learners_bp, api_learners_bp):
+                      learners_bp, api_learners_bp, certificates_bp, api_certificates_bp, audit_bp, api_audit_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

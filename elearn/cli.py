@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask_babel import force_locale
 
+from elearn import audit
 from elearn.models import Role
 
 # The demo's packs: inside the installed package (a wheel, see setup.py), else in the checkout.
@@ -242,7 +243,12 @@ def user_set_role(ctx: AppContext, email: str, role: str) -> None:
         found = find_user(session, email)
         if found is None:
             raise click.ClickException(f"no account with the email {email}")
+        before = found.role
         found.role = Role(role)
+        if found.role != before:
+            audit.record(session, None, "role.changed", subject_type="user", subject_id=found.id,
+                         summary=f"{found.name} <{found.email}>: {before.value} → {found.role.value}",
+                         details={"from": before.value, "to": found.role.value})
         others = namesakes(session, found) if found.is_staff else []
     click.echo(f"{found.email} is now {role}")
     if others:

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     # Enrolment codes typed or scanned, per learner (elearn/enrolment/codes.py): enough for a few typos,
     # far too few to guess one of 32^8 codes.
     "ENROL_CODE_LIMITS": "10 per minute;30 per day",
+    # Certificate codes looked up on the public verification page and API, per address
+    # (elearn/certificates/service.py): plenty for an employer checking a few, far too few to guess one.
+    "CERTIFICATE_VERIFY_LIMITS": "20 per minute;300 per day",
+    # Printed as the issuer on certificates of courses whose pack names none.
+    "CERTIFICATE_ORGANISATION": "Liên minh Hợp tác xã",
     "LOGIN_BACKOFF_MAX_SECONDS": 900,
     # argon2id, RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},

@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
+from elearn.certificates import service as certificates
 from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
 from elearn.i18n import current_locale
@@ -34,6 +36,7 @@ def elearn_admin_nav(user):
         NavItem(_("Packs"), url_for("admin.packs")),
         NavItem(_("Plugins"), url_for("admin.plugins")),
         NavItem(_("Programmes"), url_for("enrolment.programmes_page")),
+        NavItem(_("Audit log"), url_for("audit.log")),
     ]
 
 
@@ -51,8 +54,22 @@ def elearn_dashboard_panels(user, db):
     if courses or not teaching:
         panels.append(Panel("learning", "panels/learning.html", {"courses": courses},
                             title=_("Courses you follow") if teaching and courses else "", order=20))
+    held = certificates.of_learner(db, user)
+    if held:
+        panels.append(Panel("certificates", "panels/certificates.html", {"certificates": held},
+                            title=_("Your certificates"), order=25))
     panels.append(Panel("enrol_code", "panels/enrol_code.html", {}, title=_("Enrol with a code"), order=30))
     return panels
+
+
+@hookimpl
+def elearn_progress_changed(user, lesson, old_status, progress):
+    """A course completed: its certificate, when its pack describes one (elearn/certificates). In
+    the transaction that stored the progress: the session the lesson was loaded in (a request's,
+    or a background job's)."""
+    from elearn.db import db_session
+
+    certificates.on_progress_changed(object_session(lesson) or db_session(), user, lesson, old_status, progress)
 
 
 @hookimpl

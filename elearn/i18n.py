@@ -85,6 +85,11 @@ def format_when(value: datetime | str | None, date_only: bool = False) -> str:
     return joined.replace("{0}", time_pattern.apply(local, locale)).replace("{1}", date)
 
 
+def local_date(value: datetime) -> date:
+    """The day ``value`` (UTC) falls on in the site's time zone (``BABEL_DEFAULT_TIMEZONE``)."""
+    return value.astimezone(get_timezone()).date()
+
+
 def format_day(value: date | None) -> str:
     """A calendar day (a target date) the local way: 30/06/2027 in Vietnamese, as people write it on
     paper and in official letters (Babel's short Vietnamese pattern gives 30/6/27), Jun 30, 2027 in English."""

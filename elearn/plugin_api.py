@@ -60,12 +60,19 @@ The names, by what they are for (each is documented where it is defined, and in 
   with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
   back with ``pack_extensions``);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
-  (``elearn_notification_channels``), ``notify``.
+  (``elearn_notification_channels``), ``notify``;
+- staff actions on record (elearn/audit): ``audit_record(db, actor, action, subject_type=...,
+  subject_id=..., summary=..., details=...)`` adds a row to the append-only audit log in the
+  caller's transaction (the quiz's manual grading records ``grade.changed``);
+- PDF documents (elearn/pdf): ``PdfDocument`` (an A4 page with the site's title, headings,
+  paragraphs, tables, images and QR codes, in a font with every Vietnamese letter) and
+  ``pdf_response`` (the bytes as a download).
 """
 
 from __future__ import annotations
 
 from elearn.api.auth import api_user, token_required
+from elearn.audit import record as audit_record
 from elearn.auth.names import display_name, matching, name_with_role
 from elearn.cli import app_context
 from elearn.clock import utcnow
@@ -100,6 +107,7 @@ from elearn.models.courses import CANONICAL_LOCALE
 from elearn.models.progress import Status
 from elearn.packs.installer import pack_extensions
 from elearn.pagination import Page, paginate
+from elearn.pdf import PdfDocument, pdf_response
 from elearn.permissions import CourseAccess, teaches_course
 from elearn.plugins.api_version import API_VERSION
 from elearn.plugins.hookspecs import hookimpl
@@ -159,6 +167,7 @@ __all__ = [
     "PackFiles",
     "Page",
     "Panel",
+    "PdfDocument",
     "Position",
     "ProfileField",
     "ProgressView",
@@ -184,6 +193,7 @@ __all__ = [
     "Versioned",
     "api_user",
     "app_context",
+    "audit_record",
     "crontab",
     "current_locale",
     "db_session",
@@ -210,6 +220,7 @@ __all__ = [
     "operation",
     "pack_extensions",
     "paginate",
+    "pdf_response",
     "plugin_setting",
     "rate_limiter",
     "reassess",

@@ -35,6 +35,8 @@ def test_the_wheel_carries_the_demo_packs_the_starter_and_the_migrations(tmp_pat
     assert "elearn/migrations/versions/0001_core_schema.py" in names
     assert "elearn_quiz/migrations/versions/quiz_0001_attempts.py" in names
     assert "elearn/translations/vi/LC_MESSAGES/messages.mo" in names
+    assert {"elearn/pdf/fonts/DejaVuSans.ttf", "elearn/pdf/fonts/DejaVuSans-Bold.ttf",
+            "elearn/pdf/fonts/LICENSE.txt", "elearn/certificates/service.py"} <= names, "the PDFs' font and its licence"
 
 
 def test_demo_uses_the_packs_inside_the_installed_package_first(tmp_path, monkeypatch):

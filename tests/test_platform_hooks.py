@@ -50,7 +50,7 @@ def test_a_plugin_adds_a_tab_to_the_admin_navigation_after_the_cores(client, log
     nav = page[page.index('class="tabs"'):page.index("</nav>", page.index('class="tabs"'))]
     labels = [part.split(">", 1)[1].split("<", 1)[0] for part in nav.split("<a ")[1:]]
     assert labels == ["Người dùng", "Nhập học viên", "Giảng viên", "Gói nội dung", "Phần mở rộng", "Chương trình",
-                      "Hợp tác xã"]
+                      "Nhật ký thao tác", "Hợp tác xã"]
     assert 'href="/x/hooks_demo/cooperatives"' in nav
     # The tab opens the plugin's page, which marks its own tab as the current one.
     tab_page = text_of(client.get("/x/hooks_demo/cooperatives"))
@@ -290,7 +290,7 @@ def test_a_plugins_manifest_key_is_checked_and_unknown_keys_are_still_refused(ap
     errors = {error.where.removeprefix("pack.yaml: "): error.message for error in refused.value.errors}
     assert errors == {
         "course.audience": "must be 'managers' or 'members'",
-        "course.colour": "trường không được hỗ trợ (dùng 'slug', 'modules', 'groups', 'audience')",
+        "course.colour": "trường không được hỗ trợ (dùng 'slug', 'modules', 'groups', 'certificate', 'audience')",
         "course.modules[0].weeks": "must be a whole number of weeks, at least 1",
     }
 

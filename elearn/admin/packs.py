@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from wtforms import BooleanField
 
 from elearn.admin.views import bp
 from elearn.db import db_session
-from elearn.models import Course, InstalledPack, Lesson
+from elearn.models import Course, InstalledPack, Lesson, User
 from elearn.packs.source import visible
 
 
@@ -75,12 +76,14 @@ def _install_upload(form: PackUploadForm, uploaded: str):
     with tempfile.TemporaryDirectory(prefix="elearn-upload-") as folder:
         path = Path(folder) / "upload.zip"  # never the name the browser sent
         form.pack.data.save(path)
+        # Who installs it, for the audit log, read before the commit below (which expires current_user).
+        actor = User(id=current_user.id, name=current_user.name)
         # The service writes in its own transaction: end the request's one first, or on SQLite
         # its write lock (a POST begins IMMEDIATE) would make the install wait for it forever.
         db_session().commit()
         try:
             report = install_path(current_app._get_current_object(), path, force=bool(form.force.data),
-                                  label=uploaded)
+                                  label=uploaded, actor=actor)
         except PackInvalid as exc:
             return list(exc.errors), None
         except PackRefused as exc:

@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from elearn import audit
 from elearn.auth.accounts import AccountError, create_user, find_user
 from elearn.auth.forms import ROLE_LABELS, RoleForm, UserForm
 from elearn.auth.names import display_name, matching, namesakes
@@ -82,7 +83,12 @@ def set_role(user_id: int):
         fail(400, _("Choose one of the listed roles."))
     if user.id == current_user.id and form.role.data != Role.ADMIN:
         fail(409, _("You cannot take away your own administrator role."))
+    before = user.role
     user.role = Role(form.role.data)
+    if user.role != before:
+        audit.record(db, current_user, "role.changed", subject_type="user", subject_id=user.id,
+                     summary=f"{user.name} <{user.email}>: {before.value} → {user.role.value}",
+                     details={"from": before.value, "to": user.role.value})
     db.commit()
     flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]), "success")
     _warn_of_namesakes(db, user)
@@ -101,6 +107,8 @@ def courses():
             flash(_("No instructor has this email. Give the person the instructor role first."), "error")
         elif db.get(CourseInstructor, (course.id, user.id)) is None:
             db.add(CourseInstructor(course_id=course.id, user_id=user.id))
+            audit.record(db, current_user, "instructor.assigned", subject_type="course", subject_id=course.id,
+                         summary=f"{user.name} <{user.email}> — {course.title_vi}", details={"user_id": user.id})
             db.commit()
             flash(_("%(name)s now teaches this course.", name=display_name(user)), "success")
         return redirect(url_for("admin.courses"), code=303)

@@ -243,7 +243,7 @@ def add_members(cohort_id: int, body: models.CohortMembersIn):
     db = db_session()
     require_programme_staff(api_user())
     cohort = programmes.get_cohort(db, cohort_id)
-    added = programmes.add_members(db, cohort, list(body.user_ids))
+    added = programmes.add_members(db, cohort, list(body.user_ids), actor=api_user())
     db.commit()
     return jsonify(cohort_body(db, cohort, added))
 

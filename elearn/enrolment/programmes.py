@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
+from elearn import audit
 from elearn.clock import utcnow
 from elearn.learning.outline import CourseProgress, LessonRow, lesson_rows
 from elearn.models import (
@@ -205,9 +206,10 @@ def get_cohort(db: Session, cohort_id: int) -> Cohort:
     return cohort
 
 
-def add_members(db: Session, cohort: Cohort, user_ids: list[int]) -> int:
+def add_members(db: Session, cohort: Cohort, user_ids: list[int], actor: User | None = None) -> int:
     """Put learners in the cohort and enrol them in every course of its programme, in one step;
-    returns how many were new to the cohort. Learners already in it, or enrolled already, are kept as they are."""
+    returns how many were new to the cohort. Learners already in it, or enrolled already, are kept as they are.
+    Recorded in the audit log as done by ``actor``."""
     user_ids = list(dict.fromkeys(user_ids))
     found = dict(db.execute(select(User.id, User.role).where(User.id.in_(user_ids))).all())
     for user_id in user_ids:
@@ -221,6 +223,9 @@ def add_members(db: Session, cohort: Cohort, user_ids: list[int]) -> int:
     course_ids = db.scalars(select(ProgrammeCourse.course_id)
                             .where(ProgrammeCourse.programme_id == cohort.programme_id)).all()
     _enrol_all(db, user_ids, list(course_ids))
+    if added:
+        audit.record(db, actor, "enrolment.by_staff", subject_type="cohort", subject_id=cohort.id,
+                     summary=f"{cohort.name}: +{added}", details={"user_ids": user_ids, "course_ids": list(course_ids)})
     return added
 
 

@@ -197,7 +197,7 @@ def cohort_page(cohort_id: int):
             ids = [_whole(value, "user_id") for value in request.form.getlist("user_id")]
             if not ids:
                 fail(400, _("Choose at least one learner."))
-            added = programmes.add_members(db, cohort, ids)
+            added = programmes.add_members(db, cohort, ids, actor=current_user._get_current_object())
             db.commit()
             flash(ngettext("%(num)d learner added and enrolled in the programme's courses.",
                            "%(num)d learners added and enrolled in the programme's courses.", added), "success")

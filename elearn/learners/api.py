@@ -35,7 +35,8 @@ The rows' ``code`` is the learner's e-mail."""
     db = db_session()
     limit = current_app.config["LEARNERS_IMPORT_MAX_BYTES"]
     dry_run = request.form.get("dry_run") == "true"
-    report = import_learners(db, upload.stream.read(limit + 1), commit=not dry_run, max_bytes=limit)
+    report = import_learners(db, upload.stream.read(limit + 1), commit=not dry_run, max_bytes=limit,
+                             actor=api_user())
     if report.file_error:
         db.rollback()
         fail(400, report.file_error)

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from elearn import audit
 from elearn.auth.accounts import normalise_email
 from elearn.auth.names import name_key, name_problem
 from elearn.csvfiles import DEFAULT_MAX_BYTES, ImportReport, RowResult, key, read_rows, unneutralise, write_csv
@@ -69,8 +70,10 @@ class _Learner:
     courses: list[int] = field(default_factory=list)
 
 
-def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
-    """Check every row of ``data``; with ``commit`` and no error, write them into ``db`` (not committed)."""
+def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEFAULT_MAX_BYTES,
+                    actor: User | None = None) -> ImportReport:
+    """Check every row of ``data``; with ``commit`` and no error, write them into ``db`` (not committed),
+    with a row in the audit log naming ``actor`` (None: the command line)."""
     report = ImportReport()
     records, report.file_error = read_rows(data, HEADERS, ("name", "email"), max_bytes)
     if report.file_error:
@@ -125,6 +128,7 @@ def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEF
     if commit and report.ok:
         _write(db, planned, profiles)
         report.committed = True
+        audit.record_import(db, actor, "import.learners", report)
     return report
 
 

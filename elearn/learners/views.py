@@ -22,7 +22,8 @@ def _admins_only():
 def upload():
     """"Check" shows what would happen row by row; "Import" writes it, all or nothing."""
     return csvfiles.upload_page(
-        lambda db, data, commit, limit: import_learners(db, data, commit=commit, max_bytes=limit),
+        lambda db, data, commit, limit: import_learners(db, data, commit=commit, max_bytes=limit,
+                                                        actor=current_user._get_current_object()),
         current_app.config["LEARNERS_IMPORT_MAX_BYTES"], "learners.upload", "admin/learners_import.html")
 
 

@@ -1,5 +1,6 @@
 """The core's tables. Plugins declare theirs on the same ``Base``."""
 
+from elearn.models.certificates import AuditEntry, Certificate
 from elearn.models.courses import Course, CourseInstructor, Lesson, Module
 from elearn.models.enrolment import (
     Cohort,
@@ -22,7 +23,9 @@ from elearn.models.users import ApiToken, AuthSession, Role, User
 __all__ = [
     "AdminUnit",
     "ApiToken",
+    "AuditEntry",
     "AuthSession",
+    "Certificate",
     "Cohort",
     "CohortMember",
     "Cooperative",

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from elearn import audit
 from elearn.csvfiles import DEFAULT_MAX_BYTES, ImportReport, RowResult
 from elearn.csvfiles import key as _key
 from elearn.csvfiles import read_rows as _read_rows
@@ -177,6 +178,7 @@ def import_organisations(db: Session, access: OrgAccess, data: bytes, commit: bo
     if commit and report.ok:
         _write(db, units, planned, cooperatives, planned_coops)
         report.committed = True
+        audit.record_import(db, access.user, "import.organisations", report)
     return report
 
 

@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from elearn import audit
 from elearn.clock import utcnow
-from elearn.models import Course, CourseGroup, CourseGroupSet, InstalledPack, Lesson, Module
+from elearn.models import Course, CourseGroup, CourseGroupSet, InstalledPack, Lesson, Module, User
 from elearn.models.courses import languages_of
 from elearn.packs.manifest import MANIFEST, Pack, PackLesson, semver_key
 from elearn.packs.source import PackInvalid
@@ -56,8 +57,10 @@ class InstallReport:
     without_english: list[PackLesson] = field(default_factory=list)
 
 
-def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
+def install(db: Session, pack: Pack, force: bool = False, actor: User | None = None) -> InstallReport:
     """Write ``pack`` into the caller's transaction; the caller commits, or rolls back on error.
+
+    The install is recorded in the audit log, as done by ``actor`` (None: the command line).
 
     Raises ``PackRefused`` (an older version without ``force``, a course address taken) or
     ``PackInvalid`` (``type_changes``) before writing anything.
@@ -91,16 +94,30 @@ def install(db: Session, pack: Pack, force: bool = False) -> InstallReport:
     stored = {**pack.manifest, EXTENSIONS_KEY: {
         "course": pack.extensions,
         "modules": {module.key: module.extensions for module in pack.modules if module.extensions},
-    }}
+    }, CERTIFICATE_KEY: pack.certificate}
     if installed is None:
         db.add(InstalledPack(id=pack.id, version=pack.version, manifest=stored))
     else:
         installed.version, installed.manifest, installed.installed_at = pack.version, stored, utcnow()
+    audit.record(db, actor, "pack.installed", subject_type="pack", subject_id=pack.id,
+                 summary=f"{pack.id} {pack.version}" + (f" (← {report.previous_version})" if report.previous_version
+                                                        else ""),
+                 details={"version": pack.version, "previous_version": report.previous_version, "force": force})
     db.flush()
     return report
 
 
 EXTENSIONS_KEY = "_extensions"  # in the stored manifest only: never a key of a pack.yaml
+CERTIFICATE_KEY = "_certificate"  # the checked ``course.certificate``, likewise
+
+
+def certificate_template(db: Session, course: Course) -> dict[str, Any] | None:
+    """The checked certificate template of the pack ``course`` was installed from (None: the pack
+    has none, or the course is not from a pack). One query."""
+    if course.pack_id is None:
+        return None
+    manifest = db.scalar(select(InstalledPack.manifest).where(InstalledPack.id == course.pack_id)) or {}
+    return manifest.get(CERTIFICATE_KEY)
 
 
 def pack_extensions(db: Session, course: Course) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from elearn.certificates.template import check_template
 from elearn.models.groups import GROUP_KEY, GROUP_SET, TITLE_MAX
 from elearn.packs.files import FolderFiles
 from elearn.packs.localise import import_lesson
@@ -86,6 +87,7 @@ class Pack:
     requires: dict[str, Any] = field(default_factory=dict)
     group_sets: list[PackGroupSet] = field(default_factory=list)
     extensions: dict[str, Any] = field(default_factory=dict)  # the course's keys from plugins, checked
+    certificate: dict[str, Any] | None = None  # ``course.certificate``, checked (elearn/certificates/template.py)
 
     @property
     def lessons(self) -> list[PackLesson]:
@@ -189,15 +191,16 @@ def load_pack(
     extensions = _extensions(check, course, "course", COURSE_KEYS, keys.get("course", {}))
     modules = _modules(check, course.get("modules"), lesson_types, files, languages, keys.get("module", {}))
     group_sets = _group_sets(check, course.get("groups"))
+    certificate = check_template(check, course.get("certificate"), files)
     check.errors.extend(links_leaving(path))
     check.errors.extend(unsafe_names(path))
     if check.errors:
         raise PackInvalid(check.errors)
     return Pack(pack_id, version, title, description, slug, modules, data, authors, licence, requires, group_sets,
-                extensions)
+                extensions, certificate)
 
 
-COURSE_KEYS = ("slug", "modules", "groups")
+COURSE_KEYS = ("slug", "modules", "groups", "certificate")
 MODULE_KEYS = ("id", "title", "lessons")
 
 

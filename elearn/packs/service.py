@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import elearn
-from elearn.models import Course, CourseInstructor, Enrolment, InstalledPack, Lesson, LessonProgress, Module
+from elearn.models import Course, CourseInstructor, Enrolment, InstalledPack, Lesson, LessonProgress, Module, User
 from elearn.packs.installer import InstallReport, PackRefused, install, type_changes
 from elearn.packs.manifest import ID_PATTERN, MANIFEST, Pack, load_pack
 from elearn.packs.source import PackInvalid, open_source
@@ -148,22 +148,25 @@ def _learners(session, course_id: int) -> int:
 # -- installing ------------------------------------------------------------------
 
 
-def install_path(app: Flask, path: Path, force: bool = False, label: str | None = None) -> InstallReport:
+def install_path(app: Flask, path: Path, force: bool = False, label: str | None = None,
+                 actor: User | None = None) -> InstallReport:
     """Install or upgrade the pack at ``path`` (folder or ``.zip``): all of it, or nothing.
 
     Raises ``PackInvalid`` (nothing read could be installed) or ``PackRefused``
     (an older version without ``force``, a course address already taken). ``label`` names a
-    zip in messages (an upload's own name), instead of the file's name at ``path``.
+    zip in messages (an upload's own name), instead of the file's name at ``path``. ``actor``: the
+    administrator who uploaded it, for the audit log (None: the command line).
     """
     with open_source(Path(path), label) as root:
         pack = _load(app, root)
         with installs_locked(app):
             media = media_root(app)
             _sweep(app, media)
-            return _install_with_files(app, pack, root, media, force)
+            return _install_with_files(app, pack, root, media, force, actor)
 
 
-def _install_with_files(app: Flask, pack: Pack, root: Path, media: Path, force: bool) -> InstallReport:
+def _install_with_files(app: Flask, pack: Pack, root: Path, media: Path, force: bool,
+                        actor: User | None) -> InstallReport:
     pack_dir = media / pack.id
     final = pack_dir / pack.version
     staging = media / f"{STAGING_PREFIX}{pack.id}-{uuid.uuid4().hex}"
@@ -173,7 +176,7 @@ def _install_with_files(app: Flask, pack: Pack, root: Path, media: Path, force: 
     try:
         _copy_pack(root, staging)
         with _database(app).transaction() as session:
-            report = install(session, pack, force=force)
+            report = install(session, pack, force=force, actor=actor)
             if report.unchanged and final.is_dir():
                 return report
             # Everything is written and flushed: put the files in place, then commit.

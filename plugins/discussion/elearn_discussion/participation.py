@@ -29,6 +29,7 @@ from elearn.plugin_api import (
     Page,
     Status,
     User,
+    audit_record,
     fail,
     insert_if_missing,
     matching,
@@ -132,14 +133,26 @@ def assess(db: Session, lesson: Lesson, grader: User, learner_id: int, marks: An
     row = db.scalars(select(Participation).where(Participation.lesson_id == lesson.id,
                                                  Participation.user_id == learner_id)
                      .with_for_update().execution_options(populate_existing=True)).one()
+    before = (dict(row.marks or {}), row.score, row.signed_off)
     row.marks = clean
     row.score = sum(clean.values()) / settings.rubric_total if settings.rubric and clean else None
     row.comment = comment.replace("\0", "\ufffd").strip()  # PostgreSQL text cannot hold NUL
     row.signed_off = signed_off
     row.graded_by, row.graded_at = grader.id, utcnow()
+    if before != (row.marks, row.score, row.signed_off):
+        learner = db.get(User, learner_id)
+        audit_record(db, grader, "grade.changed", subject_type="discussion_participation", subject_id=row.id,
+                     summary=f"{learner.name} — {lesson.title_vi}: {_percent(before[1])} → {_percent(row.score)}",
+                     details={"lesson_id": lesson.id, "user_id": learner_id, "marks": row.marks,
+                              "previous_marks": before[0], "signed_off": row.signed_off,
+                              "previously_signed_off": before[2]})
     db.flush()
     refresh(db, lesson, learner_id)
     return row
+
+
+def _percent(score: float | None) -> str:
+    return "—" if score is None else f"{round(score * 100)}%"
 
 
 def _marks(settings: Settings, marks: Any) -> dict[str, float]:

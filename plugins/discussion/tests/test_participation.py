@@ -239,3 +239,17 @@ def test_the_rule_text_says_replies_in_ones_own_thread_do_not_count(app, discuss
     assert "at least 3 posts" in two and "at least 2 replies in threads started by someone else" in two
     assert only == "To complete this discussion: at least 1 post."
     assert "người khác" in vietnamese and "chủ đề của chính bạn" in vietnamese, vietnamese
+
+
+def test_a_changed_rubric_grade_is_in_the_audit_log(discussion, as_api, db):
+    from elearn.models import AuditEntry
+
+    site = discussion(rubric=RUBRIC, completion="instructor")
+    teacher = as_api(site.teacher)
+    for marks in ({"analysis": 3, "evidence": 4.5}, {"analysis": 3, "evidence": 4.5}, {"analysis": 4}):
+        assert assess(teacher, site.lesson, site.alice, marks=marks, comment="", complete=True).status_code == 200
+    entries = fresh(db).scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.actor_id, e.details["marks"]) for e in entries] == [
+        ("grade.changed", site.teacher.id, {"analysis": 3, "evidence": 4.5}),
+        ("grade.changed", site.teacher.id, {"analysis": 4})], "the same marks again change nothing"
+    assert entries[1].details["previous_marks"] == {"analysis": 3, "evidence": 4.5}

@@ -20,7 +20,7 @@ from flask_babel import to_user_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from elearn.plugin_api import Outcome, Status, User, lock_progress, reassess, utcnow
+from elearn.plugin_api import Outcome, Status, User, audit_record, lock_progress, reassess, utcnow
 from elearn_quiz import attempts as machine
 from elearn_quiz.grading import EPSILON, comment_html
 from elearn_quiz.lesson import DEFAULT_SETTINGS, QuizLesson, choice_html, grading_questions
@@ -189,7 +189,20 @@ def grade_answer(db: Session, lesson, attempt_id: int, question_id: str, mark_te
     attempt.result = result
     totals(attempt, questions, per_question)
     update_progress(db, lesson, [attempt.user_id])
+    _record_grade(db, lesson, attempt, question_id, old.get("mark"), mark, grader_id)
     return attempt
+
+
+def _record_grade(db: Session, lesson, attempt: QuizAttempt, question_id: str, before: float | None, mark: float,
+                  grader_id: int) -> None:
+    """The mark a person gave, in the site's audit log ("grade changed"), with the mark it replaced."""
+    learner, grader = db.get(User, attempt.user_id), db.get(User, grader_id)
+    was = "—" if before is None else f"{before:g}"
+    audit_record(db, grader, "grade.changed", subject_type="quiz_attempt", subject_id=attempt.id,
+                 summary=f"{learner.name if learner else attempt.user_id} — {lesson.title_vi}, {question_id}: "
+                         f"{was} → {mark:g}",
+                 details={"lesson_id": lesson.id, "attempt_id": attempt.id, "question_id": question_id,
+                          "user_id": attempt.user_id, "previous": before, "mark": mark})
 
 
 # -- regrading -----------------------------------------------------------------------------

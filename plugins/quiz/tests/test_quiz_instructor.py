@@ -12,7 +12,7 @@ from elearn_quiz.lesson import QuizLesson
 from elearn_quiz.models import QuizAttempt
 from sqlalchemy import select
 
-from elearn.models import CourseInstructor, LessonProgress
+from elearn.models import AuditEntry, CourseInstructor, LessonProgress
 from elearn.models.progress import Status
 from elearn.testing import csrf_token
 
@@ -189,6 +189,21 @@ def test_essay_grading_updates_attempt_progress_and_review(app, db, setup, learn
     essay = next(q for q in view["review"]["questions"] if q["id"] == "q2")
     assert essay["fraction"] == 1.0
     assert "Khá tốt &lt;b&gt;đủ ý&lt;/b&gt;" in essay["feedback_html"]
+
+
+def test_each_manual_mark_is_recorded_in_the_audit_log(app, db, setup, learner, instructor):
+    lesson, answer = setup(ESSAY_QUESTIONS)
+    answer(learner, {"q1": "true", "q2": "Giám sát."})
+    attempt = fresh(db, QuizAttempt, lesson_id=lesson.id)[0]
+    lesson = db.merge(lesson)
+    with app.test_request_context():
+        reports.grade_answer(db, lesson, attempt.id, "q2", "1", "", instructor.id)
+        reports.grade_answer(db, lesson, attempt.id, "q2", "2", "Tốt", instructor.id)
+    db.commit()
+    entries = fresh(db, AuditEntry, action="grade.changed")
+    assert [(e.actor_id, e.actor_name, e.details["previous"], e.details["mark"]) for e in entries] == [
+        (instructor.id, "Trần Thị Bình", None, 1.0), (instructor.id, "Trần Thị Bình", 1.0, 2.0)]
+    assert entries[1].subject_id == str(attempt.id) and "Nguyễn Văn An" in entries[1].summary
 
 
 # -- regrading -----------------------------------------------------------------------
