@@ -198,7 +198,8 @@ def load_pack(
 
 
 COURSE_KEYS = ("slug", "modules", "groups")
-MODULE_KEYS = ("id", "title", "lessons")
+MODULE_KEYS = ("id", "title", "lessons", "weight")
+MAX_WEIGHT = 1000
 
 
 def _extra_keys(declared: Sequence[ManifestKey]) -> dict[str, dict[str, ManifestKey]]:
@@ -227,6 +228,16 @@ def _extensions(check: _Checker, data: dict[str, Any], where: str, own: Sequence
         except Exception as exc:  # a plugin's checker that breaks: the pack cannot be judged
             check.error(f"{where}.{key}", _("could not be checked: %(error)s", error=repr(exc)))
     return found
+
+
+def _weight(check: _Checker, data: dict[str, Any], where: str) -> None:
+    """A module's or lesson's ``weight`` in the course grade (elearn/reports/weights.py): a number
+    from 0 (not counted) to ``MAX_WEIGHT``; absent, the default."""
+    if "weight" not in data:
+        return
+    value = data["weight"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_WEIGHT:
+        check.error(f"{where}.weight", _("must be a number from 0 to %(max)d", max=MAX_WEIGHT))
 
 
 def _not_an_id(value: str) -> str:
@@ -368,6 +379,7 @@ def _modules(check: _Checker, value: Any, lesson_types, files, languages,
         module_keys.add(key)
         module = PackModule(key, check.titles(data.get("title"), f"{where}.title"),
                             extensions=_extensions(check, data, where, MODULE_KEYS, extra or {}))
+        _weight(check, data, where)
         lessons = data.get("lessons")
         if not isinstance(lessons, list) or not lessons:
             check.error(f"{where}.lessons", _("must be a non-empty list"))
@@ -391,6 +403,7 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, language
     key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, _not_a_key)
     title = check.titles(data.get("title"), f"{where}.title")
     type_name = check.text(data.get("type"), f"{where}.type")
+    _weight(check, data, where)
     content = data.get("content", {})
     if not isinstance(content, dict):
         check.error(f"{where}.content", _("must be a mapping"))

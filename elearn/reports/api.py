@@ -1,0 +1,157 @@
+"""API of the reports: the same service calls and the same reach as the pages (elearn/reports/access.py).
+
+An area's staff get their area's learners only, whatever the filter; a learner gets 403 for every
+report but their own grades (``/me/grades``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from flask import Blueprint, jsonify
+from pydantic import Field
+
+from elearn.api.auth import api_user, token_required
+from elearn.contract import RequestModel, ResponseModel, operation
+from elearn.db import db_session
+from elearn.i18n import current_locale
+from elearn.learning.service import get_course
+from elearn.reports.access import course_scope
+from elearn.reports.gradebook import Gradebook, LearnerRow, gradebook, parse_filters
+from elearn.reports.grades import my_grades
+from elearn.security import csrf
+
+bp = Blueprint("api_reports", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+MAX_PAGE = 1_000_000
+StatusName = Literal["not_started", "in_progress", "completed"]
+
+
+class GradebookQuery(RequestModel):
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE, description="The page to show, from 1.")] = 1
+    group: Annotated[int | None, Field(ge=1, description="A group of the course.")] = None
+    cooperative: Annotated[int | None, Field(ge=1, description="A cooperative.")] = None
+    unit: Annotated[int | None, Field(ge=1, description="A province, area, commune or ward.")] = None
+    track: Literal["", "urban", "rural"] = ""
+    position: Literal["", "director", "board_chair", "board_member", "controller", "accountant", "member",
+                      "other"] = ""
+    sort: Literal["name", "-name", "enrolled", "-enrolled", "completed", "-completed"] = "name"
+
+
+class LessonOut(ResponseModel):
+    id: int
+    key: str
+    module: str
+    title: str
+    graded: bool
+    weight: float = Field(description="Share of the course grade, from 0 to 1 (0 for a lesson not graded).")
+
+
+class LearnerOut(ResponseModel):
+    id: int
+    name: str
+
+
+class CellOut(ResponseModel):
+    lesson_id: int
+    status: StatusName
+    score: float | None = Field(description="From 0 to 1, given by the lesson's type; null: no score.")
+
+
+class GradebookRow(ResponseModel):
+    learner: LearnerOut
+    cooperative: str
+    unit: str
+    position: str | None
+    completed_at: datetime | None
+    grade: float | None = Field(description="The course grade from 0 to 1, by the pack's weights.")
+    cells: list[CellOut]
+
+
+class GradebookOut(ResponseModel):
+    course: str
+    lessons: list[LessonOut]
+    items: list[GradebookRow]
+    page: int
+    pages: int | None
+    total: int | None
+
+
+class MyLesson(ResponseModel):
+    id: int
+    key: str
+    title: str
+    status: StatusName
+    score: float | None
+    graded: bool
+    weight: float
+
+
+class MyCourseGrades(ResponseModel):
+    slug: str
+    title: str
+    grade: float | None
+    completed_at: datetime | None
+    lessons: list[MyLesson]
+
+
+class MyGrades(ResponseModel):
+    courses: list[MyCourseGrades]
+
+
+def _lessons(book: Gradebook) -> list[dict]:
+    locale = current_locale()
+    return [{"id": c.lesson.id, "key": c.lesson.key, "module": c.module.key, "title": c.lesson.title_for(locale),
+             "graded": c.graded, "weight": c.weight} for c in book.lessons]
+
+
+def _row(book: Gradebook, row: LearnerRow) -> dict:
+    return {
+        "learner": {"id": row.user.id, "name": row.user.name},
+        "cooperative": row.cooperative, "unit": row.unit,
+        "position": row.position.value if row.position else None,
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+        "grade": row.grade,
+        "cells": [{"lesson_id": c.lesson.id, "status": row.cell(c.lesson.id).status.value,
+                   "score": row.cell(c.lesson.id).score} for c in book.lessons],
+    }
+
+
+@bp.get("/courses/<slug>/gradebook")
+@token_required
+@operation(query=GradebookQuery, responses={200: GradebookOut}, errors=(404,))
+def course_gradebook(slug: str, query: GradebookQuery):
+    """The course's gradebook: learners × lessons (its instructors and admins; an area's staff: their area)"""
+    db = db_session()
+    course = get_course(db, slug)
+    scope = course_scope(db, api_user(), course)
+    filters = parse_filters({key: "" if value is None else str(value)
+                             for key, value in query.model_dump().items() if key != "page"})
+    book = gradebook(db, course, scope, filters, query.page)
+    found = book.learners
+    return jsonify(course=course.slug, lessons=_lessons(book), items=[_row(book, row) for row in found.items],
+                   page=found.page, pages=found.pages, total=found.total)
+
+
+@bp.get("/me/grades")
+@token_required
+@operation(responses={200: MyGrades})
+def grades():
+    """The caller's own grades in each course they are enrolled in"""
+    db, user = db_session(), api_user()
+    locale = current_locale()
+    courses = []
+    for book in my_grades(db, user):
+        row = book.learners.items[0] if book.learners.items else None
+        if row is None:
+            continue
+        courses.append({
+            "slug": book.course.slug, "title": book.course.title_for(locale), "grade": row.grade,
+            "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+            "lessons": [{"id": c.lesson.id, "key": c.lesson.key, "title": c.lesson.title_for(locale),
+                         "status": row.cell(c.lesson.id).status.value, "score": row.cell(c.lesson.id).score,
+                         "graded": c.graded, "weight": c.weight} for c in book.lessons],
+        })
+    return jsonify(courses=courses)
