@@ -13,13 +13,15 @@ from flask import Blueprint, jsonify
 from pydantic import Field
 
 from elearn.api.auth import api_user, token_required
-from elearn.contract import RequestModel, ResponseModel, operation
+from elearn.contract import Id, RequestModel, ResponseModel, operation
 from elearn.db import db_session
 from elearn.i18n import current_locale
 from elearn.learning.service import get_course
-from elearn.reports.access import course_scope
+from elearn.reports.access import course_scope, report_scope
 from elearn.reports.gradebook import Gradebook, LearnerRow, gradebook, parse_filters
 from elearn.reports.grades import my_grades
+from elearn.reports.progress import ProgressQuery, progress_report
+from elearn.reports.stalled import DEFAULT_DAYS, MAX_DAYS, MAX_REMINDERS, StalledQuery, remind, stalled
 from elearn.security import csrf
 
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1")
@@ -155,3 +157,109 @@ def grades():
                          "graded": c.graded, "weight": c.weight} for c in book.lessons],
         })
     return jsonify(courses=courses)
+
+
+GroupBy = Literal["province", "area", "unit", "cooperative", "track", "position", "cohort", "course"]
+
+
+class ProgressFilter(RequestModel):
+    group_by: GroupBy = "area"
+    course: Annotated[int | None, Field(ge=1, description="Only this course (its id).")] = None
+    programme: Annotated[int | None, Field(ge=1, description="Only the courses of this programme.")] = None
+    unit: Annotated[int | None, Field(ge=1, description="Only the learners under this unit.")] = None
+
+
+class ProgressRowOut(ResponseModel):
+    key: str | int | None = Field(description="The group's id (a unit, cooperative, cohort, course) or value; "
+                                              "null: not given.")
+    label: str
+    enrolled: int
+    started: int
+    completed: int
+    average_score: float | None = Field(description="From 0 to 1.")
+    average_days: float | None = Field(description="From enrolling to completing, for those who completed.")
+
+
+class ProgressOut(ResponseModel):
+    group_by: GroupBy
+    rows: list[ProgressRowOut]
+    total: ProgressRowOut
+
+
+class StalledFilter(RequestModel):
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS, description="No activity for at least this many days.")] = \
+        DEFAULT_DAYS
+    course: Annotated[int | None, Field(ge=1)] = None
+    programme: Annotated[int | None, Field(ge=1)] = None
+    unit: Annotated[int | None, Field(ge=1)] = None
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+
+
+class StalledRowOut(ResponseModel):
+    enrolment_id: int
+    learner: LearnerOut
+    course: str
+    cooperative: str
+    last_activity: datetime
+    failed_twice: bool
+
+
+class StalledOut(ResponseModel):
+    items: list[StalledRowOut]
+    page: int
+    pages: int | None
+    total: int | None
+
+
+class ReminderBody(RequestModel):
+    enrolments: Annotated[list[Id], Field(min_length=1, max_length=MAX_REMINDERS,
+                                          description="Enrolment ids from the stalled learners list.")]
+
+
+class RemindersSent(ResponseModel):
+    sent: int = Field(description="Learners reminded (enrolments outside the caller's reach, or completed, "
+                                  "are left out).")
+
+
+def _progress_row(row) -> dict:
+    key = row.key.value if hasattr(row.key, "value") else row.key
+    return {"key": key, "label": row.label, "enrolled": row.enrolled, "started": row.started,
+            "completed": row.completed, "average_score": row.average_score, "average_days": row.average_days}
+
+
+@bp.get("/reports/progress")
+@token_required
+@operation(query=ProgressFilter, responses={200: ProgressOut})
+def progress(query: ProgressFilter):
+    """Enrolled, started, completed, average score and days to complete, by a level of the organisation tree,
+    track, position, cohort or course (administrators: all; instructors: their courses; area staff: their area)"""
+    db = db_session()
+    report = progress_report(db, report_scope(db, api_user()), ProgressQuery(
+        group_by=query.group_by, course_id=query.course, programme_id=query.programme, unit=query.unit))
+    return jsonify(group_by=query.group_by, rows=[_progress_row(row) for row in report.rows],
+                   total=_progress_row(report.total))
+
+
+@bp.get("/reports/stalled")
+@token_required
+@operation(query=StalledFilter, responses={200: StalledOut})
+def stalled_learners(query: StalledFilter):
+    """Learners with no activity for some days, or who failed a lesson twice, in courses not completed"""
+    db = db_session()
+    found = stalled(db, report_scope(db, api_user()), StalledQuery(
+        days=query.days, course_id=query.course, programme_id=query.programme, unit=query.unit), query.page)
+    return jsonify(items=[{"enrolment_id": row.enrolment_id, "learner": {"id": row.user.id, "name": row.user.name},
+                           "course": row.course.slug, "cooperative": row.cooperative,
+                           "last_activity": row.last_activity.isoformat(), "failed_twice": row.failed_twice}
+                          for row in found.items], page=found.page, pages=found.pages, total=found.total)
+
+
+@bp.post("/reports/stalled/reminders")
+@token_required
+@operation(body=ReminderBody, responses={200: RemindersSent})
+def send_reminders(body: ReminderBody):
+    """Remind these learners: on their dashboard, and through every notification channel"""
+    db, user = db_session(), api_user()
+    sent = remind(db, user, report_scope(db, user), body.enrolments)
+    db.commit()
+    return jsonify(sent=sent)

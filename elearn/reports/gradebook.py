@@ -71,6 +71,14 @@ class Filters:
         return {key: value for key, value in found.items() if value}
 
 
+def whole_id(args, name: str) -> int | None:
+    """``?name=`` as an id; None when absent or empty, a 400 when it is not one."""
+    raw = str(args.get(name, "") or "").strip()
+    if raw and _id(raw) is None:
+        fail(400, _("“%(field)s” must be a whole number.", field=name))
+    return _id(raw)
+
+
 def _id(value: Any) -> int | None:
     try:
         number = int(value)
@@ -89,12 +97,7 @@ def parse_filters(args) -> Filters:
         fail(400, _("“%(value)s” is not a position.", value=position[:40]))
     if sort and sort not in SORTS:
         fail(400, _("The gradebook cannot be sorted by “%(value)s”.", value=sort[:40]))
-    found = {}
-    for name in ("group", "cooperative", "unit"):
-        raw = args.get(name, "").strip()
-        if raw and _id(raw) is None:
-            fail(400, _("“%(field)s” must be a whole number.", field=name))
-        found[name] = _id(raw)
+    found = {name: whole_id(args, name) for name in ("group", "cooperative", "unit")}
     return Filters(track=track, position=position, sort=sort or "name", **found)
 
 

@@ -1,4 +1,4 @@
-"""The gradebook and a learner's own grades as tables: the rows a page, the API and a download share."""
+"""The reports as tables of plain values (the header and rows of a CSV or XLSX download), and a learner's own grades."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from elearn.i18n import current_locale
+from elearn.i18n import current_locale, format_when
 from elearn.models import Course, Enrolment, Status, User
+from elearn.pagination import Page
 from elearn.profile.service import POSITION_LABELS
 from elearn.reports.access import ReportScope
 from elearn.reports.gradebook import Filters, Gradebook, gradebook
-
-STATUS_WORDS = {Status.NOT_STARTED: "not_started", Status.IN_PROGRESS: "in_progress", Status.COMPLETED: "completed"}
+from elearn.reports.progress import DIMENSIONS, ProgressReport
 
 
 def status_label(status: Status) -> str:
@@ -63,3 +63,21 @@ def my_grades(db: Session, user: User) -> list[Gradebook]:
     """The learner's own row of each course's gradebook: their statuses, scores and grade, nobody else's."""
     scope = ReportScope(user, learner=user.id)
     return [gradebook(db, course, scope, Filters()) for course in my_courses(db, user)]
+
+
+def progress_table(report: ProgressReport) -> tuple[list[str], list[list[Any]]]:
+    header = [str(DIMENSIONS[report.query.group_by]), _("Enrolled"), _("Started"), _("Completed"),
+              _("Completion (%)"), _("Average score (%)"), _("Average days to complete")]
+    rows = [[row.label, row.enrolled, row.started, row.completed, percent(row.completion),
+             percent(row.average_score), None if row.average_days is None else round(row.average_days, 1)]
+            for row in [*report.rows, report.total]]
+    return header, rows
+
+
+def stalled_table(found: Page) -> tuple[list[str], list[list[Any]]]:
+    header = [_("Learner"), _("E-mail"), _("Cooperative"), _("Course"), _("Last activity"), _("Failed a lesson twice")]
+    locale = current_locale()
+    rows = [[row.user.name, row.user.email, row.cooperative, row.course.title_for(locale),
+             format_when(row.last_activity, date_only=True), _("yes") if row.failed_twice else _("no")]
+            for row in found.items]
+    return header, rows

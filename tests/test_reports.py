@@ -1,5 +1,7 @@
-"""The gradebook: learners × lessons with status and score, the course grade by the pack's weights,
-filters, paging, downloads without formulas, and who may read it (pages, API, CSV and XLSX alike).
+"""The reports: the gradebook (learners × lessons with status and score, the course grade by the
+pack's weights, filters, paging, downloads without formulas), the progress report at every level of
+the organisation tree, stalled learners and their reminders, and who may read each (pages, API, CSV
+and XLSX alike), all against hand-counted fixtures.
 
 Scores come from a test plugin's report columns that name a lesson (``ReportColumn.lesson_id``):
 the core knows no lesson type. Every test runs on SQLite and PostgreSQL.
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -108,10 +111,10 @@ def school(app, db, tree, make_course, make_user, register_plugin):
             db.add(LearnerProfile(user_id=user.id, cooperative_id=tree[coop].id, position=position))
     lessons = {lesson.key: lesson for module in course.modules for lesson in module.lessons}
     now = utcnow()
-    for who, key, status in [("an", "l1", Status.COMPLETED), ("an", "l3", Status.COMPLETED),
-                             ("binh", "l1", Status.IN_PROGRESS)]:
+    for who, key, status, score in [("an", "l1", Status.COMPLETED, 1.0), ("an", "l3", Status.COMPLETED, 0.5),
+                                    ("binh", "l1", Status.IN_PROGRESS, 0.25)]:
         db.add(LessonProgress(user_id=people[who].id, lesson_id=lessons[key].id, status=status, attempts=1,
-                              state={}, started_at=now, updated_at=now))
+                              score=score, state={}, started_at=now, updated_at=now))
     db.commit()
     SCORES.clear()
     SCORES.update({("an@example.org", "l1"): 1.0, ("an@example.org", "l3"): 0.5,
@@ -319,3 +322,204 @@ def test_a_gradebook_page_costs_the_same_statements_for_4_or_300_learners(
     with count_queries() as export:
         assert client.get(url + "?format=csv").get_data().decode("utf-8-sig").count("\n") == 305
     assert export.n <= few.n
+
+
+# -- progress across courses -----------------------------------------------------------------
+
+SENT: list[tuple[str, list[str]]] = []
+
+
+class RecordingChannel:
+    """A notification channel (an SMS gateway, say) that records what it was handed."""
+
+    name = "recording"
+
+    def send(self, user, notification):
+        SENT.append((notification.kind, [user.email]))
+
+
+@pytest.fixture
+def programme(school, readers, make_course, db, register_plugin):
+    """A second course K2 (An completed it in 10 days; Cường enrolled), a programme of K1 and K2 with
+    a cohort of An and Bình; everyone enrolled 30 days ago. Bình last worked 20 days ago; An tried l2
+    twice without completing it (today)."""
+    register_plugin(SimpleNamespace(elearn_notification_channels=hookimpl(lambda: [RecordingChannel()])),
+                    name="sms_test")
+    from elearn.models import Cohort, CohortMember, Programme, ProgrammeCourse
+
+    second = make_course([("page", {"text": "Một"})], title="Quản trị HTX")
+    now = utcnow()
+    month_ago, people = now - timedelta(days=30), school.people
+    db.add(Enrolment(user_id=people["an"].id, course_id=second.id, enrolled_at=month_ago,
+                     completed_at=month_ago + timedelta(days=10)))
+    db.add(Enrolment(user_id=people["cuong"].id, course_id=second.id, enrolled_at=month_ago))
+    for enrolment in db.query(Enrolment).filter(Enrolment.course_id == school.course.id):
+        enrolment.enrolled_at = month_ago
+    binh_l1 = db.query(LessonProgress).filter_by(user_id=people["binh"].id).one()
+    binh_l1.updated_at = now - timedelta(days=20)
+    db.add(LessonProgress(user_id=people["an"].id, lesson_id=school.lessons["l2"].id, status=Status.IN_PROGRESS,
+                          attempts=2, state={}, updated_at=now))
+    plan = Programme(title_vi="Chương trình 2026")
+    db.add(plan)
+    db.flush()
+    db.add_all([ProgrammeCourse(programme_id=plan.id, course_id=school.course.id, position=0),
+                ProgrammeCourse(programme_id=plan.id, course_id=second.id, position=1)])
+    cohort = Cohort(programme_id=plan.id, name="Lớp 2026")
+    db.add(cohort)
+    db.flush()
+    db.add_all([CohortMember(cohort_id=cohort.id, user_id=people[k].id) for k in ("an", "binh")])
+    db.commit()
+    SENT.clear()
+    return SimpleNamespace(second=second, plan=plan, cohort=cohort)
+
+
+def figures(client, query: str, token: str | None = None) -> dict[str, tuple]:
+    """The API's progress rows as {label: (enrolled, started, completed, average score, average days)}."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = client.get(f"/api/v1/reports/progress?{query}", headers=headers).get_json()
+    rows = {row["label"]: row for row in [*body["rows"], body["total"]]}
+    return {label: (r["enrolled"], r["started"], r["completed"],
+                    None if r["average_score"] is None else round(r["average_score"], 3),
+                    None if r["average_days"] is None else round(r["average_days"], 1)) for label, r in rows.items()}
+
+
+def test_progress_figures_at_every_level_of_the_tree(client, admin, programme, api_token, tree):
+    token = api_token(admin)
+    none = "Not given"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert figures(client, "group_by=province", token) == {
+        "Tỉnh Điện Biên": (5, 3, 1, 0.5, 10.0), none: (1, 0, 0, None, None), "Total": (6, 3, 1, 0.5, 10.0)}
+    assert figures(client, "group_by=area", token) == {
+        "Khu vực A": (3, 3, 1, 0.5, 10.0), "Khu vực B": (2, 0, 0, None, None), none: (1, 0, 0, None, None),
+        "Total": (6, 3, 1, 0.5, 10.0)}
+    assert figures(client, "group_by=unit", token) == {
+        "Phường Một": (2, 2, 1, 0.75, 10.0), "Xã Hai": (1, 1, 0, 0.25, None), "Xã Ba": (2, 0, 0, None, None),
+        none: (1, 0, 0, None, None), "Total": (6, 3, 1, 0.5, 10.0)}
+    assert figures(client, "group_by=cooperative", token)["HTX R-1"] == (2, 2, 1, 0.75, 10.0)
+    assert figures(client, "group_by=track", token) == {
+        "Urban": (2, 2, 1, 0.75, 10.0), "Rural": (3, 1, 0, 0.25, None), none: (1, 0, 0, None, None),
+        "Total": (6, 3, 1, 0.5, 10.0)}
+    assert figures(client, "group_by=position", token) == {
+        "Director": (2, 2, 1, 0.75, 10.0), "Member": (3, 1, 0, 0.25, None), none: (1, 0, 0, None, None),
+        "Total": (6, 3, 1, 0.5, 10.0)}
+    assert figures(client, "group_by=cohort", token) == {"Lớp 2026": (3, 3, 1, 0.5, 10.0),
+                                                          "Total": (3, 3, 1, 0.5, 10.0)}
+    by_course = figures(client, "group_by=course", token)
+    assert by_course["Kế toán HTX"] == (4, 2, 0, 0.5, None) and by_course["Quản trị HTX"] == (2, 1, 1, None, 10.0)
+    # A drill-down into area A, and one course only.
+    assert figures(client, f"group_by=cooperative&unit={tree['a'].id}", token) == {
+        "HTX R-1": (2, 2, 1, 0.75, 10.0), "HTX R-2": (1, 1, 0, 0.25, None), "Total": (3, 3, 1, 0.5, 10.0)}
+    assert figures(client, f"group_by=course&course={programme.second.id}", token) == {
+        "Quản trị HTX": (2, 1, 1, None, 10.0), "Total": (2, 1, 1, None, 10.0)}
+    assert client.get("/api/v1/reports/progress?group_by=moon",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 400
+
+
+def test_the_progress_page_has_the_table_a_chart_and_a_csv(app, login, admin, programme, tree):
+    reader = app.test_client()
+    login(reader, admin)
+    page = reader.get("/reports?group_by=area").get_data(as_text=True)
+    assert "<svg" in page and "Khu vực A" in page and "<script" not in page.split("<main")[-1]
+    drill = reader.get(f"/reports?group_by=cooperative&unit={tree['a'].id}").get_data(as_text=True)
+    assert "HTX R-1" in drill and "HTX R-3" not in drill
+    csv = reader.get("/reports?group_by=area&format=csv").get_data().decode("utf-8-sig")
+    assert "Khu vực A,3,3,1,33.3,50.0,10.0" in csv
+
+
+def test_each_report_refuses_or_narrows_by_who_asks(app, login, programme, readers, school, api_token):
+    people = school.people
+    staff = figures(app.test_client(), "group_by=area", api_token(readers.staff_a))
+    assert set(staff) == {"Khu vực A", "Tổng"} or set(staff) == {"Khu vực A", "Total"}
+    taught = figures(app.test_client(), "group_by=course", api_token(readers.teacher))
+    assert {label for label in taught if label not in ("Total", "Tổng")} == {"Kế toán HTX"}
+    for user in (readers.other, people["an"]):
+        token = api_token(user)
+        for path in ("/api/v1/reports/progress", "/api/v1/reports/stalled"):
+            assert app.test_client().get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+        reader = app.test_client()
+        login(reader, user)
+        for path in ("/reports", "/reports/stalled", "/reports?format=csv", "/reports/stalled?format=xlsx"):
+            assert reader.get(path).status_code == 403, (user.email, path)
+    for path in ("/api/v1/reports/progress", "/api/v1/reports/stalled", "/api/v1/me/grades"):
+        assert app.test_client().get(path).status_code == 401
+    reader = app.test_client()
+    login(reader, readers.staff_a)
+    for path in ("/reports?group_by=cooperative", "/reports?group_by=cooperative&format=csv",
+                 "/reports/stalled", "/reports/stalled?format=csv"):
+        body = reader.get(path).get_data().decode("utf-8-sig")
+        assert "HTX R-3" not in body and people["cuong"].name not in body and people["dung"].name not in body, path
+
+
+def stalled_names(client, query: str, token: str) -> set[tuple[str, str]]:
+    body = client.get(f"/api/v1/reports/stalled?{query}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    return {(row["learner"]["name"], row["course"]) for row in body["items"]}
+
+
+def test_stalled_learners_are_idle_or_failed_twice(app, admin, readers, programme, school, api_token):
+    people, k1, k2 = school.people, school.course.slug, programme.second.slug
+    token = api_token(admin)
+    everyone = {(people["an"].name, k1), (people["binh"].name, k1), (people["cuong"].name, k1),
+                (people["dung"].name, k1), (people["cuong"].name, k2)}
+    assert stalled_names(app.test_client(), "days=14", token) == everyone
+    assert stalled_names(app.test_client(), "days=25", token) == everyone - {(people["binh"].name, k1)}
+    assert stalled_names(app.test_client(), "days=14", api_token(readers.staff_a)) == {
+        (people["an"].name, k1), (people["binh"].name, k1)}
+    assert app.test_client().get("/api/v1/reports/stalled?days=0",
+                                 headers={"Authorization": f"Bearer {token}"}).status_code == 400
+
+
+def test_a_reminder_reaches_the_learner_in_the_app_and_by_every_channel(
+    app, login, readers, programme, school, db, api_token
+):
+    people = school.people
+    enrolments = {user_id: eid for eid, user_id in db.query(Enrolment.id, Enrolment.user_id)
+                  .filter(Enrolment.course_id == school.course.id)}
+    token = api_token(readers.staff_a)
+    sent = app.test_client().post("/api/v1/reports/stalled/reminders", headers={"Authorization": f"Bearer {token}"},
+                                  json={"enrolments": [enrolments[people["binh"].id], enrolments[people["cuong"].id]]})
+    assert sent.get_json() == {"sent": 1}  # Cường is outside area A
+    assert SENT == [("reports.reminder", ["binh@example.org"])]
+    binh, cuong = app.test_client(), app.test_client()
+    login(binh, people["binh"])
+    login(cuong, people["cuong"])
+    assert "Kế toán HTX" in binh.get("/me").get_data(as_text=True).split('id="panel-reminders"')[1][:2000]
+    assert 'id="panel-reminders"' not in cuong.get("/me").get_data(as_text=True)
+
+    # The page's form does the same, for the ticked learners.
+    staff = app.test_client()
+    login(staff, readers.staff_a)
+    page = staff.get("/reports/stalled").get_data(as_text=True)
+    assert f'value="{enrolments[people["an"].id]}"' in page
+    token_field = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = staff.post("/reports/stalled/remind", data={"csrf_token": token_field, "days": "14",
+                                                       "enrolment": [str(enrolments[people["an"].id])]})
+    assert done.status_code == 303
+    assert SENT[-1] == ("reports.reminder", ["an@example.org"])
+
+
+def test_report_pages_cost_the_same_statements_for_few_or_many_learners(
+    app, login, admin, programme, school, db, count_queries
+):
+    reader = app.test_client()
+    login(reader, admin)
+    paths = ("/reports?group_by=area", "/reports?group_by=cohort", "/reports/stalled")
+    for path in paths:
+        reader.get(path)
+    few = {}
+    for path in paths:
+        with count_queries() as counted:
+            assert reader.get(path).status_code == 200
+        few[path] = counted.n
+    now = utcnow()
+    ids = db.scalars(insert(User).returning(User.id),
+                     [{"email": f"nhieu{i}@example.org", "name": f"Học viên {i:03d}", "password_hash": "x",
+                       "role": "learner", "is_active": True, "created_at": now} for i in range(300)]).all()
+    db.execute(insert(Enrolment), [{"user_id": i, "course_id": school.course.id,
+                                    "enrolled_at": now - timedelta(days=40)} for i in ids])
+    coop = db.query(Cooperative.id).filter_by(registration_number="R-2").scalar()
+    db.execute(insert(LearnerProfile), [{"user_id": i, "cooperative_id": coop, "updated_at": now} for i in ids])
+    db.commit()
+    for path in paths:
+        with count_queries() as counted:
+            assert reader.get(path).status_code == 200
+        assert counted.n == few[path], (path, counted.statements)
