@@ -33,9 +33,9 @@ StatusName = Literal["not_started", "in_progress", "completed"]
 
 class GradebookQuery(RequestModel):
     page: Annotated[int, Field(ge=1, le=MAX_PAGE, description="The page to show, from 1.")] = 1
-    group: Annotated[int | None, Field(ge=1, description="A group of the course.")] = None
-    cooperative: Annotated[int | None, Field(ge=1, description="A cooperative.")] = None
-    unit: Annotated[int | None, Field(ge=1, description="A province, area, commune or ward.")] = None
+    group: Id | None = Field(default=None, description="A group of the course.")
+    cooperative: Id | None = Field(default=None, description="A cooperative.")
+    unit: Id | None = Field(default=None, description="A province, area, commune or ward.")
     track: Literal["", "urban", "rural"] = ""
     position: Literal["", "director", "board_chair", "board_member", "controller", "accountant", "member",
                       "other"] = ""
@@ -164,9 +164,9 @@ GroupBy = Literal["province", "area", "unit", "cooperative", "track", "position"
 
 class ProgressFilter(RequestModel):
     group_by: GroupBy = "area"
-    course: Annotated[int | None, Field(ge=1, description="Only this course (its id).")] = None
-    programme: Annotated[int | None, Field(ge=1, description="Only the courses of this programme.")] = None
-    unit: Annotated[int | None, Field(ge=1, description="Only the learners under this unit.")] = None
+    course: Id | None = Field(default=None, description="Only this course (its id).")
+    programme: Id | None = Field(default=None, description="Only the courses of this programme.")
+    unit: Id | None = Field(default=None, description="Only the learners under this unit.")
 
 
 class ProgressRowOut(ResponseModel):
@@ -189,9 +189,9 @@ class ProgressOut(ResponseModel):
 class StalledFilter(RequestModel):
     days: Annotated[int, Field(ge=1, le=MAX_DAYS, description="No activity for at least this many days.")] = \
         DEFAULT_DAYS
-    course: Annotated[int | None, Field(ge=1)] = None
-    programme: Annotated[int | None, Field(ge=1)] = None
-    unit: Annotated[int | None, Field(ge=1)] = None
+    course: Id | None = None
+    programme: Id | None = None
+    unit: Id | None = None
     page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
 
 
