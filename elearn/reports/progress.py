@@ -108,6 +108,8 @@ def _dimension(group_by: str):
         return LearnerProfile.position, literal("")
     if group_by == "cohort":
         return Cohort.id, Cohort.name
+    if current_locale() == "en":
+        return Course.id, func.coalesce(func.nullif(Course.title_en, ""), Course.title_vi)
     return Course.id, Course.title_vi
 
 

