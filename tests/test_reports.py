@@ -524,3 +524,16 @@ def test_report_pages_cost_the_same_statements_for_few_or_many_learners(
         with count_queries() as counted:
             assert reader.get(path).status_code == 200
         assert counted.n == few[path], (path, counted.statements)
+
+
+def test_the_course_report_is_in_the_api_for_its_staff_only(app, school, readers, api_token):
+    url = f"/api/v1/courses/{school.course.slug}/report"
+    body = app.test_client().get(url, headers={"Authorization": f"Bearer {api_token(readers.teacher)}"}).get_json()
+    rows = {row["learner"]["name"]: row["values"] for row in body["items"]}
+    assert set(rows) == {person.name for person in school.people.values()}
+    assert rows["Nguyễn Văn An"]["completed_lessons"] == 2 and rows["Nguyễn Văn An"]["score:l3"] == 0.5
+    grouped = app.test_client().get(url + "?group_by=course_completed",
+                                    headers={"Authorization": f"Bearer {api_token(readers.teacher)}"}).get_json()
+    assert [(g["learners"], g["completed"]) for g in grouped["groups"]] == [(4, 0)]
+    for user, status in [(readers.other, 403), (school.people["an"], 403)]:
+        assert app.test_client().get(url, headers={"Authorization": f"Bearer {api_token(user)}"}).status_code == status

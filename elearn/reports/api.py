@@ -17,6 +17,7 @@ from elearn.contract import Id, RequestModel, ResponseModel, operation
 from elearn.db import db_session
 from elearn.i18n import current_locale
 from elearn.learning.service import get_course
+from elearn.reports import service as report_service
 from elearn.reports.access import course_scope, report_scope
 from elearn.reports.gradebook import Gradebook, LearnerRow, gradebook, parse_filters
 from elearn.reports.grades import my_grades
@@ -263,3 +264,66 @@ def send_reminders(body: ReminderBody):
     sent = remind(db, user, report_scope(db, user), body.enrolments)
     db.commit()
     return jsonify(sent=sent)
+
+
+class CourseReportQuery(RequestModel):
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+    group_by: Annotated[str, Field(max_length=120, description="A groupable column's key: one row per value.")] = ""
+
+
+class ReportColumnOut(ResponseModel):
+    key: str
+    label: str
+    groupable: bool
+    error: str = Field(description="Why the column is empty (its plugin failed); empty otherwise.")
+
+
+Value = str | int | float | None
+
+
+class CourseReportRow(ResponseModel):
+    learner: LearnerOut
+    values: dict[str, Value]
+
+
+class CourseReportGroup(ResponseModel):
+    value: Value
+    learners: int
+    completed: int
+
+
+class CourseReportOut(ResponseModel):
+    columns: list[ReportColumnOut]
+    items: list[CourseReportRow] = Field(description="One page of learners (when not grouped).")
+    groups: list[CourseReportGroup] = Field(description="One row per value of ``group_by`` (when grouped).")
+    page: int
+    pages: int | None
+    total: int | None
+
+
+def _value(value) -> Value:
+    """A column's value as JSON: text and numbers as they are, anything else (a yes/no, a date) as text."""
+    if value is None or (isinstance(value, str | int | float) and not isinstance(value, bool)):
+        return value
+    return str(value)
+
+
+@bp.get("/courses/<slug>/report")
+@token_required
+@operation(query=CourseReportQuery, responses={200: CourseReportOut}, errors=(404,))
+def course_report(slug: str, query: CourseReportQuery):
+    """The course report: its learners with every column plugins give, or grouped by one (its instructors and admins)"""
+    db = db_session()
+    course = report_service.report_course(db, api_user(), slug)
+    report = report_service.course_report(db, course, query.group_by, query.page)
+    columns = [{"key": c.key, "label": c.label, "groupable": c.groupable, "error": c.error} for c in report.columns]
+    learners = report.learners
+    return jsonify(
+        columns=columns,
+        items=[{"learner": {"id": user.id, "name": user.name},
+                "values": {c.key: _value(c.values.get(user.id)) for c in report.columns}}
+               for user in (learners.items if learners else [])],
+        groups=[{"value": _value(row.value), "learners": row.learners, "completed": row.completed}
+                for row in report.groups],
+        page=learners.page if learners else 1, pages=learners.pages if learners else 1,
+        total=learners.total if learners else len(report.groups))
