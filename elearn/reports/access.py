@@ -71,12 +71,6 @@ def course_scope(db: Session, user: User | None, course: Course) -> ReportScope:
     return scope
 
 
-def may_read_reports(user: User | None) -> bool:
-    """For menus: whether the reports pages may be for this user (no query: the page decides)."""
-    return user is not None and user.is_authenticated and user.is_staff
-
-
-
 def with_learner_unit(query: Select) -> Select:
     """``query`` (on ``Enrolment``) joined to the learner's profile, cooperative and unit, outer:
     a learner without a profile or cooperative is still counted (in no unit), and is outside every

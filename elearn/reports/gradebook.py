@@ -138,10 +138,6 @@ class Gradebook:
     filters: Filters
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def graded(self) -> list[LessonColumn]:
-        return [column for column in self.lessons if column.graded]
-
 
 def course_lessons(db: Session, course: Course) -> list[LessonColumn]:
     """The course's current lessons in order, with their modules (one query)."""
