@@ -150,11 +150,13 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from elearn.organisations.api import bp as api_orgs_bp
     from elearn.organisations.views import bp as orgs_bp
     from elearn.profile.views import bp as profile_bp
+    from elearn.reports.api import bp as api_reports_bp
     from elearn.reports.views import bp as reports_bp
 
     for blueprint in (learning_bp, auth_bp, admin_bp, api_bp, media_bp, groups_bp, api_groups_bp, api_jobs_bp,
                       reports_bp, enrolment_bp, api_enrolment_bp, orgs_bp, profile_bp, api_orgs_bp,
-                      learners_bp, api_learners_bp, certificates_bp, api_certificates_bp, audit_bp, api_audit_bp):
+                      learners_bp, api_learners_bp, certificates_bp, api_certificates_bp, audit_bp, api_audit_bp,
+                      api_reports_bp):
         app.register_blueprint(blueprint)
     _register_plugin_blueprints(app, registry, "elearn_blueprints", "/x", api=False)
     _register_plugin_blueprints(app, registry, "elearn_api_blueprints", "/api/v1/x", api=True)

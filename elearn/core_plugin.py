@@ -23,6 +23,7 @@ from elearn.models.groups import CourseGroupSet
 from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import NavItem
 from elearn.plugins.surfaces import Panel, ReportColumn
+from elearn.reports.stalled import my_reminders
 
 
 @hookimpl
@@ -58,6 +59,10 @@ def elearn_dashboard_panels(user, db):
     if held:
         panels.append(Panel("certificates", "panels/certificates.html", {"certificates": held},
                             title=_("Your certificates"), order=25))
+    reminders = my_reminders(db, user)
+    if reminders:
+        panels.append(Panel("reminders", "panels/reminders.html", {"reminders": reminders}, title=_("Reminders"),
+                            order=3))
     panels.append(Panel("enrol_code", "panels/enrol_code.html", {}, title=_("Enrol with a code"), order=30))
     return panels
 

@@ -54,6 +54,8 @@ BODY_DEPENDS_ON_THE_RESOURCE: dict[str, str] = {
     "cooperative one of the site's",
     "/x/discussion/lessons/{lesson_id}/attachments": "the file's type is read from its name, which a multipart "
     "schema cannot constrain",
+    "/courses/{slug}/report": "group_by must name a groupable column of the course's report, and the columns are "
+    "what the course's plugins give (a group set per course, a plugin's own): the document cannot list them",
     "/x/video/lessons/{lesson_id}/watched/beacon": "navigator.sendBeacon's body is text/plain JSON carrying the "
     "page's CSRF token, for the browser's session: the document cannot describe it (apps use .../watched)",
 }

@@ -401,3 +401,26 @@ def test_an_invalid_zip_reports_its_errors_and_writes_nothing(migrated, tmp_path
     ]
     assert migrated.rows("SELECT count(*) FROM installed_packs") == [(0,)]
     assert not (migrated.database.parent / "media" / "packs" / "broken").exists()
+
+
+def test_pack_validate_checks_the_grade_weights_with_their_line(migrated, tmp_path):
+    pack = copy_of_demo_pack(tmp_path, "1.0.1")
+    manifest = pack / "pack.yaml"
+    source = manifest.read_text()
+    source = source.replace("      lessons:\n        - id: htx-la-gi\n",
+                            "      weight: nặng\n      lessons:\n        - id: htx-la-gi\n          weight: 2\n", 1)
+    lesson = "        - id: dai-hoi-thanh-vien\n"
+    source = source.replace(lesson, lesson + "          weight: -1\n", 1)
+    manifest.write_text(source)
+    lines = source.splitlines()
+    module_line = lines.index("      weight: nặng") + 1
+    lesson_line = lines.index("          weight: -1") + 1
+    result = migrated("pack", "validate", pack)
+    assert result.exit_code == 1
+    reported = [line.removeprefix("error: ") for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert reported == [
+        f"pack.yaml:{module_line}: course.modules[0].weight: must be a number from 0 to 1000",
+        f"pack.yaml:{lesson_line}: course.modules[1].lessons[0].weight: must be a number from 0 to 1000",
+    ]
+    manifest.write_text(source.replace("weight: nặng", "weight: 3").replace("weight: -1", "weight: 0.5"))
+    assert migrated("pack", "validate", pack).exit_code == 0

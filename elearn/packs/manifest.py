@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -110,11 +111,38 @@ def semver_key(version: str) -> tuple:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, manifest: Path | None = None) -> None:
         self.errors: list[ContentError] = []
+        self.manifest = manifest
+        self._nodes: Any = None
 
     def error(self, where: str, message: str) -> None:
         self.errors.append(ContentError(f"{MANIFEST}: {where}" if where else MANIFEST, message))
+
+    def error_at(self, path: Sequence[str | int], where: str, message: str) -> None:
+        """An error that names its line too (``pack.yaml:12: course.modules[0].weight``), for keys whose
+        value an author must find in a long manifest."""
+        line = self.line_of(path)
+        self.errors.append(ContentError(f"{MANIFEST}:{line}: {where}" if line else f"{MANIFEST}: {where}", message))
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """The line of the value at ``path`` (keys and list indexes) in the manifest, or None. The file
+        was read safely already; its node tree is composed only when an error needs a line."""
+        if self.manifest is None:
+            return None
+        if self._nodes is None:
+            self._nodes = yaml.compose(self.manifest.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        node = self._nodes
+        for step in path:
+            if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+            elif isinstance(node, yaml.MappingNode):
+                node = next((value for key, value in node.value if key.value == step), None)
+            else:
+                node = None
+            if node is None:
+                return None
+        return node.start_mark.line + 1
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -164,7 +192,7 @@ def load_pack(
     if not manifest_path.is_file():
         raise PackInvalid([ContentError(str(path), _("no %(manifest)s in this folder", manifest=MANIFEST))])
     raw = _read_yaml(manifest_path)
-    check = _Checker()
+    check = _Checker(manifest_path)
     data = check.mapping(raw, "")
     pack_id = check.text(data.get("id"), "id", ID_PATTERN, _not_an_id)
     version = check.text(
@@ -201,7 +229,8 @@ def load_pack(
 
 
 COURSE_KEYS = ("slug", "modules", "groups", "certificate")
-MODULE_KEYS = ("id", "title", "lessons")
+MODULE_KEYS = ("id", "title", "lessons", "weight")
+MAX_WEIGHT = 1000
 
 
 def _extra_keys(declared: Sequence[ManifestKey]) -> dict[str, dict[str, ManifestKey]]:
@@ -230,6 +259,16 @@ def _extensions(check: _Checker, data: dict[str, Any], where: str, own: Sequence
         except Exception as exc:  # a plugin's checker that breaks: the pack cannot be judged
             check.error(f"{where}.{key}", _("could not be checked: %(error)s", error=repr(exc)))
     return found
+
+
+def _weight(check: _Checker, data: dict[str, Any], where: str, path: Sequence[str | int]) -> None:
+    """A module's or lesson's ``weight`` in the course grade (elearn/reports/weights.py): a number
+    from 0 (not counted) to ``MAX_WEIGHT``; absent, the default."""
+    if "weight" not in data:
+        return
+    value = data["weight"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_WEIGHT:
+        check.error_at([*path, "weight"], f"{where}.weight", _("must be a number from 0 to %(max)d", max=MAX_WEIGHT))
 
 
 def _not_an_id(value: str) -> str:
@@ -371,12 +410,14 @@ def _modules(check: _Checker, value: Any, lesson_types, files, languages,
         module_keys.add(key)
         module = PackModule(key, check.titles(data.get("title"), f"{where}.title"),
                             extensions=_extensions(check, data, where, MODULE_KEYS, extra or {}))
+        _weight(check, data, where, ["course", "modules", m_index])
         lessons = data.get("lessons")
         if not isinstance(lessons, list) or not lessons:
             check.error(f"{where}.lessons", _("must be a non-empty list"))
             lessons = []
         for l_index, raw_lesson in enumerate(lessons):
-            lesson = _lesson(check, raw_lesson, f"{where}.lessons[{l_index}]", lesson_types, files, languages)
+            lesson = _lesson(check, raw_lesson, f"{where}.lessons[{l_index}]", lesson_types, files, languages,
+                             ["course", "modules", m_index, "lessons", l_index])
             if lesson is None:
                 continue
             if lesson.key in lesson_keys:
@@ -387,13 +428,15 @@ def _modules(check: _Checker, value: Any, lesson_types, files, languages,
     return modules
 
 
-def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, languages) -> PackLesson | None:
+def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, languages,
+            path: Sequence[str | int] = ()) -> PackLesson | None:
     data = check.mapping(raw, where)
     if not data:
         return None
     key = check.text(data.get("id"), f"{where}.id", KEY_PATTERN, _not_a_key)
     title = check.titles(data.get("title"), f"{where}.title")
     type_name = check.text(data.get("type"), f"{where}.type")
+    _weight(check, data, where, path)
     content = data.get("content", {})
     if not isinstance(content, dict):
         check.error(f"{where}.content", _("must be a mapping"))

@@ -77,6 +77,11 @@ class ReportColumn:
     one go (one query for the whole report, whatever its length); a learner left out shows
     ``missing``. A ``groupable`` column can group the report: a row per distinct value, with the
     number of learners and how many completed the course.
+
+    A lesson type scores its lessons with a column per lesson that names it (``lesson_id``): its
+    values are scores from 0.0 to 1.0 (a learner without one is left out), which the gradebook
+    (``/courses/<slug>/gradebook``) shows under that lesson and weighs into the course grade. The
+    core knows no lesson type: a lesson is graded exactly when such a column names it.
     """
 
     key: str
@@ -85,6 +90,7 @@ class ReportColumn:
     groupable: bool = True
     missing: str = "—"
     order: int = 100
+    lesson_id: int | None = None  # since plugin API 1.2: the lesson this column scores
 
 
 @dataclass(frozen=True)

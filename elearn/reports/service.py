@@ -38,6 +38,7 @@ class Column:
     values: dict[int, Any] = field(default_factory=dict)
     missing: str = "—"
     error: str = ""
+    scores_lesson: bool = False  # values are scores from 0.0 to 1.0, shown as percentages
 
     def value(self, user_id: int) -> Any:
         return self.values.get(user_id, self.missing)
@@ -76,7 +77,8 @@ def course_report(db: Session, course: Course, group_by: str = "", page: Any = N
     found = collect(current_app.extensions["elearn_plugins"], "elearn_report_columns", ReportColumn,
                     course=course, db=db)
     providers = {column.key: (plugin, column) for plugin, column in found.items}
-    columns = [Column(c.key, c.label, c.groupable, missing=c.missing) for _p, c in found.items]
+    columns = [Column(c.key, c.label, c.groupable, missing=c.missing, scores_lesson=c.lesson_id is not None)
+               for _p, c in found.items]
     report = Report(course, columns, failures=found.failures)
     chosen = next((c for c in columns if c.key == group_by and c.groupable), None)
     if group_by and chosen is None:

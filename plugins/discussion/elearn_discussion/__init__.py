@@ -65,3 +65,11 @@ def elearn_notification_channels():
     from elearn_discussion.notify import InAppChannel
 
     return [InAppChannel()]
+
+
+@hookimpl
+def elearn_report_columns(course, db):
+    """A participation column per discussion graded by a rubric: its scores reach the gradebook."""
+    from elearn_discussion.scores import score_columns
+
+    return score_columns(db, course)

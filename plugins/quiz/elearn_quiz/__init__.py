@@ -20,3 +20,11 @@ def elearn_blueprints():
     from elearn_quiz.views import bp
 
     return [bp]
+
+
+@hookimpl
+def elearn_report_columns(course, db):
+    """A score column per quiz lesson: the course report and the gradebook show the quiz's scores."""
+    from elearn_quiz.scores import score_columns
+
+    return score_columns(db, course)
