@@ -40,6 +40,7 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``learner_cooperatives(db, user_ids)`` (one query for a whole report; ``.unit`` loaded). A
   learner's profile is shown to that learner and to staff only: never put it on another learner's page;
 - text: ``render_markdown``, ``sanitise_html``, ``format_when``;
+- exports: ``write_csv`` (UTF-8 with a BOM, spreadsheet formulas neutralised, as the core's own CSV files);
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
 - time and the command line: ``utcnow``, ``app_context``;
@@ -67,6 +68,7 @@ from elearn.auth.names import display_name, matching, name_with_role
 from elearn.cli import app_context
 from elearn.clock import utcnow
 from elearn.contract import MAX_ID, Id, Integral, JsonTrue, RequestModel, ResponseModel, Text, no_content, operation
+from elearn.csvfiles import write_csv
 from elearn.db import Base, db_session, get_database, insert_if_missing
 from elearn.db.types import JSONType, UTCDateTime
 from elearn.i18n import current_locale, format_when
@@ -215,4 +217,5 @@ __all__ = [
     "teaches_course",
     "token_required",
     "utcnow",
+    "write_csv",
 ]

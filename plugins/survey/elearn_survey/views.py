@@ -1,0 +1,80 @@
+"""HTML routes under ``/x/survey``: the results of a survey for the course's instructors, its free-text
+answers with a search, and the responses as CSV. The survey itself is the core's lesson page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.plugin_api import User, db_session, fail, lesson_to_teach, write_csv
+from elearn_survey import results
+
+bp = Blueprint("survey", __name__)
+TEXTS_PER_PAGE = 50
+
+
+def taught(db, user, lesson_id: int):
+    return lesson_to_teach(db, user, lesson_id, "survey", _("Only the course's instructors see a survey's results."))
+
+
+@bp.get("/lessons/<int:lesson_id>/results")
+def results_page(lesson_id: int):
+    """Every question's figures and charts, for the people the filters choose."""
+    db = db_session()
+    lesson = taught(db, current_user, lesson_id)
+    filters = results.read_filters(request.args)
+    summary = results.summary(db, lesson, lesson.content, filters)
+    def texts_url(question_id: str) -> str:
+        return url_for("survey.texts_page", lesson_id=lesson.id, question_id=question_id, **filters)
+
+    return render_template("survey/results.html", lesson=lesson, summary=summary, filters=filters,
+                           choices=results.filter_choices(db), content=lesson.content, texts_url=texts_url)
+
+
+@bp.get("/lessons/<int:lesson_id>/results/<question_id>")
+def texts_page(lesson_id: int, question_id: str):
+    """The written answers to one question (and "other" texts), searched, 50 a page."""
+    db = db_session()
+    lesson = taught(db, current_user, lesson_id)
+    question = next((q for q in lesson.content["questions"] if q["id"] == question_id), None)
+    if question is None:
+        fail(404, _("This survey has no such question."))
+    filters = results.read_filters(request.args)
+    search = request.args.get("q", "")[:200]
+    found, refused = results.texts(db, lesson, lesson.content, question_id, filters, search)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and int(page) > 0 else 1
+    shown = (found or [])[(number - 1) * TEXTS_PER_PAGE:number * TEXTS_PER_PAGE]
+    return render_template("survey/texts.html", lesson=lesson, question=question, texts=shown,
+                           total=len(found or []), refused=refused, search=search, filters=filters, number=number,
+                           more=len(found or []) > number * TEXTS_PER_PAGE, plain=results.plain,
+                           choices=results.filter_choices(db))
+
+
+@bp.get("/lessons/<int:lesson_id>/results.csv")
+def results_csv(lesson_id: int):
+    """The responses the filters choose, one row each (an anonymous survey's without names)."""
+    db = db_session()
+    lesson = taught(db, current_user, lesson_id)
+    body = csv_body(db, lesson, results.read_filters(request.args))
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="survey-{lesson.id}.csv"'})
+
+
+def csv_body(db, lesson, filters) -> bytes:
+    """The CSV file, or a 409 when the filters choose too few people of an anonymous survey."""
+    content = lesson.content
+    rows = results.matching(results.responses(db, lesson), filters)
+    refused = results.suppression(content, len(rows), filters)
+    if refused:
+        fail(409, refused)
+    names = {}
+    if not content["anonymous"]:
+        ids = [r.user_id for r in rows if r.user_id is not None]
+        names = {uid: (name, email) for uid, name, email in
+                 db.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))} if ids else {}
+        rows.sort(key=lambda r: names.get(r.user_id, ("", ""))[0])
+    header, body = results.csv_rows(content, rows, names)
+    return write_csv(header, body)
