@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
@@ -27,7 +28,6 @@ from elearn.plugin_api import (
     Outcome,
     PackFiles,
     RequestModel,
-    format_when,
     render_markdown,
 )
 from elearn_survey import definition, logic, responses, results
@@ -58,6 +58,11 @@ class SurveySubmission(RequestModel):
         "bounds; text/longtext: text; ranking: every option id, best first."))
     others: dict[str, str] = Field(default_factory=dict, description="Question id -> the text of 'Other: ___'.")
     page: PageNumber | None = None
+
+
+def day_label(iso: str | None) -> str:
+    """A day the Vietnamese way (``30 thg 6, 2027``), in the page's language."""
+    return format_date(date.fromisoformat(iso), "medium") if iso else ""
 
 
 def _closes(value: Any, errors: list[ContentError]) -> str | None:
@@ -154,10 +159,11 @@ class SurveyLesson(LessonType):
             "anonymous": content["anonymous"],
             "editable": content["editable"],
             "closes": content["closes"],
-            "closes_label": format_when(date.fromisoformat(content["closes"])) if content["closes"] else "",
+            "closes_label": day_label(content["closes"]),
             "closed": responses.closed(content),
             "sent": found.sent,
             "sent_on": found.sent_on.isoformat() if found.sent_on else None,
+            "sent_on_label": day_label(found.sent_on.isoformat() if found.sent_on else None),
             "editing": found.draft is not None and found.sent,
             "can_change": found.sent and content["editable"] and not responses.closed(content),
             "pages": [{"index": n, "title": p["title"]} for n, p in enumerate(content["pages"])],

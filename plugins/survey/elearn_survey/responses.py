@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select
 
@@ -24,7 +25,6 @@ from elearn.plugin_api import (
     Outcome,
     Status,
     SubmissionError,
-    format_when,
     insert_if_missing,
     learner_cooperative,
     utcnow,
@@ -128,8 +128,8 @@ def take(ctx: LessonContext, data: Mapping[str, Any]) -> Outcome:
     """One save, page move or sending (``SurveySubmission``), in the caller's transaction."""
     db, lesson, content, user = ctx.db, ctx.lesson, ctx.content, ctx.user
     if closed(content):
-        raise SubmissionError(_("This survey closed on %(day)s.", day=format_when(date.fromisoformat(
-            content["closes"]))), status=409)
+        raise SubmissionError(_("This survey closed on %(day)s.", day=format_date(date.fromisoformat(
+            content["closes"]), "medium")), status=409)
     found = of(db, lesson, user.id)
     if found.sent and not content["editable"]:
         raise SubmissionError(_("You have already answered this survey."), status=409)
