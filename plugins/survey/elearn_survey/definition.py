@@ -128,7 +128,7 @@ def parse(text: str, name: str, resolve_url: Callable[[str], str] | None = None)
             check.error(where, "must be a mapping {id, title, intro, questions}")
             continue
         for key in sorted(set(raw_page) - {"id", "title", "intro", "questions"}, key=str):
-            check.error(f"{where}.{key}", "unknown field")
+            check.error(f"{where}.{key}", f"{key!r} is not a field of a page")
         page_id = check.ident(raw_page.get("id"), f"{where}.id")
         if page_id in page_ids:
             check.error(f"{where}.id", f"the page id {page_id!r} is used twice")
@@ -166,7 +166,7 @@ def _question(check: _Check, raw: Any, where: str, html) -> dict[str, Any] | Non
         check.error(f"{where}.type", f"must be one of: {', '.join(KINDS)}")
         return None
     for key in sorted(set(raw) - COMMON - FIELDS[kind], key=str):
-        check.error(f"{where}.{key}", f"is not a field of a {kind} question")
+        check.error(f"{where}.{key}", f"{key!r} is not a field of a {kind} question")
     question: dict[str, Any] = {
         "id": check.ident(raw.get("id"), f"{where}.id"), "kind": kind, "where": where,
         "text_html": html(check.text(raw.get("text"), f"{where}.text")),

@@ -29,6 +29,9 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
         raise YamlProblem(1, f"larger than {MAX_BYTES // 1024} KB")
     loader = _Loader(text)
     try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or isinstance(event, yaml.NodeEvent) and event.anchor:
+                raise YamlProblem(event.start_mark.line + 1, "anchors (&name) and aliases (*name) are not allowed")
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -40,18 +43,13 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int] = {}
     if node is None:
         return None, lines
-    return _value(node, "", lines, set(), 0), lines
+    return _value(node, "", lines, 0), lines
 
 
-def _value(node: yaml.Node, path: str, lines: dict[str, int], seen: set[int], depth: int) -> Any:
+def _value(node: yaml.Node, path: str, lines: dict[str, int], depth: int) -> Any:
     line = node.start_mark.line + 1
-    if id(node) in seen:
-        raise YamlProblem(line, "aliases (*name) are not allowed")
-    seen.add(id(node))
     if depth > MAX_DEPTH:
         raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
-    if getattr(node, "anchor", None):
-        raise YamlProblem(line, "anchors (&name) are not allowed")
     lines[path] = line
     if isinstance(node, yaml.MappingNode):
         found: dict[Any, Any] = {}
@@ -62,10 +60,10 @@ def _value(node: yaml.Node, path: str, lines: dict[str, int], seen: set[int], de
             if key in found:
                 raise YamlProblem(key_node.start_mark.line + 1, f"the key {key!r} appears twice")
             inner = f"{path}.{key}" if path else str(key)
-            found[key] = _value(value_node, inner, lines, seen, depth + 1)
+            found[key] = _value(value_node, inner, lines, depth + 1)
         return found
     if isinstance(node, yaml.SequenceNode):
-        return [_value(item, f"{path}[{n}]", lines, seen, depth + 1) for n, item in enumerate(node.value)]
+        return [_value(item, f"{path}[{n}]", lines, depth + 1) for n, item in enumerate(node.value)]
     return _scalar(node)
 
 
