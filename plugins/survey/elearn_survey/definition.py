@@ -56,10 +56,12 @@ FIELDS = {
 class _Check:
     """Collects problems, each at the line of the value it is about."""
 
-    def __init__(self, name: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, name: str | None, lines: Mapping[str, int]) -> None:
         self.name, self.lines, self.errors = name, lines, []
 
     def at(self, path: str) -> str:
+        if self.name is None:  # written inline in pack.yaml: the field path, as the pack reports it
+            return path
         while path and path not in self.lines:
             path = path.rsplit(".", 1)[0] if "." in path else ""
         return f"{self.name}:{self.lines.get(path, 1)}"
@@ -109,7 +111,16 @@ def parse(text: str, name: str, resolve_url: Callable[[str], str] | None = None)
         raw, lines = yamllines.load(text)
     except yamllines.YamlProblem as exc:
         raise ContentInvalid([ContentError(f"{name}:{exc.line}", exc.message)]) from None
-    check = _Check(name, lines)
+    return build(raw, _Check(name, lines), resolve_url)
+
+
+def parse_pages(pages: Any, resolve_url: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """The same from ``pages`` written inline in the lesson's content: problems by field path."""
+    return build({"pages": pages}, _Check(None, {}), resolve_url)
+
+
+def build(raw: Any, check: _Check, resolve_url: Callable[[str], str] | None) -> dict[str, Any]:
+    name = check.name
 
     def html(source: str) -> str:
         try:
@@ -120,7 +131,8 @@ def parse(text: str, name: str, resolve_url: Callable[[str], str] | None = None)
 
     if not isinstance(raw, Mapping) or set(raw) != {"pages"} or not isinstance(raw["pages"], list) \
             or not raw["pages"]:
-        raise ContentInvalid([ContentError(f"{name}:1", "must hold 'pages:', a list of pages with questions")])
+        where = f"{name}:1" if name else "pages"
+        raise ContentInvalid([ContentError(where, "must hold 'pages:', a list of pages with questions")])
     pages, questions, page_ids = [], [], set()
     for p_index, raw_page in enumerate(raw["pages"]):
         where = f"pages[{p_index}]"
@@ -223,7 +235,7 @@ def _options(check: _Check, raw: Any, where: str, field: str, html, least: int =
     for n, item in enumerate(raw):
         path = f"{where}[{n}]"
         if not isinstance(item, Mapping) or set(item) != {"id", "text"}:
-            check.error(path, "must be {id, text}")
+            check.error(path, "must be {id, text} (a text with a comma goes in quotes: \"a, b\")")
             continue
         option_id = check.ident(item["id"], f"{path}.id")
         if option_id == OTHER and field == "options":
@@ -245,7 +257,7 @@ def _conditions(check: _Check, raw: Any, where: str) -> list[dict[str, Any]]:
         path = f"{where}[{n}]" if isinstance(raw, list) else where
         if not isinstance(item, Mapping) or "question" not in item \
                 or not set(item) - {"question"} or set(item) - {"question", "answer", "at_least", "at_most"} \
-                or "answer" in item and set(item) & {"at_least", "at_most"}:
+                or ("answer" in item and set(item) & {"at_least", "at_most"}):
             check.error(path, "must be {question, answer} or {question, at_least, at_most}")
             continue
         condition: dict[str, Any] = {"question": check.ident(item["question"], f"{path}.question"), "where": path}

@@ -32,7 +32,7 @@ from elearn.plugin_api import (
 )
 from elearn_survey import definition, logic, responses, results
 
-FIELDS = {"intro", "questions", "anonymous", "responses", "closes", "show_results"}
+FIELDS = {"intro", "questions", "pages", "anonymous", "responses", "closes", "show_results"}
 RESPONSE_RULES = ("once", "editable")
 MAX_INTRO = 4000
 
@@ -110,7 +110,15 @@ class SurveyLesson(LessonType):
             intro = ""
         survey = None
         path = raw.get("questions")
-        if not isinstance(path, str) or not path:
+        if ("pages" in raw) == ("questions" in raw):
+            errors.append(ContentError("", "give 'questions' (the survey's YAML file in the pack) or 'pages' "
+                                           "(written here), one of them"))
+        elif "pages" in raw:
+            try:
+                survey = definition.parse_pages(raw["pages"], resolve_url=files.media_url)
+            except ContentInvalid as exc:
+                errors.extend(exc.errors)
+        elif not isinstance(path, str) or not path:
             errors.append(ContentError("questions", "must be the path of the survey's YAML file in the pack"))
         else:
             try:
@@ -145,9 +153,18 @@ class SurveyLesson(LessonType):
                   "answers exist; give the lesson a new id for a new survey", was=was)]
 
     def example_content(self) -> dict[str, Any]:
+        """Inline pages: an example cannot ship a file (docs/content-packs.md shows the file form)."""
         return {"intro": {"vi": "Cho chúng tôi biết hợp tác xã cần học gì.",
                           "en": "Tell us what your cooperative needs to learn."},
-                "anonymous": True, "questions": "khao-sat.yaml"}
+                "anonymous": True,
+                "pages": [{"id": "nhu-cau", "questions": [
+                    {"id": "chu-de", "type": "single", "required": True, "other": True,
+                     "text": {"vi": "Hợp tác xã cần học chủ đề nào nhất?", "en": "Which topic does your cooperative "
+                                                                               "need most?"},
+                     "options": [{"id": "thuong-hieu", "text": {"vi": "Xây dựng thương hiệu", "en": "Branding"}},
+                                 {"id": "lien-ket", "text": {"vi": "Liên kết chuỗi giá trị",
+                                                             "en": "Value-chain linkage"}}]},
+                    {"id": "gop-y", "type": "longtext", "text": {"vi": "Góp ý thêm", "en": "Anything else"}}]}]}
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         content, lesson = ctx.content, ctx.lesson

@@ -57,7 +57,7 @@ def prune(survey: Mapping[str, Any], answers: Answers, others: Mapping[str, str]
     shown = visible(survey, answers)
     kept = {qid: value for qid, value in answers.items() if qid in shown}
     texts = {qid: text for qid, text in others.items()
-             if qid in kept and (kept[qid] == OTHER or isinstance(kept[qid], list) and OTHER in kept[qid])}
+             if qid in kept and (kept[qid] == OTHER or (isinstance(kept[qid], list) and OTHER in kept[qid]))}
     return kept, texts
 
 

@@ -59,7 +59,7 @@ def read_filters(args: Mapping[str, Any]) -> dict[str, str]:
         if value in (None, ""):
             continue
         value = str(value)
-        if name == "area" and not value.isdigit() or name != "area" and value not in allowed[name]:
+        if (name == "area" and not value.isdigit()) or (name != "area" and value not in allowed[name]):
             fail(400, _("%(value)s is not a value of the filter %(name)s.", value=repr(value), name=name))
         found[name] = value
     return found

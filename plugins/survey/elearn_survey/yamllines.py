@@ -30,7 +30,7 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
     loader = _Loader(text)
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) or isinstance(event, yaml.NodeEvent) and event.anchor:
+            if isinstance(event, yaml.AliasEvent) or (isinstance(event, yaml.NodeEvent) and event.anchor):
                 raise YamlProblem(event.start_mark.line + 1, "anchors (&name) and aliases (*name) are not allowed")
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import SURVEY
+from elearn_survey import definition, logic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elearn.plugin_api import ContentInvalid
-from elearn_survey import definition, logic
 
 
 def problems(text: str) -> list[str]:
@@ -30,7 +30,7 @@ def test_the_sample_survey_is_read_with_every_kind(app):
 
 
 def test_an_unknown_question_in_a_condition_is_named_at_its_line(app):
-    text = SURVEY.replace("show_if: {question: nhan-hieu, answer: chua}", "show_if: {question: nhan-hieu-x, answer: chua}")
+    text = SURVEY.replace("{question: nhan-hieu, answer: chua}", "{question: nhan-hieu-x, answer: chua}")
     with app.test_request_context():
         found = problems(text)
     assert found == [f"khao-sat.yaml:{line_of(text, 'nhan-hieu-x')}: no question has the id 'nhan-hieu-x'"]
