@@ -27,28 +27,28 @@ def test_the_page_goes_forward_page_by_page_and_the_server_decides_what_the_next
     site = survey()
     login(client, site.lan)
     first = page_of(client, site.lesson)
-    assert "Page 1 of 3" in first and "Hợp tác xã hoạt động" in first
+    assert "Trang 1/3" in first and "Hợp tác xã hoạt động" in first
     # A condition on the same page: shown, with what it depends on, for the page without its script.
     assert 'id="q-cay-trong"' in first and "Nông nghiệp" in first
     # Next without the required answers: the same page, the questions marked.
     refused = post(client, site.lesson, action="next", page="0", asked=["linh-vuc", "cay-trong", "thanh-vien"])
     assert refused.status_code == 303
     again = page_of(client, site.lesson)
-    assert "Page 1 of 3" in again and again.count("This question needs an answer.") == 2
+    assert "Trang 1/3" in again and again.count("Câu hỏi này cần được trả lời.") == 2
     # Service, not agriculture: the crops question's answer is dropped, and page 2 asks about the trademark.
     post(client, site.lesson, action="next", page="0", asked=["linh-vuc", "cay-trong", "thanh-vien"],
          **{"q.linh-vuc": "dich-vu", "q.cay-trong": "lua", "q.thanh-vien": "30"})
     second = page_of(client, site.lesson)
-    assert "Page 2 of 3" in second and "Đã có nhãn hiệu chưa?" in second
+    assert "Trang 2/3" in second and "Đã có nhãn hiệu chưa?" in second
     # "Why not yet" depends on this page's answer: shown with its condition until it is answered.
-    assert "Answer only if you answered “Chưa” above." in second
+    assert "Chỉ trả lời nếu ở trên anh/chị đã chọn “Chưa”." in second
     post(client, site.lesson, action="next", page="1", asked=["nhan-hieu", "vi-sao", "hai-long"],
          **{"q.nhan-hieu": "co", "q.hai-long.ky-nang": "4"})
     third = page_of(client, site.lesson)
-    assert "Page 3 of 3" in third and "Send my answers" in third
+    assert "Trang 3/3" in third and "Gửi câu trả lời" in third
     post(client, site.lesson, action="back", page="2", asked=["danh-gia", "thu-tu", "gop-y"],
          **{"q.danh-gia": "5"})
-    assert "Page 2 of 3" in page_of(client, site.lesson)
+    assert "Trang 2/3" in page_of(client, site.lesson)
 
 
 def test_save_and_continue_later_keeps_the_answers_and_the_page(survey, client, login, answer, api_token):
@@ -58,7 +58,7 @@ def test_save_and_continue_later_keeps_the_answers_and_the_page(survey, client, 
     assert saved.get_json()["progress"]["status"] == "in_progress"
     login(client, site.lan)
     page = page_of(client, site.lesson)
-    assert "Page 2 of 3" in page
+    assert "Trang 2/3" in page
     view = client.get(f"/api/v1/lessons/{site.lesson.id}?page=0",
                       headers={"Authorization": f"Bearer {api_token(site.lan)}"}).get_json()["view"]
     values = {q["id"]: q["value"] for q in view["page"]["questions"]}
@@ -72,7 +72,7 @@ def test_the_api_refuses_bad_answers_and_missing_required_ones_with_a_400(survey
     unknown = answer(site.lan, site.lesson, {"khong-co": "x"}, action="save")
     assert unknown.status_code == 400
     other = answer(site.lan, site.lesson, {"linh-vuc": "other"}, action="save")
-    assert other.status_code == 400 and "other" in other.get_json()["error"]["message"].lower()
+    assert other.status_code == 400 and "khác" in other.get_json()["error"]["message"]
     missing = answer(site.lan, site.lesson, {"linh-vuc": "dich-vu"})
     assert missing.status_code == 400 and "thanh-vien" in missing.get_json()["error"]["message"]
 
@@ -115,12 +115,12 @@ def test_a_named_editable_survey_can_be_changed_until_it_closes(survey, answer, 
     assert len(rows) == 1 and rows[0].user_id == site.lan.id and rows[0].answers["gop-y"] == "Đã sửa"
     login(client, site.lan)
     page = page_of(client, site.lesson)
-    assert "You answered this survey on" in page and "Change my answers" in page
+    assert "Anh/chị đã trả lời phiếu khảo sát này ngày" in page and "Sửa câu trả lời của tôi" in page
     post(client, site.lesson, action="save", page="0")
-    assert "Page 1 of 3" in page_of(client, site.lesson)
+    assert "Trang 1/3" in page_of(client, site.lesson)
 
 
 def test_a_closed_survey_takes_no_answer(survey, answer):
     site = survey(anonymous=False, responses="editable", closes="2020-01-01")
     refused = answer(site.lan, site.lesson, FULL)
-    assert refused.status_code == 409 and "closed" in refused.get_json()["error"]["message"]
+    assert refused.status_code == 409 and "đã đóng" in refused.get_json()["error"]["message"]

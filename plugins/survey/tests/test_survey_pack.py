@@ -76,6 +76,6 @@ def test_an_upgrade_may_not_flip_anonymity_once_someone_answered(app, db, make_u
         with pytest.raises(PackInvalid) as refused:
             attempt()
         message = str(refused.value)
-        assert "course.modules[0].lessons[0].content" in message and "anonymous" in message
+        assert "course.modules[0].lessons[0].content" in message and "ẩn danh" in message
     db.expire_all()
     assert db.get(type(lesson), lesson.id).content["anonymous"] is True

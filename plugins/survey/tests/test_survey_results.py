@@ -97,7 +97,7 @@ def test_an_anonymous_survey_shows_no_group_of_fewer_than_five(survey, answer, c
     for user in farmers[:4]:
         assert answer(user, site.lesson, FULL).status_code == 201
     few = results(client, api_token, site).get_json()
-    assert few["respondents"] is None and few["questions"] == [] and "at least 5" in few["suppressed"]
+    assert few["respondents"] is None and few["questions"] == [] and "ít nhất 5" in few["suppressed"]
     for user in [farmers[4], *shopkeepers]:
         assert answer(user, site.lesson, {**FULL, "gop-y": "Ý kiến riêng"}).status_code == 201
     everyone = results(client, api_token, site).get_json()
@@ -105,7 +105,7 @@ def test_an_anonymous_survey_shows_no_group_of_fewer_than_five(survey, answer, c
     assert results(client, api_token, site, kind="agricultural").get_json()["respondents"] == 5
     assert results(client, api_token, site, track="rural", position="director").get_json()["respondents"] == 5
     small = results(client, api_token, site, kind="non_agricultural").get_json()
-    assert small["respondents"] is None and "Fewer than 5" in small["suppressed"]
+    assert small["respondents"] is None and "ít hơn 5" in small["suppressed"]
     # The same refusal for the written answers and the CSV.
     headers = {"Authorization": f"Bearer {api_token(site.teacher)}"}
     texts = client.get(f"/api/v1/x/survey/lessons/{site.lesson.id}/results/gop-y/texts?track=urban", headers=headers)
@@ -113,7 +113,7 @@ def test_an_anonymous_survey_shows_no_group_of_fewer_than_five(survey, answer, c
     login(client, site.teacher)
     assert client.get(f"/x/survey/lessons/{site.lesson.id}/results.csv?track=urban").status_code == 409
     page = client.get(f"/x/survey/lessons/{site.lesson.id}/results?kind=non_agricultural").get_data(as_text=True)
-    assert "Fewer than 5 people match these filters" in page and "<svg" not in page
+    assert "Có ít hơn 5 người khớp với các bộ lọc này" in page and "<svg" not in page
     # The CSV of an anonymous survey: no name, no email, no day, no profile.
     exported = client.get(f"/x/survey/lessons/{site.lesson.id}/results.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
@@ -181,7 +181,7 @@ def test_the_results_page_runs_the_same_queries_for_10_or_200_responses(survey, 
     assert page.status_code == 200 and "<svg" in page.get_data(as_text=True)
     add(190)
     with count_queries() as many:
-        assert "200 responses." in client.get(url).get_data(as_text=True)
+        assert "200 phiếu trả lời." in client.get(url).get_data(as_text=True)
     assert many.n == few.n
 
 
@@ -189,8 +189,8 @@ def test_respondents_see_the_aggregate_after_answering_when_the_survey_shows_it(
                                                                               make_user, enrol):
     site = survey(anonymous=False, show_results=True)
     login(client, site.lan)
-    assert "What everyone answered" not in client.get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
+    assert "Mọi người đã trả lời thế nào" not in client.get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
     assert answer(site.lan, site.lesson, FULL).status_code == 201
     page = client.get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
-    assert "What everyone answered" in page and "<svg" in page
+    assert "Mọi người đã trả lời thế nào" in page and "<svg" in page
     assert "Cần thêm ví dụ" not in page  # written answers are never shown to respondents
