@@ -176,7 +176,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
     elif isinstance(value, str):
         try:
             number = float(value.strip().replace(" ", "").replace(",", "."))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select
 
@@ -67,9 +67,9 @@ def any_response(db, lesson_id: int) -> bool:
     return bool(db.scalar(select(exists().where(Respondent.lesson_id == lesson_id))))
 
 
-def closed(content: Mapping[str, Any], today: date | None = None) -> bool:
-    """Answers are taken up to and including the closing day (in UTC)."""
-    return bool(content.get("closes")) and (today or utcnow().date()) > date.fromisoformat(content["closes"])
+def closed(content: Mapping[str, Any]) -> bool:
+    """Answers are taken up to and including the closing day, in the site's time zone."""
+    return bool(content.get("closes")) and to_user_timezone(utcnow()).date() > date.fromisoformat(content["closes"])
 
 
 def _given(content: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.plugin_api import User, db_session, fail, lesson_to_teach, write_csv
-from elearn_survey import results
+from elearn_survey import results, spreadsheet
 
 bp = Blueprint("survey", __name__)
 TEXTS_PER_PAGE = 50
@@ -53,18 +53,27 @@ def texts_page(lesson_id: int, question_id: str):
                            choices=results.filter_choices(db))
 
 
-@bp.get("/lessons/<int:lesson_id>/results.csv")
-def results_csv(lesson_id: int):
-    """The responses the filters choose, one row each (an anonymous survey's without names)."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ``file_type``, not ``kind``: ``kind`` is a filter (the cooperative's kind), passed as a query parameter.
+@bp.get("/lessons/<int:lesson_id>/results.<any(csv, xlsx):file_type>")
+def results_file(lesson_id: int, file_type: str):
+    """The responses the filters choose, one row each (an anonymous survey's without names), as CSV or
+    as an Excel workbook."""
     db = db_session()
     lesson = taught(db, current_user, lesson_id)
-    body = csv_body(db, lesson, results.read_filters(request.args))
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="survey-{lesson.id}.csv"'})
+    header, body = table(db, lesson, results.read_filters(request.args))
+    if file_type == "csv":
+        data, content_type = write_csv(header, body), "text/csv; charset=utf-8"
+    else:
+        data, content_type = spreadsheet.xlsx(_("Survey results"), header, body), XLSX
+    return Response(data, content_type=content_type,
+                    headers={"Content-Disposition": f'attachment; filename="survey-{lesson.id}.{file_type}"'})
 
 
-def csv_body(db, lesson, filters) -> bytes:
-    """The CSV file, or a 409 when the filters choose too few people of an anonymous survey."""
+def table(db, lesson, filters) -> tuple[list[str], list[list]]:
+    """The rows of the files, or a 409 when the filters choose too few people of an anonymous survey."""
     content = lesson.content
     rows = results.matching(results.responses(db, lesson), filters)
     refused = results.suppression(content, len(rows), filters)
@@ -76,5 +85,4 @@ def csv_body(db, lesson, filters) -> bytes:
         names = {uid: (name, email) for uid, name, email in
                  db.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))} if ids else {}
         rows.sort(key=lambda r: names.get(r.user_id, ("", ""))[0])
-    header, body = results.csv_rows(content, rows, names)
-    return write_csv(header, body)
+    return results.csv_rows(content, rows, names)

@@ -112,6 +112,7 @@ def test_an_anonymous_survey_shows_no_group_of_fewer_than_five(survey, answer, c
     assert texts.status_code == 409
     login(client, site.teacher)
     assert client.get(f"/x/survey/lessons/{site.lesson.id}/results.csv?track=urban").status_code == 409
+    assert client.get(f"/x/survey/lessons/{site.lesson.id}/results.xlsx?track=urban").status_code == 409
     page = client.get(f"/x/survey/lessons/{site.lesson.id}/results?kind=non_agricultural").get_data(as_text=True)
     assert "Có ít hơn 5 người khớp với các bộ lọc này" in page and "<svg" not in page
     # The CSV of an anonymous survey: no name, no email, no day, no profile.
@@ -194,3 +195,19 @@ def test_respondents_see_the_aggregate_after_answering_when_the_survey_shows_it(
     page = client.get(f"/lessons/{site.lesson.id}").get_data(as_text=True)
     assert "Mọi người đã trả lời thế nào" in page and "<svg" in page
     assert "Cần thêm ví dụ" not in page  # written answers are never shown to respondents
+
+
+def test_the_excel_file_has_the_same_rows_and_runs_no_formula(survey, answer, client, login):
+    from openpyxl import load_workbook
+
+    site = survey(anonymous=False)
+    assert answer(site.lan, site.lesson, {**FULL, "gop-y": "=HYPERLINK(\"x\")"}).status_code == 201
+    login(client, site.teacher)
+    got = client.get(f"/x/survey/lessons/{site.lesson.id}/results.xlsx")
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(got.data)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["Tên", "Email"] and rows[1][0] == "Lan"
+    formula = next(cell for cell in sheet[2] if cell.value == "=HYPERLINK(\"x\")")
+    assert formula.data_type == "s"
+    assert 25 in rows[1]  # numbers stay numbers
