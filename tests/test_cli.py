@@ -379,7 +379,7 @@ def test_pack_new_scaffolds_a_pack_that_validates(migrated, tmp_path):
     assert created.exit_code == 0, created.output
     validated = migrated("pack", "validate", target)
     assert validated.exit_code == 0, validated.output
-    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 4 lessons)"  # one per lesson type
+    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 5 lessons)"  # one per lesson type
     assert migrated("pack", "new", target).exit_code == 1
 
 
