@@ -29,3 +29,12 @@ def elearn_api_blueprints():
     from elearn_survey.api import api
 
     return [api]
+
+
+@hookimpl
+def elearn_dashboard_panels(user, db):
+    """The open polls (``poll: true`` surveys), for every signed-in user: vote, then see the figures."""
+    from elearn.plugin_api import current_locale
+    from elearn_survey.polls import panels
+
+    return panels(db, user, current_locale())

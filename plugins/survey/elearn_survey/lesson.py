@@ -32,7 +32,7 @@ from elearn.plugin_api import (
 )
 from elearn_survey import definition, logic, responses, results
 
-FIELDS = {"intro", "questions", "pages", "anonymous", "responses", "closes", "show_results"}
+FIELDS = {"intro", "questions", "pages", "anonymous", "responses", "closes", "show_results", "poll"}
 RESPONSE_RULES = ("once", "editable")
 MAX_INTRO = 4000
 
@@ -126,10 +126,17 @@ class SurveyLesson(LessonType):
                 survey = definition.parse(text, files.name_of(path), resolve_url=files.media_url)
             except ContentInvalid as exc:
                 errors.extend(ContentError("questions", str(e)) for e in exc.errors)
+        poll = raw.get("poll", False)
+        if not isinstance(poll, bool):
+            errors.append(ContentError("poll", "must be true or false"))
+        elif poll and survey is not None and (anonymous is not True or len(survey["questions"]) != 1
+                                              or survey["questions"][0]["kind"] != "single"):
+            errors.append(ContentError("poll", "a poll is anonymous and has one question, of type single"))
         if errors:
             raise ContentInvalid(errors)
         return {"intro_html": render_markdown(intro) if intro.strip() else "", "anonymous": anonymous,
-                "editable": rule == "editable", "closes": closes, "show_results": show_results, **survey}
+                "editable": rule == "editable", "closes": closes, "show_results": show_results or poll,
+                "poll": poll, **survey}
 
     def import_translation(self, canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles,
                            locale: str) -> dict[str, Any]:
@@ -138,7 +145,7 @@ class SurveyLesson(LessonType):
         if definition.skeleton(translated) != definition.skeleton(canonical):
             raise ContentInvalid([ContentError("questions", "must have the same pages, questions, options and "
                                                             "conditions as the Vietnamese file, only translated")])
-        settings = ("anonymous", "editable", "closes", "show_results")
+        settings = ("anonymous", "editable", "closes", "show_results", "poll")
         return {**translated, **{key: canonical[key] for key in settings}}
 
     def update_refusals(self, db, lesson, content: Mapping[str, Any]) -> list[str]:

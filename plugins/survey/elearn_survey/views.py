@@ -1,15 +1,17 @@
 """HTML routes under ``/x/survey``: the results of a survey for the course's instructors, its free-text
-answers with a search, and the responses as CSV. The survey itself is the core's lesson page."""
+answers with a search, the responses as CSV or XLSX, and the vote of a dashboard poll. The survey itself is the
+core's lesson page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
-from elearn.plugin_api import User, db_session, fail, lesson_to_teach, write_csv
-from elearn_survey import results, spreadsheet
+from elearn.plugin_api import User, db_session, fail, flash_refusal, lesson_to_teach, safe_next, write_csv
+from elearn_survey import polls, results, spreadsheet
 
 bp = Blueprint("survey", __name__)
 TEXTS_PER_PAGE = 50
@@ -17,6 +19,21 @@ TEXTS_PER_PAGE = 50
 
 def taught(db, user, lesson_id: int):
     return lesson_to_teach(db, user, lesson_id, "survey", _("Only the course's instructors see a survey's results."))
+
+
+@bp.post("/polls/<int:lesson_id>")
+@login_required
+def poll_vote(lesson_id: int):
+    """A vote from the dashboard's poll (the form of ``polls.html``), back to where it was sent from."""
+    db = db_session()
+    try:
+        polls.vote(db, current_user, lesson_id, request.form.get("choice", ""), request.form.get("other", ""))
+        db.commit()
+        flash(_("Thank you for voting. Your vote is anonymous."), "success")
+    except HTTPException as exc:
+        db.rollback()
+        flash_refusal(exc, (400, 404, 409, 429))
+    return redirect(safe_next(request.form.get("next"), url_for("learning.dashboard")), code=303)
 
 
 @bp.get("/lessons/<int:lesson_id>/results")
