@@ -45,3 +45,22 @@ class Texts(ResponseModel):
                                          "when they were sent.")
     total: int
     page: int
+
+
+class VoteIn(RequestModel):
+    choice: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="An option id of the poll's question ('other' with other).")
+    other: Annotated[str, Field(max_length=200)] = Field("", description="The text of 'Other: ___'.")
+
+
+class Poll(ResponseModel):
+    lesson_id: int
+    title: str
+    question: dict[str, Any] = Field(description="id, text_html, options [{id, html}], other.")
+    voted: bool
+    results: dict[str, Any] | None = Field(description="Once voted: the figures, as in .../results (shown from 5 "
+                                                       "votes).")
+
+
+class Polls(ResponseModel):
+    polls: list[Poll]

@@ -78,3 +78,18 @@ def test_a_poll_is_one_single_choice_question_and_anonymous(make_lesson):
     with pytest.raises(ContentInvalid) as caught:
         make_lesson("survey", {**POLL, "anonymous": False})
     assert "a poll is anonymous and has one question" in str(caught.value)
+
+
+def test_the_api_lists_the_polls_and_takes_one_vote(make_lesson, make_user, client, api_token):
+    lesson = make_lesson("survey", POLL)
+    user = make_user("learner")
+    headers = {"Authorization": f"Bearer {api_token(user)}"}
+    listed = client.get("/api/v1/x/survey/polls", headers=headers).get_json()["polls"]
+    assert [(p["lesson_id"], p["voted"], p["results"]) for p in listed] == [(lesson.id, False, None)]
+    url = f"/api/v1/x/survey/polls/{lesson.id}"
+    assert client.post(url, json={"choice": "nope"}, headers=headers).status_code == 400
+    assert client.post(url, json={"choice": "thi-truong"}, headers=headers).status_code == 204
+    assert client.post(url, json={"choice": "thi-truong"}, headers=headers).status_code == 409
+    assert client.post("/api/v1/x/survey/polls/999999", json={"choice": "x"}, headers=headers).status_code == 404
+    listed = client.get("/api/v1/x/survey/polls", headers=headers).get_json()["polls"]
+    assert listed[0]["voted"] is True and listed[0]["results"]["suppressed"]
