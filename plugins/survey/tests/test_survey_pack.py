@@ -50,9 +50,11 @@ def flipped(tmp_path):
     shutil.copytree(PACK, target)
     manifest = target / "pack.yaml"
     text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text.replace("version: 1.0.0", "version: 1.1.0").replace("anonymous: true",
-                                                                                "anonymous: false"),
-                        encoding="utf-8")
+    named = text.replace("version: 1.0.0", "version: 1.1.0").replace(
+        "questions: khao-sat/nhu-cau.yaml\n            anonymous: true", "questions: khao-sat/nhu-cau.yaml\n"
+                                                                      "            anonymous: false")
+    assert named != text.replace("version: 1.0.0", "version: 1.1.0")
+    manifest.write_text(named, encoding="utf-8")
     return target
 
 
