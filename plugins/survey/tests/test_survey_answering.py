@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import FULL
 from sqlalchemy import select
+from survey_samples import FULL
 
 from elearn.testing import csrf_token
 

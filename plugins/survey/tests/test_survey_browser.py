@@ -5,8 +5,8 @@ sees the chart. Run once, on SQLite (the browser is what is tested here)."""
 from __future__ import annotations
 
 import pytest
-from conftest import FULL
 from playwright.sync_api import expect
+from survey_samples import FULL
 
 from elearn.testing import database_for
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SURVEY
 from elearn_survey import definition, logic
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from survey_samples import SURVEY
 
 from elearn.plugin_api import ContentInvalid
 

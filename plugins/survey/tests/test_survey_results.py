@@ -8,7 +8,7 @@ import io
 import secrets
 
 import pytest
-from conftest import FULL
+from survey_samples import FULL
 
 from elearn.models import AdminUnit, Cooperative, CooperativeKind, LearnerProfile, Position, UnitLevel
 
