@@ -177,11 +177,10 @@ def texts(db, lesson, content: Mapping[str, Any], question_id: str, filters: Map
     if refused:
         return None, refused
     needle = search.strip().casefold()
+    written = next(q["kind"] in ("text", "longtext") for q in content["questions"] if q["id"] == question_id)
     found = []
     for response in chosen:
-        text = response.answers.get(question_id)
-        if not isinstance(text, str) or text == OTHER:
-            text = response.others.get(question_id)
+        text = response.answers.get(question_id) if written else response.others.get(question_id)
         if isinstance(text, str) and (not needle or needle in text.casefold()):
             found.append(text)
     return found, None

@@ -211,3 +211,15 @@ def test_the_excel_file_has_the_same_rows_and_runs_no_formula(survey, answer, cl
     formula = next(cell for cell in sheet[2] if cell.value == "=HYPERLINK(\"x\")")
     assert formula.data_type == "s"
     assert 25 in rows[1]  # numbers stay numbers
+
+
+def test_the_other_texts_of_a_choice_question_are_listed_not_its_choices(survey, answer, client, api_token, db,
+                                                                        make_user, enrol):
+    site = survey(anonymous=False)
+    farmer, forester = learners(db, make_user, enrol, site, 2)
+    assert answer(farmer, site.lesson, FULL).status_code == 201
+    assert answer(forester, site.lesson, {**FULL, "linh-vuc": "other"},
+                  others={"linh-vuc": "Lâm nghiệp"}).status_code == 201
+    found = client.get(f"/api/v1/x/survey/lessons/{site.lesson.id}/results/linh-vuc/texts",
+                       headers={"Authorization": f"Bearer {api_token(site.teacher)}"}).get_json()
+    assert found["texts"] == ["Lâm nghiệp"]
