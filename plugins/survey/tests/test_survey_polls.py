@@ -93,3 +93,21 @@ def test_the_api_lists_the_polls_and_takes_one_vote(make_lesson, make_user, clie
     assert client.post("/api/v1/x/survey/polls/999999", json={"choice": "x"}, headers=headers).status_code == 404
     listed = client.get("/api/v1/x/survey/polls", headers=headers).get_json()["polls"]
     assert listed[0]["voted"] is True and listed[0]["results"]["suppressed"]
+
+
+def test_the_dashboard_runs_the_same_queries_with_2_or_40_votes(app, db, make_lesson, make_user, login,
+                                                                  count_queries):
+    lesson = make_lesson("survey", POLL)
+    first = voter(app, login, make_user, lesson.id)
+    vote(first, "chat-luong")
+    vote(voter(app, login, make_user, lesson.id), "thi-truong")
+    with count_queries() as few:
+        assert first.get("/me").status_code == 200
+    from elearn_survey.models import Response
+
+    db.add_all([Response(id=f"{n:032x}", lesson_id=lesson.id, answers={"huong": "thi-truong"}, others={},
+                         profile={}) for n in range(38)])
+    db.commit()
+    with count_queries() as many:
+        assert "39 (97.5%)" in first.get("/me").get_data(as_text=True)
+    assert many.n == few.n
