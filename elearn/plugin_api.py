@@ -43,6 +43,7 @@ The names, by what they are for (each is documented where it is defined, and in 
 - the render cache (elearn/render_cache): ``lesson_fragment`` (a part of a lesson the same for every
   reader, kept by lesson, content version and locale) and ``shared_fragment`` (a part kept by a
   kind and the key you give: a post's version, the kind of reader), both also Jinja call blocks;
+- exports: ``write_csv`` (UTF-8 with a BOM, spreadsheet formulas neutralised, as the core's own CSV files);
 - lists and limits: ``paginate``, ``Page``, ``rate_limiter``;
 - files: ``INLINE_TYPES``, ``SVG_POLICY``, ``media_folder`` (where to keep stored files: they are backed up);
 - time and the command line: ``utcnow``, ``app_context``;
@@ -77,6 +78,7 @@ from elearn.auth.names import display_name, matching, name_with_role
 from elearn.cli import app_context
 from elearn.clock import utcnow
 from elearn.contract import MAX_ID, Id, Integral, JsonTrue, RequestModel, ResponseModel, Text, no_content, operation
+from elearn.csvfiles import write_csv
 from elearn.db import Base, db_session, get_database, insert_if_missing
 from elearn.db.types import JSONType, UTCDateTime
 from elearn.i18n import current_locale, format_when
@@ -132,12 +134,9 @@ from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
 
 __all__ = [
     "API_VERSION",
-    "CANONICAL_LOCALE",
-    "INLINE_TYPES",
-    "MAX_ID",
-    "SVG_POLICY",
     "AdminUnit",
     "Base",
+    "CANONICAL_LOCALE",
     "ContentError",
     "ContentInvalid",
     "Cooperative",
@@ -148,6 +147,7 @@ __all__ = [
     "CourseInstructor",
     "Enrolment",
     "GroupMember",
+    "INLINE_TYPES",
     "Id",
     "Integral",
     "JSONType",
@@ -159,6 +159,7 @@ __all__ = [
     "Lesson",
     "LessonContext",
     "LessonType",
+    "MAX_ID",
     "ManifestKey",
     "NavItem",
     "Notification",
@@ -176,6 +177,7 @@ __all__ = [
     "RequestModel",
     "ResponseModel",
     "Role",
+    "SVG_POLICY",
     "Scope",
     "Setting",
     "StaleState",
@@ -232,4 +234,5 @@ __all__ = [
     "teaches_course",
     "token_required",
     "utcnow",
+    "write_csv",
 ]

@@ -148,8 +148,8 @@ course:
     - id: m1
       title: {vi: Phần 1}
       lessons:
-        - id: survey-1
-          type: survey
+        - id: sundial-1
+          type: sundial
           title: {vi: Câu hỏi}
         - id: missing-file
           type: page
@@ -199,7 +199,7 @@ def test_pack_validate_reports_every_error_at_once_with_where(migrated, broken_p
         "pack.yaml: id: 'Broken Pack!' is not an id of lower-case letters, digits and dashes",
         "pack.yaml: version: '1.0' is not a semantic version such as 1.0.0",
         "pack.yaml: title.vi: is required text",
-        f"{lessons}[0].type: lesson type 'survey' is not installed",
+        f"{lessons}[0].type: lesson type 'sundial' is not installed",
         f"{lessons}[1].content.file: 'lessons/missing.md' file not found in the pack",
         f"{lessons}[2].content.file: '../outside.md' must be a relative path inside the pack",
         f"{lessons}[3].content.file: '/etc/passwd' must be a relative path inside the pack",
@@ -379,7 +379,7 @@ def test_pack_new_scaffolds_a_pack_that_validates(migrated, tmp_path):
     assert created.exit_code == 0, created.output
     validated = migrated("pack", "validate", target)
     assert validated.exit_code == 0, validated.output
-    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 4 lessons)"  # one per lesson type
+    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 5 lessons)"  # one per lesson type
     assert migrated("pack", "new", target).exit_code == 1
 
 

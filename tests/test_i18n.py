@@ -38,6 +38,11 @@ CATALOGUES = [
         ROOT / "plugins" / "video" / "elearn_video",
         ROOT / "plugins" / "video" / "elearn_video" / "translations",
     ),
+    (
+        "survey",
+        ROOT / "plugins" / "survey" / "elearn_survey",
+        ROOT / "plugins" / "survey" / "elearn_survey" / "translations",
+    ),
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 

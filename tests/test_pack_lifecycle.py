@@ -524,7 +524,7 @@ def test_requires_names_every_missing_or_incompatible_plugin_at_once(app, tmp_pa
             "licence: [CC-BY-4.0]\n"
             "requires:\n"
             "  engine: '>=99'\n"
-            "  plugins: {page: '<0.1', hologram: '>=1', survey: 'not a specifier'}\n"
+            "  plugins: {page: '<0.1', hologram: '>=1', sundial: 'not a specifier'}\n"
             "  extra: 1\n",
         ),
         encoding="utf-8",
@@ -542,8 +542,8 @@ def test_requires_names_every_missing_or_incompatible_plugin_at_once(app, tmp_pa
         f"pack.yaml: requires.engine: needs elearn >=99; this site runs elearn {elearn.__version__}",
         f"pack.yaml: requires.plugins.page: needs page <0.1; the installed page is {plugin_version(app)}",
         "pack.yaml: requires.plugins.hologram: plugin or lesson type 'hologram' is not installed",
-        "pack.yaml: requires.plugins.survey: 'not a specifier' is not a version specifier such as '>=1.0,<2'",
-        "pack.yaml: requires.plugins.survey: plugin or lesson type 'survey' is not installed",
+        "pack.yaml: requires.plugins.sundial: 'not a specifier' is not a version specifier such as '>=1.0,<2'",
+        "pack.yaml: requires.plugins.sundial: plugin or lesson type 'sundial' is not installed",
     }
     assert installed_packs(app) == []
 

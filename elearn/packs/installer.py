@@ -155,6 +155,28 @@ def type_changes(db: Session, pack: Pack) -> list[ContentError]:
                 new=repr(lesson.type_name),
             )
             errors.append(ContentError(f"{MANIFEST}: course.modules[{m_index}].lessons[{l_index}].type", message))
+    return errors + content_refusals(db, pack)
+
+
+def content_refusals(db: Session, pack: Pack) -> list[ContentError]:
+    """What each lesson's type refuses to let the new version change (``LessonType.update_refusals``):
+    for a lesson of the same type on this site, which has learners' records."""
+    from elearn.learning.service import lesson_type_of
+
+    installed = {lesson.key: lesson for lesson in db.scalars(
+        select(Lesson).join(Course, Course.id == Lesson.course_id).where(Course.pack_id == pack.id))}
+    errors = []
+    for m_index, module in enumerate(pack.modules):
+        for l_index, pack_lesson in enumerate(module.lessons):
+            lesson = installed.get(pack_lesson.key)
+            if lesson is None or lesson.type_name != pack_lesson.type_name:
+                continue
+            lesson_type, _problem = lesson_type_of(lesson)
+            if lesson_type is None:
+                continue
+            where = f"{MANIFEST}: course.modules[{m_index}].lessons[{l_index}].content"
+            errors.extend(ContentError(where, reason)
+                          for reason in lesson_type.update_refusals(db, lesson, pack_lesson.content))
     return errors
 
 

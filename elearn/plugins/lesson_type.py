@@ -231,6 +231,15 @@ class LessonType:
         """
         return self.import_content(raw, files)
 
+    def update_refusals(self, db: Session, lesson: Lesson, content: Mapping[str, Any]) -> list[str]:
+        """Why a new version of a pack may not replace ``lesson``'s stored content with ``content``
+        (what ``import_content`` returned for it): each reason a sentence, none by default.
+
+        For what the learners' records make permanent (a survey answered anonymously stays
+        anonymous). Checked at ``elearn pack validate`` against the site's database and before an
+        install writes anything; refused even with ``force``. Plugin API 1.2."""
+        return []
+
     def example_content(self) -> dict[str, Any]:
         """Authored content for a small working lesson of this type (scaffolds, tests)."""
         return {}
