@@ -57,7 +57,11 @@ The names, by what they are for (each is documented where it is defined, and in 
   with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
   back with ``pack_extensions``);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
-  (``elearn_notification_channels``), ``notify``.
+  (``elearn_notification_channels``), ``notify``;
+- questions one plugin asks inside another's lessons (elearn/plugins/questions.py): ``QuestionKind``
+  (what ``elearn_question_kinds`` returns), ``QuestionGrade`` (what its ``grade`` says),
+  ``question_kinds`` (the kinds offered, by authored ``type``); and ``content_note`` (a note to the
+  pack's author that is not an error, printed by ``elearn pack validate``).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ from elearn.plugins.lesson_type import (
     SubmissionError,
 )
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
+from elearn.plugins.questions import QuestionGrade, QuestionKind, content_note, question_kinds
 from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
@@ -158,6 +163,8 @@ __all__ = [
     "Position",
     "ProfileField",
     "ProgressView",
+    "QuestionGrade",
+    "QuestionKind",
     "QueuedJob",
     "ReportColumn",
     "RequestModel",
@@ -180,6 +187,7 @@ __all__ = [
     "Versioned",
     "api_user",
     "app_context",
+    "content_note",
     "crontab",
     "current_locale",
     "db_session",
@@ -206,6 +214,7 @@ __all__ = [
     "pack_extensions",
     "paginate",
     "plugin_setting",
+    "question_kinds",
     "rate_limiter",
     "reassess",
     "record_outcome",

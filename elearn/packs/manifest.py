@@ -23,6 +23,7 @@ from elearn.packs.files import FolderFiles
 from elearn.packs.localise import import_lesson
 from elearn.packs.source import PackInvalid, links_leaving, load_yaml, unsafe_names
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
+from elearn.plugins.questions import collecting_notes
 
 if TYPE_CHECKING:
     from elearn.plugins.manager import PluginInfo
@@ -43,6 +44,7 @@ class PackLesson:
     title: dict[str, str]
     content: dict[str, Any]
     translations: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> stored content
+    notes: list[ContentError] = field(default_factory=list)  # the type's notes to the author (``content_note``)
 
     def lacks(self, locale: str) -> list[str]:
         """What of this lesson is not written in ``locale``: ``"title"``, ``"content"``, both or neither."""
@@ -402,7 +404,8 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, language
     if lesson_type is None:
         return None
     try:
-        imported, translations = import_lesson(lesson_type, content, files, languages)
+        with collecting_notes() as notes:
+            imported, translations = import_lesson(lesson_type, content, files, languages)
     except ContentInvalid as exc:
         for error in exc.errors:
             inner = f"{where}.content.{error.where}" if error.where else f"{where}.content"
@@ -416,4 +419,4 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, language
         check.error(f"{where}.content", _("lesson type %(type)s failed to read it: %(error)s", type=repr(type_name),
                                           error=repr(exc)))
         return None
-    return PackLesson(key, type_name, title, imported, translations)
+    return PackLesson(key, type_name, title, imported, translations, notes)

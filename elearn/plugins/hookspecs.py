@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from elearn.permissions import CourseAccess
     from elearn.plugins.lesson_type import LessonType, NavItem
     from elearn.plugins.notifications import NotificationChannel
+    from elearn.plugins.questions import QuestionKind
     from elearn.plugins.settings import ManifestKey, Setting
     from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 
@@ -176,3 +177,14 @@ def elearn_notification_channels() -> list[NotificationChannel]:
     ``NotificationChannel`` whose ``send(user, notification)`` delivers one ``Notification``.
     ``notify(users, notification)`` hands a notification to every channel; one that fails is
     logged and the others still deliver."""
+
+
+@hookspec
+def elearn_question_kinds() -> list[QuestionKind]:
+    """Return kinds of question other plugins' lessons may embed (``QuestionKind``), such as the
+    questions a video asks at a moment of it (elearn/plugins/questions.py).
+
+    Called once when the app starts. Each kind names the authored ``type`` values it reads, checks
+    them when a pack is read, gives the learner's view (never the answer), a template for its inputs,
+    and grades answers on the server. A lesson type finds them with ``question_kinds()`` and never
+    imports the plugin offering them."""

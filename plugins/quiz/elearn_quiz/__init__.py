@@ -20,3 +20,11 @@ def elearn_blueprints():
     from elearn_quiz.views import bp
 
     return [bp]
+
+
+@hookimpl
+def elearn_question_kinds():
+    """The quiz's automatically graded questions, for other lessons to ask (a video's pauses)."""
+    from elearn_quiz.embedded import QuizQuestions
+
+    return [QuizQuestions()]

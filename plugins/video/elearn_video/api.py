@@ -19,9 +19,18 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import ValidationError
 from wtforms import ValidationError as CsrfInvalid
 
-from elearn.plugin_api import api_user, db_session, fail, learner_lesson, lesson_to_teach, operation, token_required
+from elearn.plugin_api import (
+    api_user,
+    current_locale,
+    db_session,
+    fail,
+    learner_lesson,
+    lesson_to_teach,
+    operation,
+    token_required,
+)
 from elearn_video import api_models as m
-from elearn_video import jobs, report, watching
+from elearn_video import jobs, points, report, watching
 
 api = Blueprint("video_api", __name__)
 SEEN = (403, 404)
@@ -95,6 +104,21 @@ def set_position(lesson_id: int, body: m.PositionIn):
     db = db_session()
     known = _known(lesson_id, api_user(), for_submit=True)
     result = watching.set_position(db, known, body.position)
+    db.commit()
+    return jsonify(result)
+
+
+@api.post("/lessons/<int:lesson_id>/questions/<int:index>/answer")
+@token_required
+@operation(body=m.AnswerIn, responses={200: m.AnswerOut}, errors=(400, *SEEN, 409))
+def answer(lesson_id: int, index: int, body: m.AnswerIn):
+    """Answer the video's question at ``index`` (its place in the lesson's ``questions``), once
+
+    Graded on the server by the plugin that offers the question's type; the answer's shape is that
+    type's (a choice id, a list of ids, a text). 409 when already answered."""
+    db = db_session()
+    known = _known(lesson_id, api_user(), for_submit=True)
+    result = points.answer(db, known, known.lesson.content_for(current_locale()), index, body.answer)
     db.commit()
     return jsonify(result)
 

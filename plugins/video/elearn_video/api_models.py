@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
 from elearn.plugin_api import RequestModel, ResponseModel
 
 Seconds = Annotated[float, Field(ge=0, le=12 * 3600)]
-Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
 Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
 BatchId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -75,3 +74,16 @@ class Report(ResponseModel):
 class Started(ResponseModel):
     job_id: str
     status: str
+
+
+class AnswerIn(RequestModel):
+    answer: Any = Field(description="The answer, in the shape of the question's type: a choice id (single, "
+                                    "truefalse), a list of choice ids (multiple), a text (short, numerical), "
+                                    "every item id in the learner's order (ordering).")
+
+
+class AnswerOut(ResponseModel):
+    index: int
+    fraction: float = Field(description="What the answer is worth, 0 to 1.")
+    correct: bool
+    feedback_html: str = Field(description="Feedback to show now that the question is answered.")

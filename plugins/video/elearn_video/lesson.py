@@ -32,14 +32,15 @@ from elearn.plugin_api import (
     SubmissionError,
     render_markdown,
 )
-from elearn_video import vtt
+from elearn_video import points, vtt
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
 CAPTION_LANGUAGES = ("vi", "en")
 DEFAULT_THRESHOLD = 0.9
 MAX_DURATION = 12 * 3600
 LABEL = re.compile(r"^[\w .-]{1,20}$")
-FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster"}
+FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster",
+          "questions"}
 MAX_INTRO = 4000
 
 
@@ -161,11 +162,13 @@ class VideoLesson(LessonType):
         poster = None
         if raw.get("poster") is not None:
             poster = _stored_file(files, "poster", raw["poster"], errors)
+        questions = points.import_points(raw.get("questions"), duration, files, errors)
         if errors:
             raise ContentInvalid(errors)
         return {"intro_html": render_markdown(intro) if intro.strip() else "",
                 "duration": float(duration), "sources": sources, "embed": embed, "captions": captions,
-                "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster}
+                "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster,
+                "questions": questions}
 
     def example_content(self) -> dict[str, Any]:
         """An external video only: an example cannot ship a video file (the pack scaffold's own does)."""
@@ -193,6 +196,8 @@ class VideoLesson(LessonType):
                     for n, c in enumerate(content["captions"])]
         poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0) if content.get("poster")
                   else url_for("video.media", lesson_id=lesson_id, kind="made-poster", index=0) if made else None)
+        asked = content.get("questions", [])
+        answered = points.answers_of(ctx.db, ctx.user, ctx.lesson) if asked and ctx.can_submit else {}
         return {
             "intro_html": content.get("intro_html", ""),
             "duration": content["duration"],
@@ -207,6 +212,7 @@ class VideoLesson(LessonType):
             "watched_share": watch["watched_share"],
             "position": watch["position"],
             "completed": ctx.progress.status == Status.COMPLETED,
+            "questions": [{**point, "moment": clock(point["at"])} for point in points.learner_points(asked, answered)],
         }
 
     def instructor_links(self, lesson) -> list[NavItem]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException, RequestedRangeNotSatisfiable
 
 from elearn.plugin_api import (
     INLINE_TYPES,
+    current_locale,
     db_session,
     fail,
     flash_refusal,
@@ -21,7 +22,7 @@ from elearn.plugin_api import (
     media_folder,
     safe_next,
 )
-from elearn_video import jobs, report, watching
+from elearn_video import jobs, points, report, watching
 
 bp = Blueprint("video", __name__)
 
@@ -106,6 +107,33 @@ def preferences():
         db.rollback()
         flash_refusal(exc, (400, 409))
     return redirect(safe_next(request.form.get("next"), url_for("learning.dashboard")), code=303)
+
+
+@bp.post("/lessons/<int:lesson_id>/questions/<int:index>")
+@login_required
+def answer(lesson_id: int, index: int):
+    """The form of one question of the video (the page lists them below the video, and its script
+    shows each when the video reaches its moment and posts it here in the background, asking for
+    JSON). Graded on the server by the plugin offering the question; one answer per question."""
+    db = db_session()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        known = learner_lesson(db, current_user, lesson_id, "video", for_submit=True)
+        content = known.lesson.content_for(current_locale())
+        point, kind = points.point_of(content, index)
+        result = points.answer(db, known, content, index, kind.parse_form(point["question"], request.form, "answer"))
+        db.commit()
+    except HTTPException as exc:
+        db.rollback()
+        if wants_json:
+            raise
+        flash_refusal(exc, (400, 409))
+        return redirect(url_for("learning.lesson", lesson_id=lesson_id, _anchor=f"video-q-{index}"), code=303)
+    if wants_json:
+        return jsonify(result)
+    flash(_("Right.") if result["correct"] else _("Not quite: see the feedback under the question."),
+          "success" if result["correct"] else "info")
+    return redirect(url_for("learning.lesson", lesson_id=lesson_id, _anchor=f"video-q-{index}"), code=303)
 
 
 def _taught(lesson_id: int):
