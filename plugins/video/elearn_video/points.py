@@ -74,12 +74,13 @@ def import_points(raw: Any, duration: Any, files: PackFiles, errors: list[Conten
         at, question = point["at"], point["question"]
         in_video = isinstance(duration, int | float) and not isinstance(duration, bool)
         if isinstance(at, bool) or not isinstance(at, int | float) or at < 0 or (in_video and at > duration):
-            errors.append(ContentError(f"{where}.at", "must be a moment of the video, in seconds from 0 to its duration"))
+            errors.append(ContentError(f"{where}.at", "must be a moment of the video, in seconds from 0 to its end"))
             continue
         kind = kinds.get(question.get("type")) if isinstance(question, Mapping) else None
         if kind is None:
+            offered = ", ".join(sorted(kinds))
             errors.append(ContentError(f"{where}.question.type",
-                                       f"must be a question type an installed plugin offers: {', '.join(sorted(kinds))}"))
+                                       f"must be a question type an installed plugin offers: {offered}"))
             continue
         try:
             stored = kind.parse(question, f"{where}.question", files)
