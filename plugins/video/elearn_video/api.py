@@ -135,9 +135,11 @@ def get_preferences():
 @token_required
 @operation(body=m.PreferencesIn, responses={200: m.Preferences}, errors=(400,))
 def put_preferences(body: m.PreferencesIn):
-    """Set the data-saver choice: lightest rendition first, or the rendition picked"""
+    """Set the data-saver choice (lightest rendition first, or the rendition picked) and the mode
+
+    ``listen``: the audio rendition instead of the video; ``read``: the transcript only."""
     db = db_session()
-    result = watching.set_preferences(db, api_user(), body.data_saver, body.quality)
+    result = watching.set_preferences(db, api_user(), body.data_saver, body.quality, body.mode)
     db.commit()
     return jsonify(result)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -42,11 +42,15 @@ class PreferencesIn(RequestModel):
     data_saver: bool = Field(description="Lightest rendition first, on every video.")
     quality: Annotated[str, StringConstraints(max_length=20)] | None = Field(
         default=None, description="The rendition label picked (360p), first where a video has it.")
+    mode: Literal["video", "listen", "read"] = Field(
+        default="video", description="How videos are followed: video; listen (the audio rendition only, no video "
+                                     "bytes; the transcript when there is no audio); read (the transcript only).")
 
 
 class Preferences(ResponseModel):
     data_saver: bool
     quality: str | None
+    mode: Literal["video", "listen", "read"]
 
 
 class PageQuery(RequestModel):

@@ -35,12 +35,13 @@ from elearn.plugin_api import (
 from elearn_video import points, vtt
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
+AUDIO_TYPES = {".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
 CAPTION_LANGUAGES = ("vi", "en")
 DEFAULT_THRESHOLD = 0.9
 MAX_DURATION = 12 * 3600
 LABEL = re.compile(r"^[\w .-]{1,20}$")
 FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster",
-          "questions"}
+          "questions", "audio"}
 MAX_INTRO = 4000
 
 
@@ -162,13 +163,22 @@ class VideoLesson(LessonType):
         poster = None
         if raw.get("poster") is not None:
             poster = _stored_file(files, "poster", raw["poster"], errors)
+        audio = None
+        if raw.get("audio") is not None:
+            suffix = PurePosixPath(str(raw["audio"])).suffix.lower()
+            if suffix not in AUDIO_TYPES:
+                errors.append(ContentError("audio", "must be an .m4a, .mp3 or .ogg file"))
+            else:
+                audio = _stored_file(files, "audio", raw["audio"], errors)
+                if audio:
+                    audio["type"] = AUDIO_TYPES[suffix]
         questions = points.import_points(raw.get("questions"), duration, files, errors)
         if errors:
             raise ContentInvalid(errors)
         return {"intro_html": render_markdown(intro) if intro.strip() else "",
                 "duration": float(duration), "sources": sources, "embed": embed, "captions": captions,
                 "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster,
-                "questions": questions}
+                "questions": questions, "audio": audio}
 
     def example_content(self) -> dict[str, Any]:
         """An external video only: an example cannot ship a video file (the pack scaffold's own does)."""
@@ -194,6 +204,14 @@ class VideoLesson(LessonType):
         captions = [{"lang": c["lang"], "url": url_for("video.media", lesson_id=lesson_id, kind="caption", index=n),
                      "cues": [{"start": s, "end": e, "text": t, "at": clock(s)} for s, e, t in c["cues"]]}
                     for n, c in enumerate(content["captions"])]
+        audio = (
+            {"url": url_for("video.media", lesson_id=lesson_id, kind="audio", index=0), "type": content["audio"]["type"]}
+            if content.get("audio") else
+            {"url": url_for("video.media", lesson_id=lesson_id, kind="made-audio", index=0), "type": "audio/mp4"}
+            if made.get("audio") else None)
+        mode = prefs["mode"]
+        if mode == "listen" and audio is None:
+            mode = "read"  # no audio rendition (yet): the transcript
         poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0) if content.get("poster")
                   else url_for("video.media", lesson_id=lesson_id, kind="made-poster", index=0) if made else None)
         asked = content.get("questions", [])
@@ -208,6 +226,9 @@ class VideoLesson(LessonType):
             "allow_download": content["allow_download"],
             "completion_threshold": content["completion_threshold"],
             "data_saver": prefs["data_saver"],
+            "mode": mode,
+            "chosen_mode": prefs["mode"],
+            "audio": audio,
             "quality": prefs["quality"],
             "watched_share": watch["watched_share"],
             "position": watch["position"],

@@ -27,24 +27,25 @@ from elearn_video import jobs, points, report, watching
 bp = Blueprint("video", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
-KINDS = ("source", "caption", "poster", "rendition", "made-poster")
+KINDS = ("source", "caption", "poster", "audio", "rendition", "made-poster", "made-audio")
 
 
 def stored_file(db, lesson, kind: str, index: int) -> tuple[Path, str] | None:
     """The folder and name of the file a media URL names: looked up in the lesson's stored content
     (or what the ffmpeg job made for it), so no part of the request's path reaches the file system."""
     content = lesson.content
-    if kind in ("rendition", "made-poster"):
+    if kind in ("rendition", "made-poster", "made-audio"):
         made = jobs.derived(db, lesson)
         if not made:
             return None
         folder = jobs.folder_of(content)[0]
-        if kind == "made-poster":
-            return (folder, made["poster"]) if index == 0 else None
+        if kind in ("made-poster", "made-audio"):
+            name = made.get("poster" if kind == "made-poster" else "audio")
+            return (folder, name) if index == 0 and name else None
         renditions = made["renditions"]
         return (folder, renditions[index]["file"]) if 0 <= index < len(renditions) else None
-    if kind == "poster":
-        found = content.get("poster") if index == 0 else None
+    if kind in ("poster", "audio"):
+        found = content.get(kind) if index == 0 else None
     else:
         items = content["sources"] if kind == "source" else content["captions"]
         found = items[index] if 0 <= index < len(items) else None
@@ -74,7 +75,8 @@ def media(lesson_id: int, kind: str, index: int):
         abort(404)
     folder, name = found
     download = request.args.get("download") == "1"
-    if download and not (kind in ("source", "rendition") and content["allow_download"]) and kind != "caption":
+    downloadable = kind in ("source", "rendition", "audio", "made-audio") and content["allow_download"]
+    if download and not downloadable and kind != "caption":
         abort(404)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     mimetype = INLINE_TYPES.get(suffix, "application/octet-stream")
@@ -95,13 +97,17 @@ def media(lesson_id: int, kind: str, index: int):
 @bp.post("/preferences")
 @login_required
 def preferences():
-    """The data-saver form of every video page: lightest rendition first, or the one picked."""
+    """The data-saver form of every video page: lightest rendition first, or the one picked; and
+    how to follow videos on a weak line: watch, listen (audio only) or read (the transcript)."""
     db = db_session()
     try:
         quality = request.form.get("quality") or None
         if quality is not None and len(quality) > 20:
             fail(400, _("Pick one of the video's renditions."))
-        watching.set_preferences(db, current_user, request.form.get("data_saver") == "1", quality)
+        mode = request.form.get("mode") or "video"
+        if mode not in watching.MODES:
+            fail(400, _("Pick watch, listen or read."))
+        watching.set_preferences(db, current_user, request.form.get("data_saver") == "1", quality, mode)
         db.commit()
     except HTTPException as exc:
         db.rollback()

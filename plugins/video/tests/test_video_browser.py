@@ -82,3 +82,27 @@ def test_the_video_pauses_at_a_question_and_goes_on_after_the_answer(video, webm
 
     db.rollback()
     assert answers_of(db, lesson_site.lan, lesson_site.lesson)["0"]["correct"] is True
+
+
+def test_in_listen_mode_the_page_loads_no_video_bytes(video, webm, browser_login, site, tmp_path):
+    import subprocess
+
+    sound = tmp_path / "sound.m4a"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "3",
+                    "-c:a", "aac", "-b:a", "32k", str(sound)], check=True, timeout=60)
+    lesson_site = video(clip=webm, duration=3, sources=[{"file": "media/htx-240p.webm", "label": "240p"}],
+                        audio="media/htx.m4a", extra_files={"media/htx.m4a": sound.read_bytes()})
+    page = browser_login(lesson_site.lan, locale="vi-VN")
+    path = f"{site}/lessons/{lesson_site.lesson.id}"
+    page.goto(path)
+    page.locator("label", has_text="Chỉ nghe").click()
+    page.locator(".video-saver button").click()
+    page.wait_for_url(path)
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.reload()
+    page.evaluate("() => { const a = document.getElementById('video-player'); a.muted = true; return a.play(); }")
+    page.wait_for_function("() => document.getElementById('video-player').currentTime > 0.5", timeout=10_000)
+    media = [url for url in fetched if "/media/" in url]
+    assert media and all("/media/audio/0" in url for url in media), media
+    assert page.locator("video").count() == 0
