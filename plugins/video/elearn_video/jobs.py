@@ -108,4 +108,4 @@ def prepare(job, lesson_id: int) -> dict[str, Any]:
 
 
 TASKS = [Task("prepare", prepare, retries=2, retry_delay=30,
-              description="Lower renditions, an audio rendition, a poster and the duration of a video lesson, with ffmpeg")]
+              description="Lower renditions, sound only, a poster and the duration of a video, with ffmpeg")]

@@ -204,11 +204,11 @@ class VideoLesson(LessonType):
         captions = [{"lang": c["lang"], "url": url_for("video.media", lesson_id=lesson_id, kind="caption", index=n),
                      "cues": [{"start": s, "end": e, "text": t, "at": clock(s)} for s, e, t in c["cues"]]}
                     for n, c in enumerate(content["captions"])]
-        audio = (
-            {"url": url_for("video.media", lesson_id=lesson_id, kind="audio", index=0), "type": content["audio"]["type"]}
-            if content.get("audio") else
-            {"url": url_for("video.media", lesson_id=lesson_id, kind="made-audio", index=0), "type": "audio/mp4"}
-            if made.get("audio") else None)
+        shipped = content.get("audio")
+        audio = ({"url": url_for("video.media", lesson_id=lesson_id, kind="audio", index=0), "type": shipped["type"]}
+                 if shipped else
+                 {"url": url_for("video.media", lesson_id=lesson_id, kind="made-audio", index=0), "type": "audio/mp4"}
+                 if made.get("audio") else None)
         mode = prefs["mode"]
         if mode == "listen" and audio is None:
             mode = "read"  # no audio rendition (yet): the transcript

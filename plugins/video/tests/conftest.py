@@ -60,8 +60,9 @@ def pack():
 
 @pytest.fixture
 def video(app, make_course, make_user, enrol, tmp_path):
-    """``video(**content)`` (``extra_files``: more files of the pack, by path): a course with one video lesson, Lan (learner, enrolled), Minh (another
-    enrolled learner), Hoa (a learner not enrolled) and the course's instructor."""
+    """``video(**content)`` (``extra_files``: more pack files, by path): a course with one video
+    lesson, Lan (learner, enrolled), Minh (another enrolled learner), Hoa (a learner not enrolled)
+    and the course's instructor."""
     def make(clip: bytes = CLIP, extra_files: dict[str, bytes] | None = None, **changes):
         folder = write_pack(tmp_path / "pack", clip)
         for name, data in (extra_files or {}).items():
