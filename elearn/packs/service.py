@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from flask import Flask
@@ -365,18 +365,19 @@ def scaffold_pack(app: Flask, target: Path) -> Path:
     for info in sorted(registry.plugins.values(), key=lambda i: i.name):
         for type_name in info.lesson_types:
             plugins[type_name] = f">={info.version}" if _plain_version(info.version) else ">=0"
-    lessons = [
-        {
+    lessons, files = [], {}
+    for index, (type_name, lesson_type) in enumerate(sorted(registry.lesson_types.items()), start=1):
+        content, named = lesson_type.example_lesson()
+        lessons.append({
             "id": f"bai-{index}-{type_name}",
             "type": type_name,
             "title": {
                 "vi": f"Bài {index}: {lesson_type.label('vi')}",
                 "en": f"Lesson {index}: {lesson_type.label('en')}",
             },
-            "content": lesson_type.example_content(),
-        }
-        for index, (type_name, lesson_type) in enumerate(sorted(registry.lesson_types.items()), start=1)
-    ]
+            "content": content,
+        })
+        files.update(named)
     manifest = {
         "id": pack_id,
         "version": "1.0.0",
@@ -394,6 +395,12 @@ def scaffold_pack(app: Flask, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     body = yaml.dump(manifest, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     (target / MANIFEST).write_text(header + body, encoding="utf-8")
+    for path, data in sorted(files.items()):
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or str(pure) == MANIFEST:
+            raise PackRefused(f"an example lesson names the file {path!r}, which is not a path inside the pack")
+        (target / pure).parent.mkdir(parents=True, exist_ok=True)
+        (target / pure).write_bytes(data)
     return target
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -181,10 +181,31 @@ class VideoLesson(LessonType):
                 "questions": questions, "audio": audio}
 
     def example_content(self) -> dict[str, Any]:
-        """An external video only: an example cannot ship a video file (the pack scaffold's own does)."""
+        """An external video only: content alone cannot ship a video file (``example_lesson`` does)."""
         return {"intro": {"vi": "Xem video, rồi trả lời câu hỏi ở bài sau.",
                           "en": "Watch the video, then answer the questions in the next lesson."},
                 "duration": 60, "embed": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"}
+
+    def example_lesson(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """For ``elearn pack new``: a 5-second clip of the pack's own with vi and en captions and a
+        question at 0:04 (asked when a plugin offers questions, such as the quiz)."""
+        folder = Path(__file__).parent / "example"
+        files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                 for path in sorted(folder.rglob("*")) if path.is_file()}
+        content = {
+            "intro": {"vi": "Xem video ngắn này; video dừng lại để hỏi một câu.",
+                      "en": "Watch this short video; it stops to ask a question."},
+            "duration": 4.6,
+            "sources": [{"file": "media/vi-du-240p.webm", "label": "240p"}],
+            "captions": [{"lang": "vi", "file": "media/vi-du.vi.vtt"}, {"lang": "en", "file": "media/vi-du.en.vtt"}],
+            "completion_threshold": 0.9,
+            "allow_download": True,
+            "questions": [{"at": 4, "question": {
+                "type": "truefalse", "correct": True,
+                "stem": {"vi": "Bạn có thể thay video này bằng video của mình?",
+                         "en": "Can you replace this video with your own?"}}}],
+        }
+        return content, files
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         from elearn_video import jobs, watching
