@@ -42,7 +42,8 @@ def stamp(seconds: float) -> str:
 
 
 def captions(times: list[tuple[float, float]], column: int) -> str:
-    cues = [f"{stamp(start)} --> {stamp(end)}\n{slide[column]}" for (start, end), slide in zip(times, SLIDES, strict=True)]
+    cues = [f"{stamp(start)} --> {stamp(end)}\n{slide[column]}"
+            for (start, end), slide in zip(times, SLIDES, strict=True)]
     return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
 
 
@@ -87,11 +88,11 @@ def main() -> None:
             f"{times[n + 1][0] if n + 1 < len(times) else total})'"
             for n, (start, _end) in enumerate(times))
         video = MEDIA / f"{NAME}-240p.webm"
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x1f5f4a:s=426x240:r=5:d={total}",
-                        "-i", str(voice), "-vf", slides, "-c:v", "libvpx", "-b:v", "40k", "-c:a", "libopus",
+        background = f"color=c=0x1f5f4a:s=426x240:r=5:d={total}"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", background, "-i", str(voice), "-vf", slides, "-c:v", "libvpx", "-b:v", "40k", "-c:a", "libopus",
                         "-b:a", "16k", "-ac", "1", "-shortest", "-fflags", "+bitexact", str(video)], check=True)
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(voice), "-c:a", "aac", "-b:a", "24k", "-ac", "1",
-                        "-fflags", "+bitexact", str(MEDIA / f"{NAME}.m4a")], check=True)
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(voice), "-c:a", "aac", "-b:a", "24k",
+                        "-ac", "1", "-fflags", "+bitexact", str(MEDIA / f"{NAME}.m4a")], check=True)
         subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", "1", "-i", str(video), "-frames:v", "1",
                         "-q:v", "6", str(MEDIA / f"{NAME}.jpg")], check=True)
     (MEDIA / f"{NAME}.vi.vtt").write_text(captions(times, 0), encoding="utf-8")
