@@ -89,7 +89,8 @@ def main() -> None:
             for n, (start, _end) in enumerate(times))
         video = MEDIA / f"{NAME}-240p.webm"
         background = f"color=c=0x1f5f4a:s=426x240:r=5:d={total}"
-        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", background, "-i", str(voice), "-vf", slides, "-c:v", "libvpx", "-b:v", "40k", "-c:a", "libopus",
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", background, "-i", str(voice),
+                        "-vf", slides, "-c:v", "libvpx", "-b:v", "40k", "-c:a", "libopus",
                         "-b:a", "16k", "-ac", "1", "-shortest", "-fflags", "+bitexact", str(video)], check=True)
         subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(voice), "-c:a", "aac", "-b:a", "24k",
                         "-ac", "1", "-fflags", "+bitexact", str(MEDIA / f"{NAME}.m4a")], check=True)
