@@ -55,7 +55,8 @@ The names, by what they are for (each is documented where it is defined, and in 
   admin tabs are ``NavItem``s (``elearn_admin_nav``);
 - what a plugin declares (elearn/plugins/settings.py): ``Setting`` (``elearn_settings``, read back
   with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
-  back with ``pack_extensions``);
+  back with ``pack_extensions``), ``FileLimit`` (``elearn_pack_file_limits``: a larger size limit for
+  pack files with some endings, such as videos);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
   (``elearn_notification_channels``), ``notify``;
 - questions one plugin asks inside another's lessons (elearn/plugins/questions.py): ``QuestionKind``
@@ -116,7 +117,7 @@ from elearn.plugins.lesson_type import (
 )
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
 from elearn.plugins.questions import QuestionGrade, QuestionKind, content_note, question_kinds
-from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
+from elearn.plugins.settings import FileLimit, ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
 from elearn.rate_limits import rate_limiter
@@ -140,6 +141,7 @@ __all__ = [
     "CourseGroup",
     "CourseInstructor",
     "Enrolment",
+    "FileLimit",
     "GroupMember",
     "Id",
     "Integral",

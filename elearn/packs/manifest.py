@@ -8,7 +8,7 @@ translations: see ``localise``), or the list of errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,6 +151,7 @@ def load_pack(
     engine_version: str | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     extra_keys: Sequence[ManifestKey] = (),
+    file_limits: Mapping[str, int] | None = None,
 ) -> Pack:
     """Read and check a pack folder; raise ``PackInvalid`` with every error found.
 
@@ -159,6 +160,7 @@ def load_pack(
     ``languages`` are the site's: content may be given in each of them (Vietnamese required).
     ``extra_keys`` are the keys plugins allow on the course or a module (``elearn_manifest_keys``);
     any other key there is refused, so a misspelt one is never silently ignored.
+    ``file_limits``: per-file size limits by file ending that plugins raise (``FileLimit``).
     """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -186,7 +188,7 @@ def load_pack(
     # Media URLs need both; when either is wrong that is reported above, and media are not resolved.
     valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
     valid_version = version if SEMVER.match(version or "") else None
-    files = FolderFiles(path, pack_id=valid_id, version=valid_version)
+    files = FolderFiles(path, pack_id=valid_id, version=valid_version, file_limits=file_limits)
     keys = _extra_keys(extra_keys)
     extensions = _extensions(check, course, "course", COURSE_KEYS, keys.get("course", {}))
     modules = _modules(check, course.get("modules"), lesson_types, files, languages, keys.get("module", {}))

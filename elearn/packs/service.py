@@ -69,7 +69,8 @@ def _database(app: Flask):
 def _load(app: Flask, root: Path) -> Pack:
     registry = app.extensions["elearn_plugins"]
     return load_pack(root, registry.lesson_types, plugins=registry.plugins, engine_version=elearn.__version__,
-                     languages=app.config["LANGUAGES"], extra_keys=registry.manifest_keys())
+                     languages=app.config["LANGUAGES"], extra_keys=registry.manifest_keys(),
+                     file_limits=registry.file_limits())
 
 
 # -- reading ---------------------------------------------------------------------
@@ -81,7 +82,7 @@ def validate_path(app: Flask, path: Path) -> Pack:
     When this site has the pack installed, the check includes what an upgrade may not
     change (``installer.type_changes``), as ``install_path`` would refuse it.
     """
-    with open_source(Path(path)) as root:
+    with open_source(Path(path), file_limits=app.extensions["elearn_plugins"].file_limits()) as root:
         pack = _load(app, root)
     if errors := _refused_here(app, pack):
         raise PackInvalid(errors)
@@ -155,7 +156,7 @@ def install_path(app: Flask, path: Path, force: bool = False, label: str | None 
     (an older version without ``force``, a course address already taken). ``label`` names a
     zip in messages (an upload's own name), instead of the file's name at ``path``.
     """
-    with open_source(Path(path), label) as root:
+    with open_source(Path(path), label, file_limits=app.extensions["elearn_plugins"].file_limits()) as root:
         pack = _load(app, root)
         with installs_locked(app):
             media = media_root(app)
