@@ -42,7 +42,10 @@ def elearn_tasks():
 def elearn_settings():
     return [Setting("max_file_mb", int, default=500,
                     help="Largest video or sound file of a content pack, in MB",
-                    check=_positive)]
+                    check=_positive),
+            Setting("accel_redirect", str, default="",
+                    help="nginx: the internal location mapped to <instance>/media/ (/_media/); "
+                         "video files are then sent by nginx with X-Accel-Redirect")]
 
 
 def _positive(value: int) -> None:

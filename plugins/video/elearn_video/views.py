@@ -4,6 +4,7 @@ the learner's data-saver choice. The page itself is the core's lesson page (``le
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from elearn.plugin_api import (
     learner_lesson,
     lesson_to_teach,
     media_folder,
+    plugin_setting,
     safe_next,
 )
 from elearn_video import jobs, points, report, watching
@@ -80,6 +82,8 @@ def media(lesson_id: int, kind: str, index: int):
         abort(404)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     mimetype = INLINE_TYPES.get(suffix, "application/octet-stream")
+    if prefix := plugin_setting("video", "accel_redirect"):
+        return _handed_to_front_server(prefix, folder / name, mimetype, download)
     try:
         response = send_from_directory(folder, name,
                                        mimetype=mimetype, as_attachment=download, conditional=True, etag=True,
@@ -91,6 +95,23 @@ def media(lesson_id: int, kind: str, index: int):
     response.cache_control.public = False
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _handed_to_front_server(prefix: str, path: Path, mimetype: str, download: bool) -> Response:
+    """The file sent by nginx (``X-Accel-Redirect``: the permission checked here, the bytes, ranges
+    and conditional requests done there): ``prefix`` is the ``internal`` location that maps to
+    ``<instance>/media/`` (plugins/video/README.md, "Serving large files")."""
+    if not path.is_file():
+        abort(404)
+    relative = path.relative_to(media_folder()).as_posix()
+    response = current_app.response_class(status=200, mimetype=mimetype)
+    response.headers["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(relative)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.max_age = ONE_YEAR
+    if download:
+        response.headers["Content-Disposition"] = f'attachment; filename="{quote(path.name)}"'
     return response
 
 

@@ -85,3 +85,19 @@ class TestTheLimitIsASetting:
         with pytest.raises(PackInvalid) as refused:
             validate_path(app, folder)
         assert any("htx-720p.webm" in str(error) and "10 MB" in str(error) for error in refused.value.errors)
+
+
+class TestAFrontServerSendsTheFiles:
+    @pytest.fixture
+    def app_config(self, database_url, tmp_path):
+        return test_config(database_url, tmp_path, VIDEO_ACCEL_REDIRECT="/_media/")
+
+    def test_the_permission_is_checked_here_and_nginx_sends_the_bytes(self, video, signed_in):
+        site = video()
+        path = f"/x/video/lessons/{site.lesson.id}/media/source/1"
+        answer = signed_in(site.lan).get(path, headers={"Range": "bytes=0-99"})
+        assert answer.status_code == 200 and answer.data == b""
+        assert answer.headers["X-Accel-Redirect"] == "/_media/packs/test-pack/1.0.0/media/htx-240p.webm"
+        assert answer.mimetype == "video/webm" and "private" in answer.headers["Cache-Control"]
+        assert "X-Accel-Redirect" not in signed_in(site.hoa).get(path).headers  # not enrolled: 404
+        assert signed_in(site.hoa).get(path).status_code == 404
