@@ -392,6 +392,9 @@ def pack_validate(ctx: AppContext, path: Path) -> None:
         loaded = validate_path(_in_app(ctx, check_schema=False), path)  # reads no database
     click.echo(f"{loaded.id} {loaded.version}: valid ({len(loaded.modules)} modules, {len(loaded.lessons)} lessons)")
     _warn_without_english(loaded.lessons_without("en"))
+    for lesson in loaded.lessons:
+        for note in lesson.notes:
+            click.echo(f"note: {lesson.key}: {note}")
 
 
 @pack.command("install")

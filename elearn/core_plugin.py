@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import object_session
 
 from elearn.certificates import service as certificates
 from elearn.enrolment.programmes import my_programmes
@@ -65,16 +64,6 @@ def elearn_dashboard_panels(user, db):
                             order=3))
     panels.append(Panel("enrol_code", "panels/enrol_code.html", {}, title=_("Enrol with a code"), order=30))
     return panels
-
-
-@hookimpl
-def elearn_progress_changed(user, lesson, old_status, progress):
-    """A course completed: its certificate, when its pack describes one (elearn/certificates). In
-    the transaction that stored the progress: the session the lesson was loaded in (a request's,
-    or a background job's)."""
-    from elearn.db import db_session
-
-    certificates.on_progress_changed(object_session(lesson) or db_session(), user, lesson, old_status, progress)
 
 
 @hookimpl

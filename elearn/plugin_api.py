@@ -59,7 +59,8 @@ The names, by what they are for (each is documented where it is defined, and in 
   admin tabs are ``NavItem``s (``elearn_admin_nav``);
 - what a plugin declares (elearn/plugins/settings.py): ``Setting`` (``elearn_settings``, read back
   with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
-  back with ``pack_extensions``);
+  back with ``pack_extensions``), ``FileLimit`` (``elearn_pack_file_limits``: a larger size limit for
+  pack files with some endings, such as videos);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
   (``elearn_notification_channels``), ``notify``;
 - staff actions on record (elearn/audit): ``audit_record(db, actor, action, subject_type=...,
@@ -68,6 +69,10 @@ The names, by what they are for (each is documented where it is defined, and in 
 - PDF documents (elearn/pdf): ``PdfDocument`` (an A4 page with the site's title, headings,
   paragraphs, tables, images and QR codes, in a font with every Vietnamese letter) and
   ``pdf_response`` (the bytes as a download).
+- questions one plugin asks inside another's lessons (elearn/plugins/questions.py): ``QuestionKind``
+  (what ``elearn_question_kinds`` returns), ``QuestionGrade`` (what its ``grade`` says),
+  ``question_kinds`` (the kinds offered, by authored ``type``); and ``content_note`` (a note to the
+  pack's author that is not an error, printed by ``elearn pack validate``).
 """
 
 from __future__ import annotations
@@ -124,7 +129,8 @@ from elearn.plugins.lesson_type import (
     SubmissionError,
 )
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
-from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
+from elearn.plugins.questions import QuestionGrade, QuestionKind, content_note, question_kinds
+from elearn.plugins.settings import FileLimit, ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
 from elearn.rate_limits import rate_limiter
@@ -134,9 +140,12 @@ from elearn.state import StaleState, StateDocument, StateInvalid, Versioned
 
 __all__ = [
     "API_VERSION",
+    "CANONICAL_LOCALE",
+    "INLINE_TYPES",
+    "MAX_ID",
+    "SVG_POLICY",
     "AdminUnit",
     "Base",
-    "CANONICAL_LOCALE",
     "ContentError",
     "ContentInvalid",
     "Cooperative",
@@ -146,8 +155,8 @@ __all__ = [
     "CourseGroup",
     "CourseInstructor",
     "Enrolment",
+    "FileLimit",
     "GroupMember",
-    "INLINE_TYPES",
     "Id",
     "Integral",
     "JSONType",
@@ -159,7 +168,6 @@ __all__ = [
     "Lesson",
     "LessonContext",
     "LessonType",
-    "MAX_ID",
     "ManifestKey",
     "NavItem",
     "Notification",
@@ -172,12 +180,13 @@ __all__ = [
     "Position",
     "ProfileField",
     "ProgressView",
+    "QuestionGrade",
+    "QuestionKind",
     "QueuedJob",
     "ReportColumn",
     "RequestModel",
     "ResponseModel",
     "Role",
-    "SVG_POLICY",
     "Scope",
     "Setting",
     "StaleState",
@@ -196,6 +205,7 @@ __all__ = [
     "api_user",
     "app_context",
     "audit_record",
+    "content_note",
     "crontab",
     "current_locale",
     "db_session",
@@ -224,6 +234,7 @@ __all__ = [
     "paginate",
     "pdf_response",
     "plugin_setting",
+    "question_kinds",
     "rate_limiter",
     "reassess",
     "record_outcome",

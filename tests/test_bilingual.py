@@ -210,7 +210,7 @@ def test_pack_validate_lists_the_lessons_without_english(tmp_path):
     result = CliRunner().invoke(main, ["pack", "validate", str(source)], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 6 lessons)",
+        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 7 lessons)",
         "warning: 2 lesson(s) without English; English readers see them in Vietnamese:",
         "  htx-la-gi (Hợp tác xã là gì?): no English title",
         "  cong-khai-tai-chinh (Công khai tài chính với thành viên): no English content",
@@ -233,7 +233,7 @@ def test_install_and_upgrades_keep_the_translations_in_step(app, db, tmp_path):
 
     # A new version without the English of one lesson: that translation goes, the others stay, unchanged.
     report = install_path(app, demo_copy(tmp_path, "1.1.0", drop=("lessons/04-cong-khai.en.md",)))
-    assert report.changed == ["cong-khai-tai-chinh"]
+    assert report.changed == ["video-ba-dieu", "cong-khai-tai-chinh"]  # the video links the new version's files
     assert [lesson.key for lesson in report.without_english] == ["cong-khai-tai-chinh"]
     lessons = demo_lessons(db)
     assert lessons["cong-khai-tai-chinh"].translations == {}
@@ -247,7 +247,7 @@ def test_install_and_upgrades_keep_the_translations_in_step(app, db, tmp_path):
     path = english / "lessons/01-htx-la-gi.en.md"
     path.write_text(path.read_text(encoding="utf-8").replace("An example", "For example"), encoding="utf-8")
     report = install_path(app, english)
-    assert report.changed == ["htx-la-gi", "cong-khai-tai-chinh"] and report.without_english == []
+    assert report.changed == ["htx-la-gi", "video-ba-dieu", "cong-khai-tai-chinh"] and report.without_english == []
     lessons = demo_lessons(db)
     assert "<h2>For example</h2>" in lessons["htx-la-gi"].translations["en"]["html"]
     assert lessons["cong-khai-tai-chinh"].content_languages == ["vi", "en"]

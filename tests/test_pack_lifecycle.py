@@ -161,6 +161,7 @@ def test_install_keeps_a_copy_of_the_pack_and_lists_it(app):
                 "cong-khai-tai-chinh",
                 "thao-luan-dai-hoi",
                 "kiem-tra-nhanh",
+                "video-ba-dieu",
             ]
         ),
     )
@@ -181,7 +182,7 @@ def test_a_zip_installs_like_its_folder(app, tmp_path):
     assert validate_path(app, archive).id == PACK_ID
     install_path(app, archive)
     assert (media_root(app) / PACK_ID / "1.0.0" / "pack.yaml").is_file()
-    assert len(outline(app)) == 1 + 2 + 6
+    assert len(outline(app)) == 1 + 2 + 7
 
 
 @pytest.mark.parametrize("upgrade_", [False, True], ids=["fresh", "upgrade"])
@@ -251,14 +252,15 @@ def test_upgrade_keeps_progress_adds_and_retires(app, db, learner, tmp_path):
 
     newer = pack_version(tmp_path, "1.1.0", retire="bay-nguyen-tac", add=True)
     diff = diff_path(app, newer)
-    assert (diff.added, diff.changed, diff.retired) == (["bao-cao-nam"], ["htx-la-gi"], ["bay-nguyen-tac"])
+    assert (diff.added, diff.changed, diff.retired) == (
+        ["bao-cao-nam"], ["htx-la-gi", "video-ba-dieu"], ["bay-nguyen-tac"])
     assert installed_packs(app)[0].version == "1.0.0", "diff writes nothing"
 
     report = install_path(app, newer)
     assert (report.previous_version, report.added, report.changed, report.retired) == (
         "1.0.0",
         ["bao-cao-nam"],
-        ["htx-la-gi"],
+        ["htx-la-gi", "video-ba-dieu"],
         ["bay-nguyen-tac"],
     )
     after = lessons_by_key(db, course_id)
@@ -412,7 +414,8 @@ def test_same_version_is_a_no_op_and_older_needs_force(app, db, tmp_path):
     assert (table_dump(app), file_listing(app)) == (rows, files)
 
     report = install_path(app, older, force=True)
-    assert (report.previous_version, report.version, report.changed) == ("1.1.0", "1.0.0", ["htx-la-gi"])
+    assert (report.previous_version, report.version, report.changed) == (
+        "1.1.0", "1.0.0", ["htx-la-gi", "video-ba-dieu"])
     assert [p.name for p in (media_root(app) / PACK_ID).iterdir()] == ["1.0.0"]
 
 
@@ -487,7 +490,8 @@ def test_export_validate_install_elsewhere_gives_the_same_course(app, other_app,
     assert validate_path(other_app, target).version == "1.1.0"
     report = install_path(other_app, target)
     assert sorted(report.added) == sorted(
-        ["htx-la-gi", "bay-nguyen-tac", "cong-khai-tai-chinh", "bao-cao-nam", "thao-luan-dai-hoi", "kiem-tra-nhanh"]
+        ["htx-la-gi", "bay-nguyen-tac", "video-ba-dieu", "cong-khai-tai-chinh", "bao-cao-nam", "thao-luan-dai-hoi",
+         "kiem-tra-nhanh"]
     )
     assert outline(other_app) == outline(app)
     assert file_listing(other_app) == file_listing(app)

@@ -1,7 +1,7 @@
 """Issuing, revoking, reissuing and verifying certificates; the rules every page and API call keeps.
 
 - A learner gets a certificate by themselves when they complete a course whose pack describes one
-  (``on_progress_changed``, from the core's ``elearn_progress_changed``), once: a revoked one is
+  (``on_course_completed``, called where the core decides a course is completed), once: a revoked one is
   not issued again on its own. An instructor of the course (or an administrator) may issue one by
   hand to any learner enrolled in it.
 - A certificate is downloaded by its learner, the course's instructors and administrators only;
@@ -33,7 +33,7 @@ from elearn.certificates.template import image_kind
 from elearn.clock import utcnow
 from elearn.i18n import local_date
 from elearn.media import media_folder
-from elearn.models import Certificate, Course, Enrolment, InstalledPack, Status, User
+from elearn.models import Certificate, Course, Enrolment, InstalledPack, User
 from elearn.models.certificates import CERTIFICATE_ALPHABET, CERTIFICATE_CODE_LENGTH
 from elearn.packs.installer import certificate_template
 from elearn.permissions import course_access, require_course_view
@@ -192,20 +192,14 @@ def logo_bytes(certificate: Certificate) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def on_progress_changed(db: Session, user: User, lesson, old_status: str, progress) -> None:
-    """A learner completed a lesson: when that completed the course, and its pack describes a
-    certificate, and the learner never had one for it, issue it. Three small queries, and only
-    on a completion."""
-    if progress.status != Status.COMPLETED or old_status == Status.COMPLETED:
-        return
-    completed = db.scalar(select(Enrolment.completed_at).where(Enrolment.user_id == user.id,
-                                                               Enrolment.course_id == lesson.course_id))
-    if completed is None:
-        return
+def on_course_completed(db: Session, user: User, course_id: int) -> None:
+    """The learner has just completed the course: when its pack describes a certificate and the
+    learner never had one for it, issue it. Called by the core's progress code in the transaction
+    that completed the course, so a lesson completed without completing its course costs nothing."""
     if db.scalar(select(Certificate.id).where(Certificate.user_id == user.id,
-                                              Certificate.course_id == lesson.course_id).limit(1)) is not None:
+                                              Certificate.course_id == course_id).limit(1)) is not None:
         return
-    course = db.get(Course, lesson.course_id)
+    course = db.get(Course, course_id)
     if certificate_template(db, course) is None:
         return
     issue(db, user, course, None)

@@ -17,6 +17,7 @@ row behind the core's back.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,10 @@ from elearn.clock import utcnow
 from elearn.db import insert_if_missing
 from elearn.learning.outline import remaining_lessons
 from elearn.models import Enrolment, Lesson, LessonProgress, Status, User
+from elearn.plugins.isolation import savepoint
 from elearn.plugins.lesson_type import Outcome
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from elearn.learning.service import LearnerLesson
@@ -125,6 +129,8 @@ def store(db: Session, user: User, lesson: Lesson, enrolment: Enrolment | None, 
     completed_course = False
     if progress.status == Status.COMPLETED and old_status != Status.COMPLETED:
         completed_course = _maybe_complete_course(db, user, enrolment)
+        if completed_course:
+            _issue_certificate(db, user, enrolment.course_id)
     elif old_status == Status.COMPLETED and progress.status != Status.COMPLETED and enrolment is not None:
         _reopen_course(db, enrolment)
     view = ProgressView.of(progress)
@@ -227,6 +233,18 @@ def _maybe_complete_course(db: Session, user: User, enrolment: Enrolment | None)
         enrolment.completed_at = utcnow()
         return True
     return False
+
+
+def _issue_certificate(db: Session, user: User, course_id: int) -> None:
+    """The completed course's certificate (elearn/certificates), in a savepoint: when issuing fails
+    the learner's completion is kept all the same (staff can issue the certificate by hand)."""
+    from elearn.certificates.service import on_course_completed
+
+    try:
+        with savepoint(db, "the certificate of a completed course"):
+            on_course_completed(db, user, course_id)
+    except Exception:
+        log.exception("no certificate issued to user %s for course %s", user.id, course_id)
 
 
 def _reopen_course(db: Session, enrolment: Enrolment) -> None:

@@ -8,6 +8,7 @@ path the author wrote and gets the right text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -24,15 +25,21 @@ class FolderFiles:
     """``PackFiles`` over a folder: refuses absolute paths, ``..``, links leaving the pack, and
     control or invisible characters (as in every pack path, see ``source.unsafe_character``).
 
+    Files are checked by size only (``stat``), never read, unless a lesson type reads one as text:
+    a video of hundreds of MB is copied to the installed pack's folder and served from disk.
+
     ``pack_id`` and ``version`` are needed only for ``media_url``: installed packs keep a
     copy of their files at ``<instance>/media/packs/<pack_id>/<version>/``, served by the
     core's media route.
     """
 
-    def __init__(self, root: Path, pack_id: str | None = None, version: str | None = None) -> None:
+    def __init__(self, root: Path, pack_id: str | None = None, version: str | None = None,
+                 file_limits: Mapping[str, int] | None = None) -> None:
         self.root = Path(root).resolve()
         self.pack_id = pack_id
         self.version = version
+        # Larger limits for some file endings (``.mp4``: hundreds of MB), declared by plugins (``FileLimit``).
+        self.file_limits = {suffix.lower(): size for suffix, size in (file_limits or {}).items()}
 
     def _inside(self, path: str) -> Path:
         """``path`` in the pack, whether or not a file is there; ``ContentInvalid`` for a path that may not be read."""
@@ -50,8 +57,9 @@ class FolderFiles:
         full = self._inside(path)
         if not full.is_file():
             raise ContentInvalid([ContentError(path, _("file not found in the pack"))])
-        if full.stat().st_size > MAX_FILE_BYTES:
-            size = _("%(num)d MB", num=MAX_FILE_BYTES // 1024 // 1024)
+        most = self.file_limits.get(full.suffix.lower(), MAX_FILE_BYTES)
+        if full.stat().st_size > most:
+            size = _("%(num)d MB", num=most // 1024 // 1024)
             raise ContentInvalid([ContentError(path, _("larger than %(size)s", size=size))])
         return full
 

@@ -8,7 +8,7 @@ translations: see ``localise``), or the list of errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from elearn.packs.files import FolderFiles
 from elearn.packs.localise import import_lesson
 from elearn.packs.source import PackInvalid, links_leaving, load_yaml, unsafe_names
 from elearn.plugins.lesson_type import ContentError, ContentInvalid, LessonType
+from elearn.plugins.questions import collecting_notes
 
 if TYPE_CHECKING:
     from elearn.plugins.manager import PluginInfo
@@ -45,6 +46,7 @@ class PackLesson:
     title: dict[str, str]
     content: dict[str, Any]
     translations: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> stored content
+    notes: list[ContentError] = field(default_factory=list)  # the type's notes to the author (``content_note``)
 
     def lacks(self, locale: str) -> list[str]:
         """What of this lesson is not written in ``locale``: ``"title"``, ``"content"``, both or neither."""
@@ -179,6 +181,7 @@ def load_pack(
     engine_version: str | None = None,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     extra_keys: Sequence[ManifestKey] = (),
+    file_limits: Mapping[str, int] | None = None,
 ) -> Pack:
     """Read and check a pack folder; raise ``PackInvalid`` with every error found.
 
@@ -187,6 +190,7 @@ def load_pack(
     ``languages`` are the site's: content may be given in each of them (Vietnamese required).
     ``extra_keys`` are the keys plugins allow on the course or a module (``elearn_manifest_keys``);
     any other key there is refused, so a misspelt one is never silently ignored.
+    ``file_limits``: per-file size limits by file ending that plugins raise (``FileLimit``).
     """
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
@@ -214,7 +218,7 @@ def load_pack(
     # Media URLs need both; when either is wrong that is reported above, and media are not resolved.
     valid_id = pack_id if ID_PATTERN.match(pack_id or "") else None
     valid_version = version if SEMVER.match(version or "") else None
-    files = FolderFiles(path, pack_id=valid_id, version=valid_version)
+    files = FolderFiles(path, pack_id=valid_id, version=valid_version, file_limits=file_limits)
     keys = _extra_keys(extra_keys)
     extensions = _extensions(check, course, "course", COURSE_KEYS, keys.get("course", {}))
     modules = _modules(check, course.get("modules"), lesson_types, files, languages, keys.get("module", {}))
@@ -448,7 +452,8 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, language
     if lesson_type is None:
         return None
     try:
-        imported, translations = import_lesson(lesson_type, content, files, languages)
+        with collecting_notes() as notes:
+            imported, translations = import_lesson(lesson_type, content, files, languages)
     except ContentInvalid as exc:
         for error in exc.errors:
             inner = f"{where}.content.{error.where}" if error.where else f"{where}.content"
@@ -462,4 +467,4 @@ def _lesson(check: _Checker, raw: Any, where: str, lesson_types, files, language
         check.error(f"{where}.content", _("lesson type %(type)s failed to read it: %(error)s", type=repr(type_name),
                                           error=repr(exc)))
         return None
-    return PackLesson(key, type_name, title, imported, translations)
+    return PackLesson(key, type_name, title, imported, translations, notes)

@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from flask import Flask
@@ -69,7 +69,8 @@ def _database(app: Flask):
 def _load(app: Flask, root: Path) -> Pack:
     registry = app.extensions["elearn_plugins"]
     return load_pack(root, registry.lesson_types, plugins=registry.plugins, engine_version=elearn.__version__,
-                     languages=app.config["LANGUAGES"], extra_keys=registry.manifest_keys())
+                     languages=app.config["LANGUAGES"], extra_keys=registry.manifest_keys(),
+                     file_limits=registry.file_limits())
 
 
 # -- reading ---------------------------------------------------------------------
@@ -81,7 +82,7 @@ def validate_path(app: Flask, path: Path) -> Pack:
     When this site has the pack installed, the check includes what an upgrade may not
     change (``installer.type_changes``), as ``install_path`` would refuse it.
     """
-    with open_source(Path(path)) as root:
+    with open_source(Path(path), file_limits=app.extensions["elearn_plugins"].file_limits()) as root:
         pack = _load(app, root)
     if errors := _refused_here(app, pack):
         raise PackInvalid(errors)
@@ -157,7 +158,7 @@ def install_path(app: Flask, path: Path, force: bool = False, label: str | None 
     zip in messages (an upload's own name), instead of the file's name at ``path``. ``actor``: the
     administrator who uploaded it, for the audit log (None: the command line).
     """
-    with open_source(Path(path), label) as root:
+    with open_source(Path(path), label, file_limits=app.extensions["elearn_plugins"].file_limits()) as root:
         pack = _load(app, root)
         with installs_locked(app):
             media = media_root(app)
@@ -368,18 +369,19 @@ def scaffold_pack(app: Flask, target: Path) -> Path:
     for info in sorted(registry.plugins.values(), key=lambda i: i.name):
         for type_name in info.lesson_types:
             plugins[type_name] = f">={info.version}" if _plain_version(info.version) else ">=0"
-    lessons = [
-        {
+    lessons, files = [], {}
+    for index, (type_name, lesson_type) in enumerate(sorted(registry.lesson_types.items()), start=1):
+        content, named = lesson_type.example_lesson()
+        lessons.append({
             "id": f"bai-{index}-{type_name}",
             "type": type_name,
             "title": {
                 "vi": f"Bài {index}: {lesson_type.label('vi')}",
                 "en": f"Lesson {index}: {lesson_type.label('en')}",
             },
-            "content": lesson_type.example_content(),
-        }
-        for index, (type_name, lesson_type) in enumerate(sorted(registry.lesson_types.items()), start=1)
-    ]
+            "content": content,
+        })
+        files.update(named)
     manifest = {
         "id": pack_id,
         "version": "1.0.0",
@@ -397,6 +399,12 @@ def scaffold_pack(app: Flask, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     body = yaml.dump(manifest, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     (target / MANIFEST).write_text(header + body, encoding="utf-8")
+    for path, data in sorted(files.items()):
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or str(pure) == MANIFEST:
+            raise PackRefused(f"an example lesson names the file {path!r}, which is not a path inside the pack")
+        (target / pure).parent.mkdir(parents=True, exist_ok=True)
+        (target / pure).write_bytes(data)
     return target
 
 

@@ -18,9 +18,9 @@ import struct
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -80,13 +80,14 @@ class PackInvalid(Exception):
 
 
 @contextmanager
-def open_source(path: Path, label: str | None = None) -> Iterator[Path]:
+def open_source(path: Path, label: str | None = None, file_limits: Mapping[str, int] | None = None) -> Iterator[Path]:
     """Yield the folder holding ``pack.yaml``: the folder itself, or a zip extracted safely.
 
     A folder is used in place (``links_leaving`` finds the symbolic links that
     would leave it; ``load_pack`` reports them with every other error). A zip is
     extracted into a temporary folder removed on exit. ``label`` names the zip in messages (the
     name an uploaded file had on the person's computer); the file's own name otherwise.
+    ``file_limits``: larger per-file limits by file ending, from plugins (``FileLimit``).
     """
     path = Path(path)
     if path.is_dir():
@@ -95,7 +96,7 @@ def open_source(path: Path, label: str | None = None) -> Iterator[Path]:
     if not path.is_file():
         raise PackInvalid([ContentError(str(path), _("not found"))])
     with tempfile.TemporaryDirectory(prefix="elearn-pack-") as tmp:
-        yield extract_zip(path, Path(tmp), label=label)
+        yield extract_zip(path, Path(tmp), label=label, file_limits=file_limits)
 
 
 def links_leaving(folder: Path) -> list[ContentError]:
@@ -151,14 +152,24 @@ def extract_zip(
     max_ratio: float = MAX_RATIO,
     ratio_threshold_bytes: int = RATIO_THRESHOLD_BYTES,
     label: str | None = None,
+    file_limits: Mapping[str, int] | None = None,
 ) -> Path:
     """Extract ``archive`` into ``target`` and return the pack's root folder.
 
     The root is the archive's top, or its single top-level folder, whichever
     holds ``pack.yaml``. On any problem, ``PackInvalid`` lists them all (each
     with the entry's name) and nothing is left in ``target``.
+
+    ``file_limits`` maps file endings (``.mp4``) to a per-file limit other than
+    ``max_file_bytes`` (plugins' ``FileLimit``s); the archive and total limits then leave room for
+    two files of the largest such size besides. Entries are streamed to disk a chunk at a time.
     """
     archive = Path(archive)
+    limits = {suffix.lower(): size for suffix, size in (file_limits or {}).items()}
+    if limits:
+        room = 2 * max(limits.values())
+        max_archive_bytes, max_total_bytes = max_archive_bytes + room, max_total_bytes + room
+    per_file = _per_file(max_file_bytes, limits)
     label = visible(label or archive.name)
     try:
         size = archive.stat().st_size
@@ -177,7 +188,7 @@ def extract_zip(
             raise PackInvalid([ContentError(label, ngettext(
                 "has %(num)d entries; at most %(max)d allowed", "has %(num)d entries; at most %(max)d allowed",
                 len(infos), max=max_entries))])
-        errors = _check_entries(infos, label, max_file_bytes, max_total_bytes, max_ratio, ratio_threshold_bytes)
+        errors = _check_entries(infos, label, per_file, max_total_bytes, max_ratio, ratio_threshold_bytes)
         errors += _check_layout(zf, infos, size)
         if errors:
             raise PackInvalid(errors)
@@ -185,8 +196,17 @@ def extract_zip(
         if root is None:
             raise PackInvalid([ContentError(label, _(
                 "no %(manifest)s at the top of the archive or of its single folder", manifest=MANIFEST))])
-        _stream(zf, infos, Path(target), label, max_total_bytes, max_file_bytes, max_ratio, ratio_threshold_bytes)
+        _stream(zf, infos, Path(target), label, max_total_bytes, per_file, max_ratio, ratio_threshold_bytes)
     return Path(target).joinpath(*root)
+
+
+def _per_file(default: int, limits: Mapping[str, int]) -> Callable[[str], int]:
+    """The most bytes a file of this name may have: its ending's limit, else ``default``."""
+    def limit(name: str) -> int:
+        suffix = PurePosixPath(name).suffix.lower()
+        return limits.get(suffix, default)
+
+    return limit
 
 
 def _bomb(max_ratio: float) -> str:
@@ -341,10 +361,10 @@ def _check_entries(infos, label, max_file_bytes, max_total_bytes, max_ratio, rat
         for clash in spellings.add(name, is_dir):
             bad(clash)
         if not is_dir:
-            if info.file_size > max_file_bytes:
+            if info.file_size > max_file_bytes(name):
                 bad(ngettext("declares %(num)d byte; at most %(size)s per file",
                              "declares %(num)d bytes; at most %(size)s per file", info.file_size,
-                             size=_human(max_file_bytes)))
+                             size=_human(max_file_bytes(name))))
             if info.file_size > ratio_threshold and info.file_size > max_ratio * max(info.compress_size, 1):
                 bad(_bomb(max_ratio))
             declared_total += info.file_size
@@ -432,15 +452,16 @@ def _stream(zf, infos, target: Path, label, max_total, max_file, max_ratio, rati
                 continue
             dest = target.joinpath(*parts)
             written = 0
+            most = max_file(name)
             try:
                 with zf.open(info) as src, open(dest, "xb") as out:
                     created.append(dest)
                     while chunk := src.read(_CHUNK):
                         written += len(chunk)
                         total += len(chunk)
-                        if written > max_file:
+                        if written > most:
                             errors.append(ContentError(
-                                name, _("larger than %(size)s once decompressed", size=_human(max_file))))
+                                name, _("larger than %(size)s once decompressed", size=_human(most))))
                             break
                         if written > ratio_threshold and written > max_ratio * max(info.compress_size, 1):
                             errors.append(ContentError(name, _bomb(max_ratio)))

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from elearn.permissions import CourseAccess
     from elearn.plugins.lesson_type import LessonType, NavItem
     from elearn.plugins.notifications import NotificationChannel
-    from elearn.plugins.settings import ManifestKey, Setting
+    from elearn.plugins.questions import QuestionKind
+    from elearn.plugins.settings import FileLimit, ManifestKey, Setting
     from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 
 hookspec = HookspecMarker("elearn")
@@ -176,3 +177,21 @@ def elearn_notification_channels() -> list[NotificationChannel]:
     ``NotificationChannel`` whose ``send(user, notification)`` delivers one ``Notification``.
     ``notify(users, notification)`` hands a notification to every channel; one that fails is
     logged and the others still deliver."""
+
+
+@hookspec
+def elearn_question_kinds() -> list[QuestionKind]:
+    """Return kinds of question other plugins' lessons may embed (``QuestionKind``), such as the
+    questions a video asks at a moment of it (elearn/plugins/questions.py).
+
+    Called once when the app starts. Each kind names the authored ``type`` values it reads, checks
+    them when a pack is read, gives the learner's view (never the answer), a template for its inputs,
+    and grades answers on the server. A lesson type finds them with ``question_kinds()`` and never
+    imports the plugin offering them."""
+
+
+@hookspec
+def elearn_pack_file_limits() -> list[FileLimit]:
+    """Return larger size limits for pack files with some endings (``FileLimit``): a video plugin
+    allows hundreds of MB for ``.mp4`` and ``.webm`` where every other file keeps the core's 5 MB.
+    Asked each time a pack is read (the limit may come from one of the plugin's settings)."""

@@ -244,6 +244,12 @@ class LessonType:
         """Authored content for a small working lesson of this type (scaffolds, tests)."""
         return {}
 
+    def example_lesson(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The example ``elearn pack new`` writes: authored content and the files it names (path in
+        the pack to bytes), for a type whose best example needs files (a video). The default is
+        ``example_content()`` and no files."""
+        return self.example_content(), {}
+
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         """The learner's view as JSON-able data: the template's ``view`` and the API's body.
 

@@ -242,6 +242,19 @@ class PluginRegistry:
 
         return list(collect(self, "elearn_manifest_keys", ManifestKey))
 
+    def file_limits(self) -> dict[str, int]:
+        """The per-file size limits of pack files by ending that plugins declare (``elearn_pack_file_limits``);
+        the largest wins when two plugins name the same ending. Asked each time a pack is read, so a
+        limit may come from a setting."""
+        from elearn.plugins.settings import FileLimit
+        from elearn.plugins.surfaces import collect
+
+        limits: dict[str, int] = {}
+        for limit in collect(self, "elearn_pack_file_limits", FileLimit):
+            for suffix in limit.suffixes:
+                limits[suffix.lower()] = max(limits.get(suffix.lower(), 0), int(limit.max_bytes))
+        return limits
+
     def resource_dirs(self, name: str) -> list[tuple[str, Path]]:
         """The ``name`` folders (templates, static, ...) of every loaded plugin."""
         found = []

@@ -157,3 +157,15 @@ class ManifestKey:
     key: str
     check: Callable[[Any], Any]
     help: str = ""
+
+
+@dataclass(frozen=True)
+class FileLimit:
+    """A size limit for pack files with these endings other than the core's 5 MB per file, such
+    as ``FileLimit((".mp4", ".webm"), 500 * 1024 * 1024)`` for videos (``elearn_pack_file_limits``).
+
+    Such files are checked by size and copied, never read into memory; a zipped pack may then be
+    larger too (room for two files of the largest limit besides the usual 200 MB)."""
+
+    suffixes: tuple[str, ...]
+    max_bytes: int

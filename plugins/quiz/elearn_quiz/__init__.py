@@ -28,3 +28,11 @@ def elearn_report_columns(course, db):
     from elearn_quiz.scores import score_columns
 
     return score_columns(db, course)
+
+
+@hookimpl
+def elearn_question_kinds():
+    """The quiz's automatically graded questions, for other lessons to ask (a video's pauses)."""
+    from elearn_quiz.embedded import QuizQuestions
+
+    return [QuizQuestions()]

@@ -19,9 +19,18 @@ from flask_wtf.csrf import validate_csrf
 from pydantic import ValidationError
 from wtforms import ValidationError as CsrfInvalid
 
-from elearn.plugin_api import api_user, db_session, fail, learner_lesson, lesson_to_teach, operation, token_required
+from elearn.plugin_api import (
+    api_user,
+    current_locale,
+    db_session,
+    fail,
+    learner_lesson,
+    lesson_to_teach,
+    operation,
+    token_required,
+)
 from elearn_video import api_models as m
-from elearn_video import jobs, report, watching
+from elearn_video import jobs, points, report, watching
 
 api = Blueprint("video_api", __name__)
 SEEN = (403, 404)
@@ -99,6 +108,21 @@ def set_position(lesson_id: int, body: m.PositionIn):
     return jsonify(result)
 
 
+@api.post("/lessons/<int:lesson_id>/questions/<int:index>/answer")
+@token_required
+@operation(body=m.AnswerIn, responses={200: m.AnswerOut}, errors=(400, *SEEN, 409))
+def answer(lesson_id: int, index: int, body: m.AnswerIn):
+    """Answer the video's question at ``index`` (its place in the lesson's ``questions``), once
+
+    Graded on the server by the plugin that offers the question's type; the answer's shape is that
+    type's (a choice id, a list of ids, a text). 409 when already answered."""
+    db = db_session()
+    known = _known(lesson_id, api_user(), for_submit=True)
+    result = points.answer(db, known, known.lesson.content_for(current_locale()), index, body.answer)
+    db.commit()
+    return jsonify(result)
+
+
 @api.get("/preferences")
 @token_required
 @operation(responses={200: m.Preferences}, errors=())
@@ -111,9 +135,11 @@ def get_preferences():
 @token_required
 @operation(body=m.PreferencesIn, responses={200: m.Preferences}, errors=(400,))
 def put_preferences(body: m.PreferencesIn):
-    """Set the data-saver choice: lightest rendition first, or the rendition picked"""
+    """Set the data-saver choice (lightest rendition first, or the rendition picked) and the mode
+
+    ``listen``: the audio rendition instead of the video; ``read``: the transcript only."""
     db = db_session()
-    result = watching.set_preferences(db, api_user(), body.data_saver, body.quality)
+    result = watching.set_preferences(db, api_user(), body.data_saver, body.quality, body.mode)
     db.commit()
     return jsonify(result)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
 from elearn.plugin_api import RequestModel, ResponseModel
 
 Seconds = Annotated[float, Field(ge=0, le=12 * 3600)]
-Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
 Stretch = Annotated[list[Seconds], Field(min_length=2, max_length=2, description="[start, end] in seconds")]
 BatchId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -43,11 +42,15 @@ class PreferencesIn(RequestModel):
     data_saver: bool = Field(description="Lightest rendition first, on every video.")
     quality: Annotated[str, StringConstraints(max_length=20)] | None = Field(
         default=None, description="The rendition label picked (360p), first where a video has it.")
+    mode: Literal["video", "listen", "read"] = Field(
+        default="video", description="How videos are followed: video; listen (the audio rendition only, no video "
+                                     "bytes; the transcript when there is no audio); read (the transcript only).")
 
 
 class Preferences(ResponseModel):
     data_saver: bool
     quality: str | None
+    mode: Literal["video", "listen", "read"]
 
 
 class PageQuery(RequestModel):
@@ -75,3 +78,16 @@ class Report(ResponseModel):
 class Started(ResponseModel):
     job_id: str
     status: str
+
+
+class AnswerIn(RequestModel):
+    answer: Any = Field(description="The answer, in the shape of the question's type: a choice id (single, "
+                                    "truefalse), a list of choice ids (multiple), a text (short, numerical), "
+                                    "every item id in the learner's order (ordering).")
+
+
+class AnswerOut(ResponseModel):
+    index: int
+    fraction: float = Field(description="What the answer is worth, 0 to 1.")
+    correct: bool
+    feedback_html: str = Field(description="Feedback to show now that the question is answered.")

@@ -1,4 +1,7 @@
-"""Lower renditions, a poster and the duration, made with ffmpeg on the job queue.
+"""Lower renditions, an audio-only rendition, a poster and the duration, made with ffmpeg on the job queue.
+
+The audio rendition (AAC, mono, 32 kbit/s: about 240 KB a minute) is what a learner in "listen"
+mode gets instead of any video.
 
 An instructor starts it from the report page (or the API); the request only queues it. The job is
 idempotent: its key is the lesson and pack version, each file is written under a dot-name and
@@ -21,6 +24,7 @@ from elearn.plugin_api import JobError, Lesson, Scope, StateDocument, Task, enqu
 from elearn_video.lesson import pixels
 
 TARGETS = (240, 360)
+FORMATS = {".webm": ["-f", "webm"], ".jpg": ["-f", "image2"], ".m4a": ["-f", "mp4", "-movflags", "+faststart"]}
 DERIVED = StateDocument("video", Scope.LESSON, "derived")
 
 
@@ -60,7 +64,7 @@ def _make(out: Path, command: list[str]) -> None:
     if out.exists():
         return
     part = out.with_name(f".{out.name}.part")
-    subprocess.run([*command, "-f", "webm" if out.suffix == ".webm" else "image2", "-y", str(part)],
+    subprocess.run([*command, *FORMATS[out.suffix], "-y", str(part)],
                    check=True, capture_output=True, timeout=3600)
     os.replace(part, out)
 
@@ -75,9 +79,10 @@ def prepare(job, lesson_id: int) -> dict[str, Any]:
     folder, largest = folder_of(content)
     source = media_folder("packs", largest["pack"], largest["version"], largest["path"])
     folder.mkdir(parents=True, exist_ok=True)
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(source)],
-                           check=True, capture_output=True, timeout=120)
-    duration = float(json.loads(probe.stdout)["format"]["duration"])
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_type",
+                            "-of", "json", str(source)], check=True, capture_output=True, timeout=120)
+    probed = json.loads(probe.stdout)
+    duration = float(probed["format"]["duration"])
     have = {pixels(s["label"]) for s in content["sources"]}
     renditions = []
     for height in TARGETS:
@@ -90,12 +95,17 @@ def prepare(job, lesson_id: int) -> dict[str, Any]:
     poster = folder / "poster.jpg"
     _make(poster, ["ffmpeg", "-loglevel", "error", "-ss", f"{min(1.0, duration / 2):.2f}", "-i", str(source),
                    "-frames:v", "1"])
+    audio = None
+    if any(stream.get("codec_type") == "audio" for stream in probed.get("streams", [])):
+        audio = folder / "audio.m4a"
+        _make(audio, ["ffmpeg", "-loglevel", "error", "-i", str(source), "-vn", "-ac", "1",
+                      "-c:a", "aac", "-b:a", "32k"])
     made = {"from": _source_key(content), "renditions": renditions, "poster": poster.name,
-            "duration": round(duration, 3)}
+            "audio": audio.name if audio else None, "duration": round(duration, 3)}
     current = DERIVED.get(job.db, lesson=lesson)
     DERIVED.put(job.db, made, expected_version=current.version, lesson=lesson)
     return made
 
 
 TASKS = [Task("prepare", prepare, retries=2, retry_delay=30,
-              description="Lower renditions, a poster and the duration of a video lesson, with ffmpeg")]
+              description="Lower renditions, sound only, a poster and the duration of a video, with ffmpeg")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -32,14 +32,16 @@ from elearn.plugin_api import (
     SubmissionError,
     render_markdown,
 )
-from elearn_video import vtt
+from elearn_video import points, vtt
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
+AUDIO_TYPES = {".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
 CAPTION_LANGUAGES = ("vi", "en")
 DEFAULT_THRESHOLD = 0.9
 MAX_DURATION = 12 * 3600
 LABEL = re.compile(r"^[\w .-]{1,20}$")
-FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster"}
+FIELDS = {"intro", "duration", "sources", "embed", "captions", "completion_threshold", "allow_download", "poster",
+          "questions", "audio"}
 MAX_INTRO = 4000
 
 
@@ -161,17 +163,49 @@ class VideoLesson(LessonType):
         poster = None
         if raw.get("poster") is not None:
             poster = _stored_file(files, "poster", raw["poster"], errors)
+        audio = None
+        if raw.get("audio") is not None:
+            suffix = PurePosixPath(str(raw["audio"])).suffix.lower()
+            if suffix not in AUDIO_TYPES:
+                errors.append(ContentError("audio", "must be an .m4a, .mp3 or .ogg file"))
+            else:
+                audio = _stored_file(files, "audio", raw["audio"], errors)
+                if audio:
+                    audio["type"] = AUDIO_TYPES[suffix]
+        questions = points.import_points(raw.get("questions"), duration, files, errors)
         if errors:
             raise ContentInvalid(errors)
         return {"intro_html": render_markdown(intro) if intro.strip() else "",
                 "duration": float(duration), "sources": sources, "embed": embed, "captions": captions,
-                "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster}
+                "completion_threshold": float(threshold), "allow_download": allow_download, "poster": poster,
+                "questions": questions, "audio": audio}
 
     def example_content(self) -> dict[str, Any]:
-        """An external video only: an example cannot ship a video file (the pack scaffold's own does)."""
+        """An external video only: content alone cannot ship a video file (``example_lesson`` does)."""
         return {"intro": {"vi": "Xem video, rồi trả lời câu hỏi ở bài sau.",
                           "en": "Watch the video, then answer the questions in the next lesson."},
                 "duration": 60, "embed": "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"}
+
+    def example_lesson(self) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """For ``elearn pack new``: a 5-second clip of the pack's own with vi and en captions and a
+        question at 0:04 (asked when a plugin offers questions, such as the quiz)."""
+        folder = Path(__file__).parent / "example"
+        files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                 for path in sorted(folder.rglob("*")) if path.is_file()}
+        content = {
+            "intro": {"vi": "Xem video ngắn này; video dừng lại để hỏi một câu.",
+                      "en": "Watch this short video; it stops to ask a question."},
+            "duration": 4.6,
+            "sources": [{"file": "media/vi-du-240p.webm", "label": "240p"}],
+            "captions": [{"lang": "vi", "file": "media/vi-du.vi.vtt"}, {"lang": "en", "file": "media/vi-du.en.vtt"}],
+            "completion_threshold": 0.9,
+            "allow_download": True,
+            "questions": [{"at": 4, "question": {
+                "type": "truefalse", "correct": True,
+                "stem": {"vi": "Bạn có thể thay video này bằng video của mình?",
+                         "en": "Can you replace this video with your own?"}}}],
+        }
+        return content, files
 
     def learner_view(self, ctx: LessonContext) -> dict[str, Any]:
         from elearn_video import jobs, watching
@@ -191,8 +225,18 @@ class VideoLesson(LessonType):
         captions = [{"lang": c["lang"], "url": url_for("video.media", lesson_id=lesson_id, kind="caption", index=n),
                      "cues": [{"start": s, "end": e, "text": t, "at": clock(s)} for s, e, t in c["cues"]]}
                     for n, c in enumerate(content["captions"])]
+        shipped = content.get("audio")
+        audio = ({"url": url_for("video.media", lesson_id=lesson_id, kind="audio", index=0), "type": shipped["type"]}
+                 if shipped else
+                 {"url": url_for("video.media", lesson_id=lesson_id, kind="made-audio", index=0), "type": "audio/mp4"}
+                 if made.get("audio") else None)
+        mode = prefs["mode"]
+        if mode == "listen" and audio is None:
+            mode = "read"  # no audio rendition (yet): the transcript
         poster = (url_for("video.media", lesson_id=lesson_id, kind="poster", index=0) if content.get("poster")
                   else url_for("video.media", lesson_id=lesson_id, kind="made-poster", index=0) if made else None)
+        asked = content.get("questions", [])
+        answered = points.answers_of(ctx.db, ctx.user, ctx.lesson) if asked and ctx.can_submit else {}
         return {
             "intro_html": content.get("intro_html", ""),
             "duration": content["duration"],
@@ -203,10 +247,14 @@ class VideoLesson(LessonType):
             "allow_download": content["allow_download"],
             "completion_threshold": content["completion_threshold"],
             "data_saver": prefs["data_saver"],
+            "mode": mode,
+            "chosen_mode": prefs["mode"],
+            "audio": audio,
             "quality": prefs["quality"],
             "watched_share": watch["watched_share"],
             "position": watch["position"],
             "completed": ctx.progress.status == Status.COMPLETED,
+            "questions": [{**point, "moment": clock(point["at"])} for point in points.learner_points(asked, answered)],
         }
 
     def instructor_links(self, lesson) -> list[NavItem]:

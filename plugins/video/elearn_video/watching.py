@@ -9,7 +9,7 @@ alone writes progress).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel
@@ -31,14 +31,17 @@ from elearn_video.models import Batch, Watch
 
 # Floating-point slack: the player's clock may overshoot the duration by a frame.
 SLACK = 0.5
+MODES = ("video", "listen", "read")
 
 
 class Preferences(BaseModel):
     """A learner's choice for every video: ``data_saver`` puts the lightest rendition first;
-    ``quality`` is the label they picked (first when the video has it)."""
+    ``quality`` is the label they picked (first when the video has it); ``mode`` how they follow
+    videos: ``video``, ``listen`` (the audio rendition, no video bytes) or ``read`` (the transcript)."""
 
     data_saver: bool = False
     quality: str | None = None
+    mode: Literal["video", "listen", "read"] = "video"
 
 
 PREFERENCES = StateDocument("video", Scope.LEARNER, "preferences", Preferences)
@@ -49,10 +52,10 @@ def preferences(db, user) -> dict[str, Any]:
     return (found or Preferences()).model_dump()
 
 
-def set_preferences(db, user, data_saver: bool, quality: str | None) -> dict[str, Any]:
+def set_preferences(db, user, data_saver: bool, quality: str | None, mode: str = "video") -> dict[str, Any]:
     """Replace the learner's choice (last write wins: it is theirs alone, from one page at a time)."""
     current = PREFERENCES.get(db, user=user)
-    chosen = Preferences(data_saver=data_saver, quality=quality)
+    chosen = Preferences(data_saver=data_saver, quality=quality, mode=mode)
     PREFERENCES.put(db, chosen, expected_version=current.version, user=user)
     return chosen.model_dump()
 

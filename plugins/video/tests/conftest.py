@@ -60,10 +60,13 @@ def pack():
 
 @pytest.fixture
 def video(app, make_course, make_user, enrol, tmp_path):
-    """``video(**content)``: a course with one video lesson, Lan (learner, enrolled), Minh (another
-    enrolled learner), Hoa (a learner not enrolled) and the course's instructor."""
-    def make(clip: bytes = CLIP, **changes):
+    """``video(**content)`` (``extra_files``: more pack files, by path): a course with one video
+    lesson, Lan (learner, enrolled), Minh (another enrolled learner), Hoa (a learner not enrolled)
+    and the course's instructor."""
+    def make(clip: bytes = CLIP, extra_files: dict[str, bytes] | None = None, **changes):
         folder = write_pack(tmp_path / "pack", clip)
+        for name, data in (extra_files or {}).items():
+            (folder / name).write_bytes(data)
         installed = Path(app.instance_path, "media", "packs", "test-pack", "1.0.0")
         shutil.copytree(folder, installed, dirs_exist_ok=True)
         course = make_course([("video", {**CONTENT, **changes})], files=pack_files(folder))

@@ -56,3 +56,53 @@ def test_on_a_slow_or_metered_line_the_lightest_rendition_comes_first(video, bro
                          "{value: {saveData: false, effectiveType: '3g'}})")
     page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
     assert page.eval_on_selector("#video-player source", "s => s.dataset.label") == "240p"
+
+
+def test_the_video_pauses_at_a_question_and_goes_on_after_the_answer(video, webm, browser_login, site, db):
+    question = {"type": "truefalse", "stem": "Mỗi thành viên có một phiếu bầu?", "correct": True,
+                "feedback_true": "Đúng: một người một phiếu."}
+    lesson_site = video(clip=webm, duration=3, sources=[{"file": "media/htx-240p.webm", "label": "240p"}],
+                        questions=[{"at": 1, "question": question}])
+    page = browser_login(lesson_site.lan, locale="vi-VN")
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(f"{site}/lessons/{lesson_site.lesson.id}")
+    page.evaluate("() => { const v = document.getElementById('video-player'); v.muted = true; v.play(); }")
+    page.wait_for_function("() => document.querySelector('.video-asking #video-q-0') !== null", timeout=10_000)
+    paused_at = page.evaluate("() => document.getElementById('video-player').currentTime")
+    assert page.evaluate("() => document.getElementById('video-player').paused") and 1 <= paused_at < 2.5
+    page.locator(".video-asking label", has_text="Đúng").click()
+    page.locator(".video-asking button", has_text="Trả lời").click()
+    page.wait_for_selector(".video-asking .video-feedback >> text=Đúng: một người một phiếu.")
+    page.locator(".video-asking button", has_text="Xem tiếp").click()
+    page.wait_for_function("() => document.getElementById('video-player').ended", timeout=15_000)
+    assert page.locator("#video-questions #video-q-0").count() == 1  # back in the list
+    assert not problems
+    from elearn_video.points import answers_of
+
+    db.rollback()
+    assert answers_of(db, lesson_site.lan, lesson_site.lesson)["0"]["correct"] is True
+
+
+def test_in_listen_mode_the_page_loads_no_video_bytes(video, webm, browser_login, site, tmp_path):
+    import subprocess
+
+    sound = tmp_path / "sound.m4a"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "3",
+                    "-c:a", "aac", "-b:a", "32k", str(sound)], check=True, timeout=60)
+    lesson_site = video(clip=webm, duration=3, sources=[{"file": "media/htx-240p.webm", "label": "240p"}],
+                        audio="media/htx.m4a", extra_files={"media/htx.m4a": sound.read_bytes()})
+    page = browser_login(lesson_site.lan, locale="vi-VN")
+    path = f"{site}/lessons/{lesson_site.lesson.id}"
+    page.goto(path)
+    page.locator("label", has_text="Chỉ nghe").click()
+    page.locator(".video-saver button").click()
+    page.wait_for_url(path)
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.reload()
+    page.evaluate("() => { const a = document.getElementById('video-player'); a.muted = true; return a.play(); }")
+    page.wait_for_function("() => document.getElementById('video-player').currentTime > 0.5", timeout=10_000)
+    media = [url for url in fetched if "/media/" in url]
+    assert media and all("/media/audio/0" in url for url in media), media
+    assert page.locator("video").count() == 0

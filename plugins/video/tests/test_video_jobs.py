@@ -46,3 +46,30 @@ def test_only_instructors_start_it(video, client, api_token):
     answer = client.post(f"/api/v1/x/video/lessons/{site.lesson.id}/prepare",
                          headers={"Authorization": f"Bearer {api_token(site.lan)}"})
     assert answer.status_code == 403
+
+
+def test_a_video_with_sound_gets_a_sound_only_rendition_for_listen_mode(video, staffed, client, api_token, signed_in,
+                                                                         tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    clip = tmp_path / "sound.webm"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+                    "-f", "lavfi", "-i", "sine=frequency=440", "-t", "3", "-c:v", "libvpx", "-b:v", "64k",
+                    "-c:a", "libvorbis", str(clip)], check=True, timeout=60)
+    site = staffed(video(clip=clip.read_bytes(), duration=3,
+                         sources=[{"file": "media/htx-240p.webm", "label": "240p"}]))
+    headers = {"Authorization": f"Bearer {api_token(site.teacher)}"}
+    started = client.post(f"/api/v1/x/video/lessons/{site.lesson.id}/prepare", headers=headers)
+    job = client.get(f"/api/v1/jobs/{started.get_json()['job_id']}", headers=headers).get_json()
+    assert job["status"] == "done" and job["result"]["audio"] == "audio.m4a", job
+    learner = signed_in(site.lan)
+    path = f"/lessons/{site.lesson.id}"
+    learner.post("/x/video/preferences", data={"csrf_token": learner.token(path), "mode": "listen", "next": path})
+    page = learner.get(path).get_data(as_text=True)
+    assert f'<source src="/x/video/lessons/{site.lesson.id}/media/made-audio/0" type="audio/mp4">' in page
+    sound = learner.get(f"/x/video/lessons/{site.lesson.id}/media/made-audio/0")
+    assert sound.status_code == 200 and sound.data[4:8] == b"ftyp" and len(sound.data) < len(clip.read_bytes())
+    sound.close()

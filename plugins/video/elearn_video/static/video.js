@@ -120,6 +120,71 @@
       })
       .catch(function () { /* kept in outgoing: resent next time with the same id */ });
   }
+  // Questions at moments: when playing reaches one not answered yet, pause and ask it under the player;
+  // the answer is posted as the form would be (graded on the server), then the video goes on.
+  var list = document.getElementById('video-questions');
+  var waiting = list ? Array.prototype.slice.call(list.querySelectorAll('.video-question[data-answered="0"]')) : [];
+  var asking = document.createElement('div');
+  asking.className = 'video-asking';
+  asking.setAttribute('aria-live', 'polite');
+  controls.insertAdjacentElement('afterend', asking);
+  var before = null;
+  video.addEventListener('timeupdate', function () {
+    var now = video.currentTime;
+    if (!video.paused && before !== null && now >= before && now - before <= 2 * Math.max(1, video.playbackRate)) {
+      var due = waiting.filter(function (item) { var at = parseFloat(item.dataset.at); return at > before - 0.01 && at <= now; })[0];
+      if (due) { ask(due); }
+    }
+    before = now;
+  });
+  video.addEventListener('seeking', function () { before = null; });
+  function ask(item) {
+    waiting.splice(waiting.indexOf(item), 1);
+    video.pause();
+    var place = document.createComment('');
+    item.parentNode.insertBefore(place, item);
+    asking.appendChild(item);
+    var form = item.querySelector('form');
+    var first = item.querySelector('input, select, textarea, button');
+    if (first) { first.focus(); }
+    if (!form) { return; }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var button = form.querySelector('button');
+      button.disabled = true;
+      fetch(form.action, { method: 'POST', credentials: 'same-origin', body: new FormData(form),
+        headers: { 'Accept': 'application/json', 'X-CSRFToken': token } })
+        .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+        .then(function (answer) {
+          var shown = form.querySelector('.video-feedback');
+          if (!answer.ok) { button.disabled = false; shown.textContent = answer.body.error || list.dataset.failed; return; }
+          item.dataset.answered = '1';
+          var verdict = document.createElement('p');
+          verdict.className = 'notice' + (answer.body.correct ? ' success' : '');
+          verdict.textContent = answer.body.correct ? list.dataset.right : list.dataset.wrong;
+          shown.appendChild(verdict);
+          var more = document.createElement('div');
+          more.innerHTML = answer.body.feedback_html;  // sanitised on the server
+          shown.appendChild(more);
+          form.querySelector('fieldset').disabled = true;
+          button.remove();
+          var go = document.createElement('button');
+          go.type = 'button';
+          go.className = 'button';
+          go.textContent = list.dataset.continue;
+          go.addEventListener('click', function () {
+            place.parentNode.replaceChild(item, place);
+            go.remove();
+            video.focus();
+            video.play();
+          });
+          form.appendChild(go);
+          go.focus();
+        })
+        .catch(function () { button.disabled = false; form.querySelector('.video-feedback').textContent = list.dataset.failed; });
+    });
+  }
+
   setInterval(function () { if (!video.paused) { send(false); } }, 20000);
   window.addEventListener('pagehide', function () { send(true); });
 }());
