@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from elearn.auth import signup
 from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
 from elearn.i18n import current_locale
@@ -21,6 +22,11 @@ from elearn.models.groups import CourseGroupSet
 from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import NavItem
 from elearn.plugins.surfaces import Panel, ReportColumn
+
+
+@hookimpl
+def elearn_settings():
+    return signup.SETTINGS
 
 
 @hookimpl

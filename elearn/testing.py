@@ -399,7 +399,7 @@ def login() -> Callable[..., Any]:
 
     def do(client, user, password: str = TEST_PASSWORD):
         response = client.post(
-            "/login", data={"email": user.email, "password": password, "csrf_token": csrf_token(client, "/login")}
+            "/login", data={"login": user.email, "password": password, "csrf_token": csrf_token(client, "/login")}
         )
         assert response.status_code == 303, response.get_data(as_text=True)
         return response

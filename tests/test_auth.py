@@ -52,7 +52,7 @@ def browser_with_cookie(app, value: str):
 
 
 def post_login(client, email: str, password: str, **extra):
-    data = {"email": email, "password": password, "csrf_token": csrf_token(client, "/login")}
+    data = {"login": email, "password": password, "csrf_token": csrf_token(client, "/login")}
     return client.post("/login", data={**data, **extra.pop("data", {})}, **extra)
 
 

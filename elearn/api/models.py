@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, model_validator
 
 from elearn.contract import Id, RequestModel, ResponseModel, Text, omitted
 from elearn.models.groups import TITLE_MAX
@@ -23,8 +23,49 @@ class Credentials(RequestModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    email: Annotated[str, Field(min_length=1, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=1000)]
+    login: Annotated[str, Field(min_length=1, max_length=320,
+                                description="A phone number (0912 345 678), a username or an e-mail.")] | None = None
+    email: Annotated[str, Field(min_length=1, max_length=320, description="The older name of “login”.")] | None = None
+    password: Annotated[str, Field(min_length=1, max_length=1000,
+                                   description="The password, or a one-time sign-in code (paper or SMS).")]
+
+    @model_validator(mode="after")
+    def _named(self):
+        if not (self.login or self.email):
+            raise ValueError("give “login”: a phone number, a username or an e-mail")
+        return self
+
+    @property
+    def who(self) -> str:
+        return self.login or self.email or ""
+
+
+class NewAccount(RequestModel):
+    """Self sign-up (403 when the site has it off): a phone number, a username or an e-mail, at least one."""
+
+    name: Annotated[Text, Field(max_length=120)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    phone: Annotated[str, Field(max_length=40)] = ""
+    username: Annotated[str, Field(max_length=40)] = ""
+    email: Annotated[str, Field(max_length=254)] = ""
+
+
+class NewPassword(RequestModel):
+    """``current`` is not needed right after signing in with a one-time code."""
+
+    current: Annotated[str, Field(max_length=1024)] = ""
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class CodeRequest(RequestModel):
+    login: Annotated[str, Field(min_length=1, max_length=254, description="A phone number or an e-mail.")]
+
+
+class PaperCodesRequest(RequestModel):
+    """Either every learner of a cooperative, or the learners named."""
+
+    cooperative_id: Id | None = None
+    user_ids: Annotated[list[Id], Field(default_factory=list, max_length=2000)]
 
 
 class NewGroup(RequestModel):
@@ -45,6 +86,20 @@ class Token(ResponseModel):
     token: str = Field(description="Send it as “Authorization: Bearer <token>”.")
     token_type: Literal["Bearer"]
     expires_at: datetime
+
+
+class PaperCode(ResponseModel):
+    user_id: int
+    name: str
+    cooperative: str | None
+    login: str | None = Field(description="The phone number or username to sign in with.")
+    code: str
+
+
+class PaperCodes(ResponseModel):
+    codes: list[PaperCode]
+    expires_at: datetime
+    site_url: str
 
 
 class LessonLink(ResponseModel):

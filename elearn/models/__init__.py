@@ -17,12 +17,13 @@ from elearn.models.profiles import Gender, LearnerProfile, Position
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.rate_limits import RateLimitCounter
 from elearn.models.state import PluginState, Scope
-from elearn.models.users import ApiToken, AuthSession, Role, User
+from elearn.models.users import ApiToken, AuthSession, CodePurpose, Role, SignInCode, User
 
 __all__ = [
     "AdminUnit",
     "ApiToken",
     "AuthSession",
+    "CodePurpose",
     "Cohort",
     "CohortMember",
     "Cooperative",
@@ -50,6 +51,7 @@ __all__ = [
     "RateLimitCounter",
     "Role",
     "Scope",
+    "SignInCode",
     "StaffArea",
     "Status",
     "Track",

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from elearn.permissions import CourseAccess
     from elearn.plugins.lesson_type import LessonType, NavItem
     from elearn.plugins.notifications import NotificationChannel
+    from elearn.plugins.senders import MessageSender
     from elearn.plugins.settings import ManifestKey, Setting
     from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 
@@ -176,3 +177,12 @@ def elearn_notification_channels() -> list[NotificationChannel]:
     ``NotificationChannel`` whose ``send(user, notification)`` delivers one ``Notification``.
     ``notify(users, notification)`` hands a notification to every channel; one that fails is
     logged and the others still deliver."""
+
+
+@hookspec
+def elearn_message_senders() -> list[MessageSender]:
+    """Return gateways that carry a text to a phone (``kind = "sms"``) or an e-mail address
+    (``kind = "email"``): each a ``MessageSender`` whose ``send(message)`` delivers one
+    ``Message`` or raises. Called once when the app starts; the first sender of each kind (the
+    plugins' load order) is the site's. With an SMS sender the sign-in page offers "send me a
+    sign-in code" and password reset by SMS; without one the option is not shown."""

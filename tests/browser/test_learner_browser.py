@@ -277,7 +277,7 @@ def test_first_load_of_a_lesson_is_light(site, open_page, course, learner, enrol
     watched = open_page(java_script_enabled=False)
     page = watched.page
     page.goto(f"{site}/login")
-    page.fill("#email", learner.email)
+    page.fill("#login", learner.email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")
@@ -317,7 +317,7 @@ def test_a_page_script_uses_the_api_with_the_session_and_the_pages_csrf_token(si
     watched = open_page(viewport={"width": 360, "height": 740})
     page = watched.page
     page.goto(f"{site}/login")
-    page.fill("#email", learner.email)
+    page.fill("#login", learner.email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")
