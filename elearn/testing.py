@@ -666,7 +666,7 @@ def browser_login(browser, site) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{site}/login")
-        page.fill("#email", user.email)
+        page.fill("#login", user.email)
         page.fill("#password", password)
         with page.expect_navigation():
             page.click("main form button.button")

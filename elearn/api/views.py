@@ -71,7 +71,7 @@ def register(body: models.NewAccount):
 
 
 @bp.post("/auth/sign-in-code")
-@operation(body=models.CodeRequest, responses={202: None}, errors=(404, 429), public=True)
+@operation(body=models.CodeRequest, responses={204: None}, errors=(404, 429), public=True)
 def sign_in_code(body: models.CodeRequest):
     """Have a one-time sign-in code sent by SMS (or e-mail) to the account with this phone number or e-mail
 
@@ -80,7 +80,7 @@ The answer is the same whether or not there is such an account. 404 when the sit
 
 
 @bp.post("/auth/password-reset")
-@operation(body=models.CodeRequest, responses={202: None}, errors=(404, 429), public=True)
+@operation(body=models.CodeRequest, responses={204: None}, errors=(404, 429), public=True)
 def password_reset(body: models.CodeRequest):
     """Have a reset code sent by SMS (or e-mail): sign in with it, then choose a new password"""
     return _send_code(body, CodePurpose.RESET)
@@ -90,7 +90,7 @@ def _send_code(body: models.CodeRequest, purpose: CodePurpose):
     if not code_senders():
         fail(404, _("This site cannot send codes. Ask the person who made your account for a code on paper."))
     send_sign_in_code(db_session(), body.login, purpose)
-    return "", 202
+    return no_content()
 
 
 @bp.post("/me/password")

@@ -54,6 +54,12 @@ class User(Base):
         return self.auth_token
 
     @property
+    def sign_in_name(self) -> str:
+        """What pages show beside the name to tell accounts apart: the username, else the e-mail (the
+        phone number, in the profile, is for staff pages that load it)."""
+        return self.username or self.email or ""
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 

@@ -102,7 +102,7 @@ def recipients(db: Session) -> list[tuple[int, int]]:
         select(Notification.user_id, func.max(Notification.id))
         .join(EmailPreference, EmailPreference.user_id == Notification.user_id)
         .join(User, User.id == Notification.user_id)
-        .where(EmailPreference.digest.is_(True), User.is_active.is_(True), *_pending())
+        .where(EmailPreference.digest.is_(True), User.is_active.is_(True), User.email.is_not(None), *_pending())
         .group_by(Notification.user_id)
         .order_by(Notification.user_id)
     )]
@@ -112,8 +112,8 @@ def build(app: Flask, db: Session, user_id: int, settings: Settings) -> Digest |
     """One user's message, in their language; None when nothing is left to send them."""
     user = db.get(User, user_id)
     rows = db.execute(notify.described(Notification.user_id == user_id, *_pending()).order_by(Notification.id)).all()
-    if user is None or not rows:
-        return None
+    if user is None or not user.email or not rows:
+        return None  # no e-mail address (a learner who signs in by phone): nothing to send to
     languages = app.config.get("LANGUAGES") or []
     locale = user.locale if user.locale in languages else app.config.get("BABEL_DEFAULT_LOCALE", "vi")
     links = app.url_map.bind("localhost")
