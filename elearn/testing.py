@@ -28,6 +28,8 @@ import pytest
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
+from elearn.plugins import hookspecs
+
 PG_ENV = "ELEARN_TEST_DATABASE_URL"
 TEST_PASSWORD = "correct horse battery"
 # Hashing at full strength would make each login take 100 ms; tests check the
@@ -585,6 +587,32 @@ def run_periodic(app, task: str) -> str:
 
 
 # -- time ----------------------------------------------------------------------------------
+
+
+class FakeSender:
+    """A ``MessageSender`` that keeps every ``Message`` it is given (``sent``) instead of sending it."""
+
+    def __init__(self, kind: str = "sms") -> None:
+        self.kind = kind
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        self.sent.append(message)
+
+
+class FakeSenders:
+    """A plugin to register for a test (``PLUGIN_OBJECTS={"fake_senders": FakeSenders("sms")}``) whose
+    senders record what they are given: ``plugin.sent("sms")``."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.senders = {kind: FakeSender(kind) for kind in kinds}
+
+    @hookspecs.hookimpl
+    def elearn_message_senders(self):
+        return list(self.senders.values())
+
+    def sent(self, kind: str = "sms") -> list:
+        return self.senders[kind].sent
 
 
 class FakeClock:

@@ -134,7 +134,13 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def authenticate(db: Session, user: User | None, password: str) -> User | None:
+def authenticate(db: Session, login: str, password: str) -> User | None:
+    """The account ``login`` (a phone number, username or e-mail) names, if ``password`` is its password or
+    one of its one-time codes; else None."""
+    return check_password(db, find_account(db, login), password)
+
+
+def check_password(db: Session, user: User | None, password: str) -> User | None:
     """``user`` if ``password`` is theirs or one of their one-time codes (``elearn.auth.codes``), else None;
     an unknown account (None) takes as long as a known one."""
     if not verify_password(user.password_hash if user else None, password):

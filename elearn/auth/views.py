@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from elearn.auth.accounts import AccountError, authenticate, create_user, find_account, login_kind
+from elearn.auth.accounts import AccountError, check_password, create_user, find_account, login_kind
 from elearn.auth.codes import forget_codes
 from elearn.auth.forms import CodeRequestForm, LoginForm, NewPasswordForm, PasswordChangeForm, RegisterForm
 from elearn.auth.messaged_codes import code_senders, send_sign_in_code
@@ -71,7 +71,7 @@ def check_credentials(login: str, password: str) -> User | None:
     rate limits; the same answer for unknown and known accounts."""
     db = db_session()
     user = find_account(db, login)
-    return rate_limited(limit_key(user, login), lambda: authenticate(db, user, password))
+    return rate_limited(limit_key(user, login), lambda: check_password(db, user, password))
 
 
 @bp.route("/login", methods=["GET", "POST"])
