@@ -57,7 +57,10 @@ The names, by what they are for (each is documented where it is defined, and in 
   with ``plugin_setting``), ``ManifestKey`` (``elearn_manifest_keys``, the installed values read
   back with ``pack_extensions``);
 - telling users (elearn/plugins/notifications.py): ``Notification``, ``NotificationChannel``
-  (``elearn_notification_channels``), ``notify``.
+  (``elearn_notification_channels``), ``notify``;
+- gateways to a phone or an address (elearn/plugins/senders.py, since 1.2): ``MessageSender`` (what
+  ``elearn_message_senders`` returns: an SMS gateway or a mailer, used by the core for sign-in
+  codes), ``Message`` (what it sends), ``send_message`` (send through the site's sender of a kind).
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ from elearn.plugins.lesson_type import (
     SubmissionError,
 )
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
+from elearn.plugins.senders import Message, MessageSender, send_message
 from elearn.plugins.settings import ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
@@ -148,6 +152,8 @@ __all__ = [
     "LessonContext",
     "LessonType",
     "ManifestKey",
+    "Message",
+    "MessageSender",
     "NavItem",
     "Notification",
     "NotificationChannel",
@@ -212,6 +218,7 @@ __all__ = [
     "render_markdown",
     "safe_next",
     "sanitise_html",
+    "send_message",
     "teaches_course",
     "token_required",
     "utcnow",

@@ -8,8 +8,17 @@ import re
 import pytest
 from sqlalchemy import select
 
-from elearn.models import AdminUnit, CodePurpose, Cooperative, CooperativeKind, LearnerProfile, SignInCode, StaffArea
-from elearn.models import UnitLevel, User
+from elearn.models import (
+    AdminUnit,
+    CodePurpose,
+    Cooperative,
+    CooperativeKind,
+    LearnerProfile,
+    SignInCode,
+    StaffArea,
+    UnitLevel,
+    User,
+)
 from elearn.testing import TEST_PASSWORD, FakeClock, FakeSenders, csrf_token, fresh, test_config
 
 NEW_PASSWORD = "my own new passphrase"

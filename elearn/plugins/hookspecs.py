@@ -183,6 +183,7 @@ def elearn_notification_channels() -> list[NotificationChannel]:
 def elearn_message_senders() -> list[MessageSender]:
     """Return gateways that carry a text to a phone (``kind = "sms"``) or an e-mail address
     (``kind = "email"``): each a ``MessageSender`` whose ``send(message)`` delivers one
-    ``Message`` or raises. Called once when the app starts; the first sender of each kind (the
+    ``Message`` or raises. Called once, when first needed (``current_app`` is the site, so a sender
+    offered only when configured can read the configuration); the first sender of each kind (the
     plugins' load order) is the site's. With an SMS sender the sign-in page offers "send me a
     sign-in code" and password reset by SMS; without one the option is not shown."""
