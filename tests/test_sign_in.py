@@ -373,3 +373,14 @@ def test_codes_have_a_purpose(db, phone_learner, app):
         assert redeem_code(db, phone_learner, "WRONG-CODE") is None
         assert redeem_code(db, phone_learner, code) == CodePurpose.SMS
         assert not phone_learner.must_change_password
+
+
+def test_an_admin_resets_a_learners_password_with_a_code_from_the_users_page(client, app, login, admin, members):
+    login(client, admin)
+    page = client.get("/admin/users", query_string={"q": "Lan"}).get_data(as_text=True)
+    assert 'action="/orgs/sign-in-codes"' in page and f'name="user_id" value="{members["lan"].id}"' in page
+    sheet = client.post("/orgs/sign-in-codes", data={"user_id": str(members["lan"].id),
+                                                     "csrf_token": csrf_token(client, "/me")})
+    [code] = codes_on(sheet)
+    assert "Lò Thị Lan" in sheet.get_data(as_text=True)
+    assert "/account/new-password" in post_login(app.test_client(), "0987654321", code).headers["Location"]
