@@ -375,12 +375,25 @@ def test_codes_have_a_purpose(db, phone_learner, app):
         assert not phone_learner.must_change_password
 
 
-def test_an_admin_resets_a_learners_password_with_a_code_from_the_users_page(client, app, login, admin, members):
+def test_an_admin_resets_a_learners_password_with_a_code_from_the_profile_page(client, app, login, admin, members):
     login(client, admin)
-    page = client.get("/admin/users", query_string={"q": "Lan"}).get_data(as_text=True)
+    page = client.get(f"/admin/users/{members['lan'].id}/profile").get_data(as_text=True)
     assert 'action="/orgs/sign-in-codes"' in page and f'name="user_id" value="{members["lan"].id}"' in page
     sheet = client.post("/orgs/sign-in-codes", data={"user_id": str(members["lan"].id),
                                                      "csrf_token": csrf_token(client, "/me")})
     [code] = codes_on(sheet)
     assert "Lò Thị Lan" in sheet.get_data(as_text=True)
     assert "/account/new-password" in post_login(app.test_client(), "0987654321", code).headers["Location"]
+
+
+def test_a_learner_who_signs_in_by_phone_alone_cannot_remove_the_phone(client, app, login, admin, members, place):
+    login(client, admin)
+    code = codes_on(print_sheet(client, place["coop_a"]))[0]
+    learner = app.test_client()
+    post_login(learner, "0987654321", code)
+    token = learner.post("/api/v1/me/password", json={"password": NEW_PASSWORD},
+                         headers={"X-CSRFToken": csrf_token(learner, "/account/new-password")})
+    assert token.status_code == 201
+    removed = learner.put("/api/v1/me/profile", json={"phone": ""}, headers=bearer(token.get_json()["token"]))
+    assert removed.status_code == 400
+    assert post_login(app.test_client(), "0987654321", NEW_PASSWORD).status_code == 303
