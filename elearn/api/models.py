@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, model_validator
 
+from elearn.auth.passwords import MIN_LENGTH
 from elearn.contract import Id, RequestModel, ResponseModel, Text, omitted
 from elearn.models.groups import TITLE_MAX
 from elearn.models.progress import Status
@@ -19,13 +20,14 @@ from elearn.models.progress import Status
 
 
 class Credentials(RequestModel):
-    """Other fields are ignored, as they always were."""
+    """Other fields are ignored, as they always were. ``login`` or ``email`` (its older name) is required."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore",
+                              json_schema_extra={"anyOf": [{"required": ["login"]}, {"required": ["email"]}]})
 
     login: Annotated[str, Field(min_length=1, max_length=320,
-                                description="A phone number (0912 345 678), a username or an e-mail.")] | None = None
-    email: Annotated[str, Field(min_length=1, max_length=320, description="The older name of “login”.")] | None = None
+                                description="A phone number (0912 345 678), a username or an e-mail.")] = ""
+    email: Annotated[str, Field(min_length=1, max_length=320, description="The older name of “login”.")] = ""
     password: Annotated[str, Field(min_length=1, max_length=1000,
                                    description="The password, or a one-time sign-in code (paper or SMS).")]
 
@@ -37,16 +39,20 @@ class Credentials(RequestModel):
 
     @property
     def who(self) -> str:
-        return self.login or self.email or ""
+        return self.login or self.email
+
+
+NewPasswordText = Annotated[str, Field(min_length=MIN_LENGTH, max_length=1024)]
 
 
 class NewAccount(RequestModel):
     """Self sign-up (403 when the site has it off): a phone number, a username or an e-mail, at least one."""
 
     name: Annotated[Text, Field(max_length=120)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
-    phone: Annotated[str, Field(max_length=40)] = ""
-    username: Annotated[str, Field(max_length=40)] = ""
+    password: NewPasswordText
+    phone: Annotated[str, Field(max_length=40, description="0912 345 678, +84 912 345 678, …")] = ""
+    username: Annotated[str, Field(pattern=r"^[a-zA-Z0-9._-]*$", max_length=40,
+                                   description="3 to 40 of a–z 0–9 . _ -, with a letter.")] = ""
     email: Annotated[str, Field(max_length=254)] = ""
 
 
@@ -54,7 +60,7 @@ class NewPassword(RequestModel):
     """``current`` is not needed right after signing in with a one-time code."""
 
     current: Annotated[str, Field(max_length=1024)] = ""
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    password: NewPasswordText
 
 
 class CodeRequest(RequestModel):
