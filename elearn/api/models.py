@@ -25,9 +25,9 @@ class Credentials(RequestModel):
     model_config = ConfigDict(extra="ignore",
                               json_schema_extra={"anyOf": [{"required": ["login"]}, {"required": ["email"]}]})
 
-    login: Annotated[str, Field(min_length=1, max_length=320,
-                                description="A phone number (0912 345 678), a username or an e-mail.")] = ""
-    email: Annotated[str, Field(min_length=1, max_length=320, description="The older name of “login”.")] = ""
+    login: Annotated[str, Field(min_length=1, max_length=320)] = omitted(
+        "A phone number (0912 345 678), a username or an e-mail.", default="")
+    email: Annotated[str, Field(min_length=1, max_length=320)] = omitted("The older name of “login”.", default="")
     password: Annotated[str, Field(min_length=1, max_length=1000,
                                    description="The password, or a one-time sign-in code (paper or SMS).")]
 

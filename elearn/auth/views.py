@@ -35,8 +35,9 @@ BEFORE_A_PASSWORD = {"auth.choose_password", "auth.logout", "learning.language",
 def _password_first():
     """Signed in with a one-time code: every page leads to choosing a password until one is chosen
     (the API says so with a 403: ``elearn.api.auth``)."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in BEFORE_A_PASSWORD and not request.path.startswith("/api/")):
+    if request.endpoint in BEFORE_A_PASSWORD or request.path.startswith("/api/"):
+        return None  # asked first: a static file loads no user
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.choose_password", next=request.full_path if request.method == "GET" else None))
     return None
 
