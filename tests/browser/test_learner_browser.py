@@ -135,7 +135,9 @@ class Keyboard:
         self.page.keyboard.press("Tab")
         expect(self.page.locator("a.skip")).to_be_focused()
         self.page.keyboard.press("Enter")  # "Skip to content": past the header, into the form
-        for selector, text in (("#name", name), ("#email", email), ("#password", PASSWORD), ("#confirm", PASSWORD)):
+        # Phone and username are optional (an e-mail is given): tabbed past, left empty.
+        for selector, text in (("#name", name), ("#phone", ""), ("#username", ""), ("#email", email),
+                               ("#password", PASSWORD), ("#confirm", PASSWORD)):
             self.page.keyboard.press("Tab")
             expect(self.page.locator(selector)).to_be_focused()
             self.page.keyboard.type(text)
