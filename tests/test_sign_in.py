@@ -397,3 +397,22 @@ def test_a_learner_who_signs_in_by_phone_alone_cannot_remove_the_phone(client, a
     removed = learner.put("/api/v1/me/profile", json={"phone": ""}, headers=bearer(token.get_json()["token"]))
     assert removed.status_code == 400
     assert post_login(app.test_client(), "0987654321", NEW_PASSWORD).status_code == 303
+
+
+def test_learners_just_imported_by_phone_get_their_sheet_of_codes(client, app, login, admin, place):
+    import io
+
+    login(client, admin)
+    data = ("name,phone,email,cooperative,position,course\n"
+            "Lò Văn Páo,0977 111 222,,R-A,member,\n"
+            "Cà Thị Hương,0977 333 444,,R-B,accountant,\n").encode()
+    page = client.post("/admin/learners/import", data={"csrf_token": csrf_token(client, "/admin/learners/import"),
+                                                       "commit": "1", "file": (io.BytesIO(data), "x.csv")})
+    html = page.get_data(as_text=True)
+    ids = re.findall(r'name="user_id" value="(\d+)"', html)
+    assert page.status_code == 200 and len(ids) == 2
+    sheet = client.post("/orgs/sign-in-codes", data={"user_id": ids, "csrf_token": csrf_token(client, "/me")})
+    codes = codes_on(sheet)
+    assert len(codes) == 2 and "HTX B" in sheet.get_data(as_text=True)
+    learner = app.test_client()
+    assert "/account/new-password" in post_login(learner, "0977 333 444", codes[0]).headers["Location"]

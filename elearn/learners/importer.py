@@ -126,8 +126,10 @@ def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEF
             enrol = _("enrol in %(course)s", course=record["course"])
             result.message = f"{result.message}; {enrol}" if result.message else enrol
     if commit and report.ok:
+        new = [plan for plan in planned.values() if plan.user is None]
         _write(db, planned, profiles)
         report.committed = True
+        report.created_ids = [plan.user.id for plan in new]  # for their sheet of sign-in codes
     return report
 
 
