@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
@@ -66,7 +68,6 @@ def register(body: models.NewAccount):
         user = create_user(db, body.email, body.name, body.password, username=body.username, phone=body.phone)
     except AccountError as exc:
         fail(exc.status, str(exc))
-    db.flush()
     return _new_token(user)
 
 
@@ -121,7 +122,7 @@ replaces the learners' earlier codes."""
     db = db_session()
     cards, expires_at = print_codes(db, org_access(db, api_user()), body.cooperative_id, body.user_ids)
     db.commit()
-    return jsonify(codes=[card.__dict__ for card in cards], expires_at=expires_at.isoformat(),
+    return jsonify(codes=[asdict(card) for card in cards], expires_at=expires_at.isoformat(),
                    site_url=url_for("auth.login", _external=True)), 201
 
 

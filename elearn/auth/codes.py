@@ -8,7 +8,7 @@ account answers like a known one. Eight characters from an alphabet without look
 Stored as an HMAC of the account and the code under the site's secret key, so a copy of the
 database does not give the codes away; a used code is deleted in the same statement that checks
 it, so two sign-ins with one code at once let one through. A paper or reset code makes the learner
-choose a password at once (``User.must_change_password``, ``elearn.auth.forced``).
+choose a password at once (``User.must_change_password``, ``elearn.auth.views.choose_password``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from elearn.auth.codes import issue_code
 from elearn.auth.signup import paper_code_lifetime
 from elearn.clock import utcnow
 from elearn.models import AdminUnit, CodePurpose, Cooperative, LearnerProfile, Role, User
-from elearn.organisations.access import OrgAccess
+from elearn.organisations.access import OrgAccess, cooperatives_in_reach
 from elearn.profile.phones import display_phone
 from elearn.rate_limits import commit_counts, rate_limiter
 from elearn.security import fail
@@ -60,7 +60,8 @@ def print_codes(db: Session, access: OrgAccess, cooperative_id: int | None = Non
     if (condition := access.unit_filter()) is not None:
         query = query.where(condition)
     rows = db.execute(query).all()
-    if cooperative_id is not None and db.scalar(_in_reach(access, cooperative_id)) is None:
+    if cooperative_id is not None and db.scalar(
+            cooperatives_in_reach(access, select(Cooperative.id)).where(Cooperative.id == cooperative_id)) is None:
         fail(404, _("No such cooperative."))
     if len({user.id for user, _name, _phone in rows} & set(user_ids)) != len(set(user_ids)):
         fail(404, _("Some of these learners do not exist or are not in your area."))
@@ -74,13 +75,6 @@ def print_codes(db: Session, access: OrgAccess, cooperative_id: int | None = Non
                   issue_code(db, user, CodePurpose.PAPER, lifetime, by=access.user))
              for user, coop_name, phone in rows]
     return cards, utcnow() + lifetime
-
-
-def _in_reach(access: OrgAccess, cooperative_id: int):
-    query = (select(Cooperative.id).join(AdminUnit, AdminUnit.id == Cooperative.unit_id)
-             .where(Cooperative.id == cooperative_id))
-    condition = access.unit_filter()
-    return query if condition is None else query.where(condition)
 
 
 def _count_sheet(user: User) -> None:
