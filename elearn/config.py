@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     # Printed as the issuer on certificates of courses whose pack names none.
     "CERTIFICATE_ORGANISATION": "Liên minh Hợp tác xã",
     "LOGIN_BACKOFF_MAX_SECONDS": 900,
+    # Sign-in codes sent by SMS or e-mail (elearn/auth/messaged_codes.py), per address and per phone or address.
+    "SIGN_IN_CODE_SEND_LIMITS": "3 per hour;10 per day",
+    # Sheets of one-time sign-in codes printed by staff (elearn/auth/paper.py), per staff member.
+    "PAPER_CODE_LIMITS": "20 per hour;100 per day",
     # argon2id, RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes).
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, which expires on its own

@@ -57,10 +57,11 @@ Text = Annotated[str, Field(pattern=r"[^\s\x1c-\x1f]")]
 T = TypeVar("T")
 
 
-def omitted(description: str) -> Any:
-    """A field of an answer that is sometimes left out (never sent as null): not required in the
-    document, and without the ``default: null`` pydantic would write there."""
-    return Field(default=None, description=description, json_schema_extra=_without_default)
+def omitted(description: str, default: Any = None) -> Any:
+    """A field of an answer that is sometimes left out (never sent as null), or of a request that may
+    be: not required in the document, and without the ``default`` pydantic would write there (null,
+    or a request's "" that its own ``minLength`` would refuse)."""
+    return Field(default=default, description=description, json_schema_extra=_without_default)
 
 
 def _without_default(schema: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from elearn.auth import signup
 from elearn.certificates import service as certificates
 from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
@@ -23,6 +24,11 @@ from elearn.plugins.hookspecs import hookimpl
 from elearn.plugins.lesson_type import NavItem
 from elearn.plugins.surfaces import Panel, ReportColumn
 from elearn.reports.stalled import my_reminders
+
+
+@hookimpl
+def elearn_settings():
+    return signup.SETTINGS
 
 
 @hookimpl

@@ -43,6 +43,7 @@ class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
     file_error: str | None = None
     committed: bool = False
+    created_ids: list[int] = field(default_factory=list)  # the accounts a committed import made (learners)
 
     @property
     def errors(self) -> list[RowResult]:

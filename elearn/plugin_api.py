@@ -68,11 +68,14 @@ The names, by what they are for (each is documented where it is defined, and in 
   caller's transaction (the quiz's manual grading records ``grade.changed``);
 - PDF documents (elearn/pdf): ``PdfDocument`` (an A4 page with the site's title, headings,
   paragraphs, tables, images and QR codes, in a font with every Vietnamese letter) and
-  ``pdf_response`` (the bytes as a download).
+  ``pdf_response`` (the bytes as a download);
 - questions one plugin asks inside another's lessons (elearn/plugins/questions.py): ``QuestionKind``
   (what ``elearn_question_kinds`` returns), ``QuestionGrade`` (what its ``grade`` says),
   ``question_kinds`` (the kinds offered, by authored ``type``); and ``content_note`` (a note to the
-  pack's author that is not an error, printed by ``elearn pack validate``).
+  pack's author that is not an error, printed by ``elearn pack validate``);
+- gateways to a phone or an address (elearn/plugins/senders.py, since 1.2): ``MessageSender`` (what
+  ``elearn_message_senders`` returns: an SMS gateway or a mailer, used by the core for sign-in
+  codes), ``Message`` (what it sends), ``send_message`` (send through the site's sender of a kind).
 """
 
 from __future__ import annotations
@@ -130,6 +133,7 @@ from elearn.plugins.lesson_type import (
 )
 from elearn.plugins.notifications import Notification, NotificationChannel, notify
 from elearn.plugins.questions import QuestionGrade, QuestionKind, content_note, question_kinds
+from elearn.plugins.senders import Message, MessageSender, send_message
 from elearn.plugins.settings import FileLimit, ManifestKey, Setting, plugin_setting
 from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 from elearn.profile.service import learner_cooperative, learner_cooperatives
@@ -169,6 +173,8 @@ __all__ = [
     "LessonContext",
     "LessonType",
     "ManifestKey",
+    "Message",
+    "MessageSender",
     "NavItem",
     "Notification",
     "NotificationChannel",
@@ -241,6 +247,7 @@ __all__ = [
     "render_markdown",
     "safe_next",
     "sanitise_html",
+    "send_message",
     "shared_fragment",
     "teaches_course",
     "token_required",

@@ -29,6 +29,8 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from elearn.plugins import hookspecs
+
 PG_ENV = "ELEARN_TEST_DATABASE_URL"
 TEST_PASSWORD = "correct horse battery"
 # Hashing at full strength would make each login take 100 ms; tests check the
@@ -445,7 +447,7 @@ def login() -> Callable[..., Any]:
 
     def do(client, user, password: str = TEST_PASSWORD):
         response = client.post(
-            "/login", data={"email": user.email, "password": password, "csrf_token": csrf_token(client, "/login")}
+            "/login", data={"login": user.email, "password": password, "csrf_token": csrf_token(client, "/login")}
         )
         assert response.status_code == 303, response.get_data(as_text=True)
         return response
@@ -633,6 +635,32 @@ def run_periodic(app, task: str) -> str:
 # -- time ----------------------------------------------------------------------------------
 
 
+class FakeSender:
+    """A ``MessageSender`` that keeps every ``Message`` it is given (``sent``) instead of sending it."""
+
+    def __init__(self, kind: str = "sms") -> None:
+        self.kind = kind
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        self.sent.append(message)
+
+
+class FakeSenders:
+    """A plugin to register for a test (``PLUGIN_OBJECTS={"fake_senders": FakeSenders("sms")}``) whose
+    senders record what they are given: ``plugin.sent("sms")``."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.senders = {kind: FakeSender(kind) for kind in kinds}
+
+    @hookspecs.hookimpl
+    def elearn_message_senders(self):
+        return list(self.senders.values())
+
+    def sent(self, kind: str = "sms") -> list:
+        return self.senders[kind].sent
+
+
 class FakeClock:
     """The server's "now", moved by the test: patch it over ``utcnow`` where your code reads the
     time (``monkeypatch.setattr("elearn_quiz.attempts.utcnow", clock)``), then ``clock.advance(minutes=31)``."""
@@ -736,7 +764,7 @@ def browser_login(browser, site) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{site}/login")
-        page.fill("#email", user.email)
+        page.fill("#login", user.email)
         page.fill("#password", password)
         with page.expect_navigation():
             page.click("main form button.button")

@@ -121,7 +121,7 @@ def test_an_admin_creates_an_account_with_a_role(app, client, db, admin, login):
     browser = app.test_client()
     response = browser.post(
         "/login",
-        data={"email": "dung@example.org", "password": TEST_PASSWORD, "csrf_token": csrf_token(browser, "/login")},
+        data={"login": "dung@example.org", "password": TEST_PASSWORD, "csrf_token": csrf_token(browser, "/login")},
     )
     assert response.status_code == 303
 

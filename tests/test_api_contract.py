@@ -50,6 +50,8 @@ BODY_DEPENDS_ON_THE_RESOURCE: dict[str, str] = {
     "questions and choices",
     "/x/discussion/lessons/{lesson_id}/participants/{user_id}": "the marks must name the discussion's rubric "
     "criteria, each within its points: the rubric is the lesson's content",
+    "/auth/register": "the phone number must be one that exists, and one of phone, username and e-mail must be "
+    "given (and none another account's)",
     "/me/profile": "the phone number must be one that exists (libphonenumber's rules for each country) and the "
     "cooperative one of the site's",
     "/x/discussion/lessons/{lesson_id}/attachments": "the file's type is read from its name, which a multipart "

@@ -52,7 +52,7 @@ def browser_with_cookie(app, value: str):
 
 
 def post_login(client, email: str, password: str, **extra):
-    data = {"email": email, "password": password, "csrf_token": csrf_token(client, "/login")}
+    data = {"login": email, "password": password, "csrf_token": csrf_token(client, "/login")}
     return client.post("/login", data={**data, **extra.pop("data", {})}, **extra)
 
 
@@ -259,7 +259,7 @@ def test_logging_in_again_ends_the_browsers_previous_session(app, client, db, le
     other = make_user()
     # Logging in as someone else from the same browser, without logging out first
     # (the login page redirects a logged-in visitor, so the form is posted directly).
-    data = {"email": other.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client, "/me")}
+    data = {"login": other.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client, "/me")}
     assert client.post("/login", data=data).status_code == 303
     assert not is_logged_in(browser_with_cookie(app, first)), "the first session's cookie must be dead"
     assert fresh(db).scalar(select(func.count()).select_from(AuthSession).where(AuthSession.user_id == learner.id)) == 0
@@ -354,7 +354,7 @@ def _snapshot(db) -> dict:
 def _form_data(rule: str, learner, instructor, course) -> dict:
     """What a real submission of the form at ``rule`` would send, minus the CSRF token."""
     samples = {
-        "/login": {"email": learner.email, "password": TEST_PASSWORD},
+        "/login": {"login": learner.email, "password": TEST_PASSWORD},
         "/register": {"name": "Mới", "email": "moi@example.org", "password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
         "/account/password": {"current": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         "/language": {"lang": "en", "next": "/"},

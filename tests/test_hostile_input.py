@@ -74,7 +74,7 @@ def test_a_quiz_answer_with_a_nul_is_kept_through_the_api_and_the_form(app, clie
 def test_a_login_email_with_a_nul_is_just_a_wrong_login(client, learner):
     api = client.post("/api/v1/auth/token", json={"email": f"an{NUL}@example.org", "password": "x"})
     assert api.status_code == 401 and api.get_json()["error"]["message"]
-    form = client.post("/login", data={"email": f"an{NUL}@example.org", "password": "x",
+    form = client.post("/login", data={"login": f"an{NUL}@example.org", "password": "x",
                                        "csrf_token": csrf_token(client, "/login")})
     assert form.status_code in (200, 401)
 

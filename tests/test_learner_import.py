@@ -82,14 +82,16 @@ def test_row_errors_name_their_spreadsheet_row_and_nothing_is_written(db, place,
             "Minh,0912345678,minh@example.org,,,\n"
             "Châu,,chau@example.org,,,\n"
             ",,,,,\n"
-            "No mail,0987654321,,,,\n").encode()
+            "No mail,0987654321,,,,\n"
+            "Nothing to sign in with,,,,,\n").encode()
     report = import_learners(db, data, commit=True)
     assert not report.committed
     assert [(r.row, r.action) for r in report.rows if r.action == "error"] == [
-        (3, "error"), (4, "error"), (5, "error"), (6, "error"), (7, "error"), (8, "error"), (10, "error")]
+        (3, "error"), (4, "error"), (5, "error"), (6, "error"), (7, "error"), (8, "error"), (11, "error")]
     assert "số điện thoại" in report.rows[1].message and "NOPE" in report.rows[2].message
     assert "tài khoản khác" in report.rows[5].message and "cán bộ" in report.rows[6].message
-    assert "email" in report.rows[7].message
+    assert report.rows[7].action == "create", "a phone number is enough: the learner signs in with it"
+    assert "email" in report.rows[8].message
     db.rollback()
     assert counts(db) == (1, 0, 0)
 

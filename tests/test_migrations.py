@@ -154,3 +154,36 @@ def test_the_schema_diff_sees_a_model_change(tmp_path, monkeypatch):
     finally:
         app.extensions["elearn_db"].dispose()
     assert [(op[0], op[2], op[3].name) for op in diff] == [("add_column", "courses", "not_migrated")]
+
+
+def test_0011_keeps_the_accounts_and_lets_an_account_have_no_email(empty_database, tmp_path):
+    """The batch copy of ``users`` on SQLite (an ALTER on PostgreSQL) keeps every row; afterwards an
+    account may have no e-mail, and usernames are unique."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    from elearn import create_app
+    from elearn.db.migrate import upgrade
+    from elearn.testing import test_config
+
+    app = create_app(test_config(empty_database, tmp_path))
+    add = ("INSERT INTO users (email, username, name, password_hash, role, is_active, created_at) "
+           "VALUES (:email, :username, :name, 'x', 'learner', true, CURRENT_TIMESTAMP)")
+    engine = create_engine(empty_database)
+    try:
+        with app.app_context():
+            upgrade(app, "0010_organisations")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (email, name, password_hash, role, is_active, created_at) "
+                              "VALUES ('an@example.org', 'An', 'x', 'learner', true, CURRENT_TIMESTAMP)"))
+        with app.app_context():
+            upgrade(app)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT email, must_change_password FROM users")).all() == [
+                ("an@example.org", False)]
+            conn.execute(text(add), {"email": None, "username": "pao", "name": "Páo"})
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(add), {"email": None, "username": "pao", "name": "Páo 2"})
+    finally:
+        engine.dispose()
+        app.extensions["elearn_db"].dispose()

@@ -133,7 +133,7 @@ def test_fields_the_site_keeps_for_its_staff(app, client, api_token, login, lear
 
 def test_required_fields_are_asked_for_at_the_next_sign_in(app, client, login, api_token, learner, cooperative):
     app.config["PROFILE_REQUIRED_FIELDS"] = ["cooperative", "phone"]
-    answer = client.post("/login", data={"email": learner.email, "password": "correct horse battery",
+    answer = client.post("/login", data={"login": learner.email, "password": "correct horse battery",
                                          "next": "/courses", "csrf_token": csrf_token(client, "/login")})
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/me/profile?next=")
     page = client.get(answer.headers["Location"]).get_data(as_text=True)

@@ -144,7 +144,7 @@ def test_pages_and_the_api_answer_503_with_the_hint(empty_url, tmp_path, state):
                                                        "then restart the server."}}
         if state == "empty":
             # The login form reads nothing; logging in does.
-            logging_in = client.post("/login", data={"email": "an@example.org", "password": "x" * 12,
+            logging_in = client.post("/login", data={"login": "an@example.org", "password": "x" * 12,
                                                      "csrf_token": csrf_token(client, "/login")})
             assert logging_in.status_code == 503 and vietnamese in logging_in.get_data(as_text=True)
     finally:

@@ -32,12 +32,13 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = create_user(db, form.email.data, form.name.data, form.password.data, form.role.data)
+            user = create_user(db, form.email.data, form.name.data, form.password.data, form.role.data,
+                               username=form.username.data, phone=form.phone.data)
         except AccountError as exc:
             form[exc.field].errors.append(str(exc))
         else:
             db.commit()
-            flash(_("Account created for %(email)s.", email=user.email), "success")
+            flash(_("Account created for %(email)s.", email=user.sign_in_name or user.name), "success")
             _warn_of_namesakes(db, user)
             return redirect(url_for("admin.users"), code=303)
     query, role = request.args.get("q", "").strip()[:120], request.args.get("role", "")
@@ -66,7 +67,7 @@ def _warn_of_namesakes(db, user: User) -> None:
                 "Careful: %(num)d other account uses the same name: %(emails)s.",
                 "Careful: %(num)d other accounts use the same name: %(emails)s.",
                 len(others),
-                emails=", ".join(other.email for other in others),
+                emails=", ".join(other.sign_in_name for other in others),
             ),
             "error",
         )

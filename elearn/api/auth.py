@@ -45,7 +45,14 @@ def api_user():
         elif CSRF_HEADER in request.headers:
             user = _session_user(request.headers[CSRF_HEADER])
         g.api_user = user
+        if user is not None and user.must_change_password and request.endpoint not in BEFORE_A_PASSWORD:
+            fail(403, _("Choose a new password first: you signed in with a one-time code. Send it to "
+                        "POST /api/v1/me/password as {\"password\": \"…\"}."))
     return g.api_user
+
+
+# What a caller who signed in with a one-time code may do before choosing a password.
+BEFORE_A_PASSWORD = {"api.new_password", "api.revoke"}
 
 
 def _session_user(token: str):

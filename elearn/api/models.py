@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, model_validator
 
+from elearn.auth.passwords import MIN_LENGTH
 from elearn.contract import Id, RequestModel, ResponseModel, Text, omitted
 from elearn.models.groups import TITLE_MAX
 from elearn.models.progress import Status
@@ -19,12 +20,58 @@ from elearn.models.progress import Status
 
 
 class Credentials(RequestModel):
-    """Other fields are ignored, as they always were."""
+    """Other fields are ignored, as they always were. ``login`` or ``email`` (its older name) is required."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore",
+                              json_schema_extra={"anyOf": [{"required": ["login"]}, {"required": ["email"]}]})
 
-    email: Annotated[str, Field(min_length=1, max_length=320)]
-    password: Annotated[str, Field(min_length=1, max_length=1000)]
+    login: Annotated[str, Field(min_length=1, max_length=320)] = omitted(
+        "A phone number (0912 345 678), a username or an e-mail.", default="")
+    email: Annotated[str, Field(min_length=1, max_length=320)] = omitted("The older name of “login”.", default="")
+    password: Annotated[str, Field(min_length=1, max_length=1000,
+                                   description="The password, or a one-time sign-in code (paper or SMS).")]
+
+    @model_validator(mode="after")
+    def _named(self):
+        if not (self.login or self.email):
+            raise ValueError("give “login”: a phone number, a username or an e-mail")
+        return self
+
+    @property
+    def who(self) -> str:
+        return self.login or self.email
+
+
+NewPasswordText = Annotated[str, Field(min_length=MIN_LENGTH, max_length=1024)]
+
+
+class NewAccount(RequestModel):
+    """Self sign-up (403 when the site has it off): a phone number, a username or an e-mail, at least one."""
+
+    name: Annotated[Text, Field(max_length=120)]
+    password: NewPasswordText
+    phone: Annotated[str, Field(max_length=40, description="0912 345 678, +84 912 345 678, …")] = ""
+    username: Annotated[str, Field(pattern=r"^[a-zA-Z0-9._-]*$", max_length=40,
+                                   description="3 to 40 of a–z 0–9 . _ -, with a letter.")] = ""
+    email: Annotated[str, Field(max_length=254)] = ""
+
+
+class NewPassword(RequestModel):
+    """``current`` is not needed right after signing in with a one-time code."""
+
+    current: Annotated[str, Field(max_length=1024)] = ""
+    password: NewPasswordText
+
+
+class CodeRequest(RequestModel):
+    login: Annotated[str, Field(min_length=1, max_length=254, description="A phone number or an e-mail.")]
+
+
+class PaperCodesRequest(RequestModel):
+    """Either every learner of a cooperative, or the learners named."""
+
+    cooperative_id: Id | None = None
+    user_ids: Annotated[list[Id], Field(default_factory=list, max_length=2000)]
 
 
 class NewGroup(RequestModel):
@@ -45,6 +92,20 @@ class Token(ResponseModel):
     token: str = Field(description="Send it as “Authorization: Bearer <token>”.")
     token_type: Literal["Bearer"]
     expires_at: datetime
+
+
+class PaperCode(ResponseModel):
+    user_id: int
+    name: str
+    cooperative: str | None
+    login: str | None = Field(description="The phone number or username to sign in with.")
+    code: str
+
+
+class PaperCodes(ResponseModel):
+    codes: list[PaperCode]
+    expires_at: datetime
+    site_url: str
 
 
 class LessonLink(ResponseModel):

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from dataclasses import asdict
+
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from elearn import contract
 from elearn.api import models, serialize
 from elearn.api.auth import api_user, bearer_secret, token_required
 from elearn.api.openapi import openapi_document
+from elearn.auth.accounts import AccountError, create_user, password_problem
+from elearn.auth.messaged_codes import code_senders, send_sign_in_code
+from elearn.auth.paper import print_codes
+from elearn.auth.passwords import verify_password
 from elearn.auth.sessions import issue_token, revoke_token
-from elearn.auth.views import check_credentials
+from elearn.auth.signup import self_signup_open
+from elearn.auth.views import check_credentials, limit_key, rate_limited, set_password
 from elearn.contract import no_content, operation
 from elearn.db import db_session
 from elearn.groups.service import learner_groups
 from elearn.i18n import current_locale
 from elearn.learning import outline, service
+from elearn.models import CodePurpose
+from elearn.organisations.access import org_access
 from elearn.security import csrf, fail
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,14 +40,90 @@ def openapi():
 @bp.post("/auth/token")
 @operation(body=models.Credentials, responses={201: models.Token}, errors=(401, 429), public=True)
 def token(body: models.Credentials):
-    """Exchange email and password for a bearer token"""
-    db = db_session()
-    user = check_credentials(body.email, body.password)
+    """Exchange a phone number, username or e-mail and a password (or a one-time code) for a bearer token
+
+After a one-time code on paper or a reset code, every call but ``POST /me/password`` answers 403
+until a password is chosen."""
+    user = check_credentials(body.who, body.password)
     if user is None:
-        fail(401, _("The email or password is incorrect."))
+        fail(401, _("The phone, username, e-mail or password is incorrect."))
+    return _new_token(user)
+
+
+def _new_token(user):
+    db = db_session()
     secret, row = issue_token(db, user)
     db.commit()
     return jsonify(token=secret, token_type="Bearer", expires_at=row.expires_at.isoformat()), 201
+
+
+@bp.post("/auth/register")
+@operation(body=models.NewAccount, responses={201: models.Token}, errors=(403, 409), public=True)
+def register(body: models.NewAccount):
+    """Create a learner account (when the site allows self sign-up) and get a bearer token"""
+    if not self_signup_open():
+        fail(403, _("This site does not let visitors create their own accounts. Ask the staff for one."))
+    db = db_session()
+    try:
+        user = create_user(db, body.email, body.name, body.password, username=body.username, phone=body.phone)
+    except AccountError as exc:
+        fail(exc.status, str(exc))
+    return _new_token(user)
+
+
+@bp.post("/auth/sign-in-code")
+@operation(body=models.CodeRequest, responses={204: None}, errors=(404, 429), public=True)
+def sign_in_code(body: models.CodeRequest):
+    """Have a one-time sign-in code sent by SMS (or e-mail) to the account with this phone number or e-mail
+
+The answer is the same whether or not there is such an account. 404 when the site can send no codes."""
+    return _send_code(body, CodePurpose.SMS)
+
+
+@bp.post("/auth/password-reset")
+@operation(body=models.CodeRequest, responses={204: None}, errors=(404, 429), public=True)
+def password_reset(body: models.CodeRequest):
+    """Have a reset code sent by SMS (or e-mail): sign in with it, then choose a new password"""
+    return _send_code(body, CodePurpose.RESET)
+
+
+def _send_code(body: models.CodeRequest, purpose: CodePurpose):
+    if not code_senders():
+        fail(404, _("This site cannot send codes. Ask the person who made your account for a code on paper."))
+    send_sign_in_code(db_session(), body.login, purpose)
+    return no_content()
+
+
+@bp.post("/me/password")
+@token_required
+@operation(body=models.NewPassword, responses={201: models.Token}, errors=(403, 429))
+def new_password(body: models.NewPassword):
+    """Choose a new password (the current one is not asked right after a one-time code); every other token ends
+
+The answer is a new token for this client: the one used for this call ends with the others."""
+    user = api_user()
+    if problem := password_problem(body.password):
+        fail(400, problem)
+    if not user.must_change_password and not rate_limited(
+            limit_key(user, ""), lambda: verify_password(user.password_hash, body.current)):
+        fail(403, _("The current password is incorrect."))
+    set_password(db_session(), user, body.password)
+    return _new_token(user)
+
+
+@bp.post("/sign-in-codes")
+@token_required
+@operation(body=models.PaperCodesRequest, responses={201: models.PaperCodes}, errors=(403, 404, 429))
+def paper_codes(body: models.PaperCodesRequest):
+    """One-time sign-in codes for a cooperative's learners, or for the learners named, to print (staff of the area)
+
+Each code signs its learner in once (as the password), who must then choose a password. A new set
+replaces the learners' earlier codes."""
+    db = db_session()
+    cards, expires_at = print_codes(db, org_access(db, api_user()), body.cooperative_id, body.user_ids)
+    db.commit()
+    return jsonify(codes=[asdict(card) for card in cards], expires_at=expires_at.isoformat(),
+                   site_url=url_for("auth.login", _external=True)), 201
 
 
 @bp.delete("/auth/token")

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from elearn.auth.passwords import MIN_LENGTH
 from elearn.models import Role
@@ -46,13 +46,25 @@ def new_password() -> list:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[required(), at_most(254)])
-    password = PasswordField(_l("Password"), validators=[required(), at_most(MAX_PASSWORD)])
+    login = StringField(_l("Phone, username or e-mail"), validators=[required(), at_most(254)])
+    password = PasswordField(_l("Password or one-time code"), validators=[required(), at_most(MAX_PASSWORD)])
+
+
+class CodeRequestForm(FlaskForm):
+    login = StringField(_l("Phone number or e-mail"), validators=[required(), at_most(254)])
+
+
+def optional_email() -> list:
+    return [Optional(), Email(message=NOT_AN_EMAIL), at_most(254)]
 
 
 class RegisterForm(FlaskForm):
+    """Any of phone, username and e-mail will do (``accounts.create_user`` asks for one)."""
+
     name = StringField(_l("Full name"), validators=[required(), at_most(120)])
-    email = EmailField(_l("Email"), validators=[required(), Email(message=NOT_AN_EMAIL), at_most(254)])
+    phone = StringField(_l("Phone number"), validators=[at_most(40)], description=_l("Optional."))
+    username = StringField(_l("Username"), validators=[at_most(40)], description=_l("Optional."))
+    email = EmailField(_l("Email"), validators=optional_email(), description=_l("Optional."))
     password = PasswordField(
         _l("Password"),
         validators=new_password(),
@@ -77,11 +89,23 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
+class NewPasswordForm(FlaskForm):
+    """Choosing a password after signing in with a one-time code: the code was the proof."""
+
+    password = PasswordField(_l("New password"), validators=new_password(), description=AT_LEAST)
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=PASSWORDS_DIFFER)],
+    )
+
+
 class UserForm(FlaskForm):
-    """An admin creating an account."""
+    """An admin creating an account: phone, username or e-mail, at least one."""
 
     name = StringField(_l("Full name"), validators=[required(), at_most(120)])
-    email = EmailField(_l("Email"), validators=[required(), Email(message=NOT_AN_EMAIL), at_most(254)])
+    phone = StringField(_l("Phone number"), validators=[at_most(40)], description=_l("Optional."))
+    username = StringField(_l("Username"), validators=[at_most(40)], description=_l("Optional."))
+    email = EmailField(_l("Email"), validators=optional_email(), description=_l("Optional."))
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     password = PasswordField(_l("Password"), validators=new_password())
 

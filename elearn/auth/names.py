@@ -103,7 +103,7 @@ def name_problem(db: Session, name: str, exclude_id: int | None = None) -> str |
 
 
 def matching(people: Select, query: str) -> Select:
-    """``people`` (a query of users) narrowed to names or emails containing ``query``, ignoring case:
+    """``people`` (a query of users) narrowed to names, usernames or emails containing ``query``, ignoring case:
     fully on PostgreSQL, for unaccented letters on SQLite (whose lower() knows only ASCII). For
     staff lists' search boxes."""
     if not query:
@@ -113,4 +113,5 @@ def matching(people: Select, query: str) -> Select:
         User.name.contains(query, autoescape=True)
         | func.lower(User.name).contains(lowered, autoescape=True)
         | User.email.contains(lowered, autoescape=True)
+        | User.username.contains(lowered, autoescape=True)
     )

@@ -18,7 +18,8 @@ site's shared rate-limit storage (``elearn.rate_limits``), every worker seeing t
 Hit, then check: a check is counted before the password is compared, and the hit's own count decides, so
 any number of simultaneous attempts lets at most the limit through. A right password refunds its hits (it
 is no failure), and so does a refused attempt (no password was checked): each count is the number of wrong
-passwords checked in its window. Unknown and known emails are counted alike.
+passwords checked in its window. Unknown and known accounts are counted alike; an account is counted
+once whether it is named by its phone number, username or e-mail.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from limits import parse_many
 from limits.limits import RateLimitItem
 
 from elearn.auth import devices
-from elearn.auth.accounts import normalise_email
 from elearn.clock import utcnow
 from elearn.rate_limits import commit_counts, rate_limiter
 from elearn.security import fail
@@ -46,10 +46,11 @@ class Hit:
     expiry: int
 
 
-def account_key(email: str) -> str:
-    """A short keyed digest of the normalised email: bounded keys, no email in the counters or the cookie."""
+def account_key(login: str) -> str:
+    """A short keyed digest of the account's key (``elearn.auth.views.limit_key``): bounded keys, no phone
+    number or e-mail in the counters or the cookie."""
     secret = current_app.secret_key.encode()
-    return hmac.new(secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret, login.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class LoginLimiter:
@@ -61,9 +62,9 @@ class LoginLimiter:
         self.backoff_first = int(config["LOGIN_BACKOFF_SECONDS"])
         self.backoff_max = int(config["LOGIN_BACKOFF_MAX_SECONDS"])
 
-    def count_attempt(self, email: str) -> list[Hit]:
-        """Count the password check about to be made for ``email``, or refuse it (429 with Retry-After)."""
-        account = account_key(email)
+    def count_attempt(self, login: str) -> list[Hit]:
+        """Count the password check about to be made for ``login``, or refuse it (429 with Retry-After)."""
+        account = account_key(login)
         address = request.remote_addr or "unknown"
         device = devices.recognised(account)
         client = f"device:{device}" if device else f"address:{address}"
@@ -87,10 +88,10 @@ class LoginLimiter:
         commit_counts()
         return hits
 
-    def succeeded(self, email: str, hits: list[Hit]) -> None:
+    def succeeded(self, login: str, hits: list[Hit]) -> None:
         """A right password: not a failure, and this browser is the account's from now on."""
         self._refund(hits)
-        devices.remember(account_key(email))
+        devices.remember(account_key(login))
 
     @staticmethod
     def _hit(hits: list[Hit], item: RateLimitItem, identifiers: tuple[str, ...]) -> int:

@@ -3,10 +3,11 @@
 The columns are ``name, phone, email, cooperative, position, course`` (or their Vietnamese names:
 ``họ và tên, số điện thoại, email, hợp tác xã, chức vụ, khóa học``); the cooperative is its
 registration number, the course its slug. One row per learner and course: a learner in two courses
-is on two rows. A row is matched to an account by its e-mail, and its phone number (stored as the
-profile stores it, ``+84…``) must not be another account's. With no such account one is created: a
-learner with no usable password (nothing signs in to it until a password is set for it). Every row
-needs an e-mail, since the ``users`` table has no account without one. The same file imported twice changes nothing.
+is on two rows. A row is matched to an account by its e-mail, or without one by its phone number
+(stored as the profile stores it, ``+84…``), which must not be another account's. With no such
+account one is created: a learner with no usable password, who signs in with a one-time code staff
+print for them (``elearn.auth.paper``). Every row needs an e-mail or a phone number. The same file
+imported twice changes nothing.
 
 The file is read and reported as ``elearn.csvfiles`` does for every import (row numbers as a
 spreadsheet shows them); a commit writes only a file without a single error, in the caller's one
@@ -60,7 +61,8 @@ class _Learner:
     """A learner as they will be after the import: an existing account (``user``) or a new one."""
 
     row: int
-    email: str
+    key: str  # who the row is: ``user:<id>`` for an account found, else the e-mail or ``tel:<phone>``
+    email: str | None
     name: str
     phone: str | None
     cooperative_id: int | None
@@ -78,21 +80,22 @@ def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEF
     records, report.file_error = read_rows(data, HEADERS, ("name", "email"), max_bytes)
     if report.file_error:
         return report
-    users = {user.email: user for user in db.scalars(select(User))}
-    by_id = {user.id: user for user in users.values()}
+    accounts = list(db.scalars(select(User)))
+    users = {user.email: user for user in accounts if user.email}
+    by_id = {user.id: user for user in accounts}
     profiles = {profile.user_id: profile for profile in db.scalars(select(LearnerProfile))}
     phones = {profile.phone: profile.user_id for profile in profiles.values() if profile.phone}
     cooperatives = dict(db.execute(select(Cooperative.registration_number, Cooperative.id)).all())
     courses = dict(db.execute(select(Course.slug, Course.id)).all())
     enrolled = set(db.execute(select(Enrolment.user_id, Enrolment.course_id)).all())
-    staff_keys = {name_key(user.name) for user in users.values() if user.is_staff}
-    planned: dict[str, _Learner] = {}  # by e-mail
-    planned_phones: dict[str, str] = {}  # phone → e-mail, for the new accounts and changed numbers
+    staff_keys = {name_key(user.name) for user in accounts if user.is_staff}
+    planned: dict[str, _Learner] = {}  # by ``_Learner.key``
+    planned_phones: dict[str, str] = {}  # phone → key, for the new accounts and changed numbers
     new_enrolments: set[tuple[str, int]] = set()
 
     for number, record in records:
         record = {name: unneutralise(value) for name, value in record.items()}
-        result = RowResult(number, "error", record["email"], record["name"])
+        result = RowResult(number, "error", record["email"] or record["phone"], record["name"])
         report.rows.append(result)
         problem, plan = _check(db, number, record, users, by_id, profiles, phones, planned, planned_phones,
                                cooperatives, staff_keys)
@@ -105,13 +108,13 @@ def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEF
             if course_id is None:
                 result.message = _("There is no course “%(slug)s”.", slug=record["course"])
                 continue
-        plan = planned.setdefault(plan.email, plan)
+        plan = planned.setdefault(plan.key, plan)
         if plan.phone:
-            planned_phones[plan.phone] = plan.email
-        new_course = course_id is not None and (plan.email, course_id) not in new_enrolments and not (
+            planned_phones[plan.phone] = plan.key
+        new_course = course_id is not None and (plan.key, course_id) not in new_enrolments and not (
             plan.user is not None and (plan.user.id, course_id) in enrolled)
         if new_course:
-            new_enrolments.add((plan.email, course_id))
+            new_enrolments.add((plan.key, course_id))
             plan.courses.append(course_id)
         if plan.user is None and plan.row == number:
             result.action = "create"
@@ -126,9 +129,11 @@ def import_learners(db: Session, data: bytes, commit: bool, max_bytes: int = DEF
             enrol = _("enrol in %(course)s", course=record["course"])
             result.message = f"{result.message}; {enrol}" if result.message else enrol
     if commit and report.ok:
+        new = [plan for plan in planned.values() if plan.user is None]
         _write(db, planned, profiles)
         report.committed = True
         audit.record_import(db, actor, "import.learners", report)
+        report.created_ids = [plan.user.id for plan in new]  # for their sheet of sign-in codes
     return report
 
 
@@ -136,9 +141,9 @@ def _check(db, number, record, users, by_id, profiles, phones, planned, planned_
     """``(problem, None)`` for a row that cannot be imported, else ``(None, the learner it plans)``."""
     name = record["name"]
     email = normalise_email(record["email"])
-    if not name or not email:
-        return _("The name and the e-mail are required: a new account needs an e-mail."), None
-    if "@" not in email or len(email) > EMAIL_MAX or len(name) > NAME_MAX:
+    if not name or not (email or record["phone"]):
+        return _("The name and an e-mail or a phone number are required: the learner signs in with one."), None
+    if (email and "@" not in email) or len(email) > EMAIL_MAX or len(name) > NAME_MAX:
         return _("This is not a valid email address, or the name is too long."), None
     phone = None
     if record["phone"]:
@@ -157,16 +162,18 @@ def _check(db, number, record, users, by_id, profiles, phones, planned, planned_
         position = POSITIONS.get(key(record["position"]))
         if position is None:
             return _("Unknown position “%(position)s”.", position=record["position"]), None
-    user = users.get(email)
+    # A row with an e-mail is that e-mail's account; without one, its phone number's.
+    user = users.get(email) if email else by_id.get(phones.get(phone))
+    row_key = f"user:{user.id}" if user is not None else email or f"tel:{phone}"
     if phone is not None:
         owner = planned_phones.get(phone)
         if owner is None and phone in phones:
-            owner = by_id[phones[phone]].email
-        if owner is not None and owner != email:
+            owner = f"user:{phones[phone]}"
+        if owner is not None and owner != row_key:
             return _("Another account already uses this phone number."), None
     if user is not None and user.role != Role.LEARNER:
         return _("This e-mail belongs to a member of staff: the import changes only learners."), None
-    earlier = planned.get(email)
+    earlier = planned.get(row_key)
     if earlier is not None:
         if (earlier.name, earlier.phone, earlier.cooperative_id, earlier.position) != (
                 name, phone, cooperative_id, position):
@@ -178,7 +185,7 @@ def _check(db, number, record, users, by_id, profiles, phones, planned, planned_
         problem = name_problem(db, name)
         if problem:
             return problem, None
-    plan = _Learner(number, email, name, phone, cooperative_id, position, user)
+    plan = _Learner(number, row_key, email or None, name, phone, cooperative_id, position, user)
     profile = profiles.get(user.id) if user is not None else None
     if user is not None:
         plan.changed = (user.name, profile.phone if profile else None, profile.cooperative_id if profile else None,

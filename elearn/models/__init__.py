@@ -18,7 +18,7 @@ from elearn.models.profiles import Gender, LearnerProfile, Position
 from elearn.models.progress import Enrolment, LessonProgress, Status
 from elearn.models.rate_limits import RateLimitCounter
 from elearn.models.state import PluginState, Scope
-from elearn.models.users import ApiToken, AuthSession, Role, User
+from elearn.models.users import ApiToken, AuthSession, CodePurpose, Role, SignInCode, User
 
 __all__ = [
     "AdminUnit",
@@ -26,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Certificate",
+    "CodePurpose",
     "Cohort",
     "CohortMember",
     "Cooperative",
@@ -53,6 +54,7 @@ __all__ = [
     "RateLimitCounter",
     "Role",
     "Scope",
+    "SignInCode",
     "StaffArea",
     "Status",
     "Track",

@@ -4,13 +4,16 @@ reads and writes through ``elearn.organisations.service`` like the API."""
 
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import Forbidden
 
 from elearn import csvfiles
 from elearn.auth.accounts import find_user
+from elearn.auth.paper import print_codes
 from elearn.db import db_session
 from elearn.models import AdminUnit, UnitLevel
 from elearn.organisations import service
@@ -79,6 +82,19 @@ def cooperative(cooperative_id: int | None):
     return render_template("orgs/cooperative.html", cooperative=found, values=values, errors=errors,
                            units=[(u.id, u.name) for u in service.local_units(db, g.org_access)],
                            kinds=service.options(service.KIND_LABELS)), 400 if errors else 200
+
+
+@bp.post("/sign-in-codes")
+def sign_in_codes():
+    """A printable sheet of one-time sign-in codes: every learner of a cooperative (``cooperative``), or the
+    learners named (``user_id``, repeated). The codes exist in clear only on this page."""
+    db = db_session()
+    user_ids = [value for value in map(_id, request.form.getlist("user_id")) if value is not None]
+    cards, expires_at = print_codes(db, g.org_access, _id(request.form.get("cooperative")), user_ids)
+    db.commit()
+    site = url_for("auth.login", _external=True)
+    qr = segno.make(site, error="m").svg_inline(scale=4, border=1, title=_("QR code of %(link)s", link=site))
+    return render_template("orgs/sign_in_codes.html", cards=cards, expires_at=expires_at, site=site, qr=Markup(qr))
 
 
 @bp.get("/units")

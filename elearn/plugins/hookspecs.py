@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from elearn.plugins.lesson_type import LessonType, NavItem
     from elearn.plugins.notifications import NotificationChannel
     from elearn.plugins.questions import QuestionKind
+    from elearn.plugins.senders import MessageSender
     from elearn.plugins.settings import FileLimit, ManifestKey, Setting
     from elearn.plugins.surfaces import Panel, ProfileField, ReportColumn
 
@@ -195,3 +196,13 @@ def elearn_pack_file_limits() -> list[FileLimit]:
     """Return larger size limits for pack files with some endings (``FileLimit``): a video plugin
     allows hundreds of MB for ``.mp4`` and ``.webm`` where every other file keeps the core's 5 MB.
     Asked each time a pack is read (the limit may come from one of the plugin's settings)."""
+
+
+@hookspec
+def elearn_message_senders() -> list[MessageSender]:
+    """Return gateways that carry a text to a phone (``kind = "sms"``) or an e-mail address
+    (``kind = "email"``): each a ``MessageSender`` whose ``send(message)`` delivers one
+    ``Message`` or raises. Called once, when first needed (``current_app`` is the site, so a sender
+    offered only when configured can read the configuration); the first sender of each kind (the
+    plugins' load order) is the site's. With an SMS sender the sign-in page offers "send me a
+    sign-in code" and password reset by SMS; without one the option is not shown."""

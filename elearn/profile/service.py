@@ -119,6 +119,9 @@ def save_profile(db: Session, user: User, changes: dict[str, Any], by_staff: boo
             raise ProfileError(name, _("Only the staff can change your %(field)s.", field=FIELD_LABELS[name]), 403)
         if value is None and name in rules.required and not by_staff:
             raise ProfileError(name, _("Please fill in this field."))
+        if name == "phone" and value is None and not (user.email or user.username):
+            raise ProfileError(name, _("This phone number is how the account signs in: it cannot be removed "
+                                       "while the account has no e-mail or username."))
         if name == "phone" and value and phone_taken(db, value, user.id):
             # Checked before the unique constraint would refuse the commit: a clear 409, not a failure.
             raise ProfileError(name, _("Another account already uses this phone number."), 409)

@@ -58,7 +58,7 @@ def demo(app, db, make_user, enrol, client, api_token):
 
 def sign_in(page: Page, site: str, email: str) -> None:
     page.goto(f"{site}/login")
-    page.fill("#email", email)
+    page.fill("#login", email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")

@@ -27,7 +27,7 @@ def phone(browser, site):
     def sign_in(user):
         page.context.clear_cookies()
         page.goto(f"{site}/login")
-        page.fill("#email", user.email)
+        page.fill("#login", user.email)
         page.fill("#password", TEST_PASSWORD)
         with page.expect_navigation():
             page.click("main form button.button")

@@ -135,7 +135,9 @@ class Keyboard:
         self.page.keyboard.press("Tab")
         expect(self.page.locator("a.skip")).to_be_focused()
         self.page.keyboard.press("Enter")  # "Skip to content": past the header, into the form
-        for selector, text in (("#name", name), ("#email", email), ("#password", PASSWORD), ("#confirm", PASSWORD)):
+        # Phone and username are optional (an e-mail is given): tabbed past, left empty.
+        for selector, text in (("#name", name), ("#phone", ""), ("#username", ""), ("#email", email),
+                               ("#password", PASSWORD), ("#confirm", PASSWORD)):
             self.page.keyboard.press("Tab")
             expect(self.page.locator(selector)).to_be_focused()
             self.page.keyboard.type(text)
@@ -277,7 +279,7 @@ def test_first_load_of_a_lesson_is_light(site, open_page, course, learner, enrol
     watched = open_page(java_script_enabled=False)
     page = watched.page
     page.goto(f"{site}/login")
-    page.fill("#email", learner.email)
+    page.fill("#login", learner.email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")
@@ -317,7 +319,7 @@ def test_a_page_script_uses_the_api_with_the_session_and_the_pages_csrf_token(si
     watched = open_page(viewport={"width": 360, "height": 740})
     page = watched.page
     page.goto(f"{site}/login")
-    page.fill("#email", learner.email)
+    page.fill("#login", learner.email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")

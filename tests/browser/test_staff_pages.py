@@ -45,7 +45,7 @@ def phone(browser, site):
 
     def sign_in(email: str):
         page.goto(f"{site}/login")
-        page.fill("#email", email)
+        page.fill("#login", email)
         page.fill("#password", TEST_PASSWORD)
         with page.expect_navigation():
             page.click("main form button.button")

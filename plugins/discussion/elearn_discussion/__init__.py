@@ -60,6 +60,17 @@ def elearn_commands():
 
 
 @hookimpl
+def elearn_message_senders():
+    """The digest's SMTP server, when one is configured, carries the core's e-mails too (sign-in codes)."""
+    from flask import current_app
+
+    from elearn_discussion.digest import smtp_sender
+
+    sender = smtp_sender(current_app.config)
+    return [sender] if sender else []
+
+
+@hookimpl
 def elearn_notification_channels():
     """The in-app list of notifications: replies, moderation, syntheses reach users through it."""
     from elearn_discussion.notify import InAppChannel

@@ -50,7 +50,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from elearn.plugin_api import JobContext, Task, User, app_context, crontab, get_database, utcnow
+from elearn.plugin_api import JobContext, Message, Task, User, app_context, crontab, get_database, utcnow
 from elearn_discussion import notify
 from elearn_discussion.models import EmailPreference, Notification
 
@@ -102,7 +102,7 @@ def recipients(db: Session) -> list[tuple[int, int]]:
         select(Notification.user_id, func.max(Notification.id))
         .join(EmailPreference, EmailPreference.user_id == Notification.user_id)
         .join(User, User.id == Notification.user_id)
-        .where(EmailPreference.digest.is_(True), User.is_active.is_(True), *_pending())
+        .where(EmailPreference.digest.is_(True), User.is_active.is_(True), User.email.is_not(None), *_pending())
         .group_by(Notification.user_id)
         .order_by(Notification.user_id)
     )]
@@ -112,8 +112,8 @@ def build(app: Flask, db: Session, user_id: int, settings: Settings) -> Digest |
     """One user's message, in their language; None when nothing is left to send them."""
     user = db.get(User, user_id)
     rows = db.execute(notify.described(Notification.user_id == user_id, *_pending()).order_by(Notification.id)).all()
-    if user is None or not rows:
-        return None
+    if user is None or not user.email or not rows:
+        return None  # no e-mail address (a learner who signs in by phone): nothing to send to
     languages = app.config.get("LANGUAGES") or []
     locale = user.locale if user.locale in languages else app.config.get("BABEL_DEFAULT_LOCALE", "vi")
     links = app.url_map.bind("localhost")
@@ -198,6 +198,35 @@ class Mailer:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
                 smtp.close()
+
+
+class SmtpSender:
+    """The site's e-mail sender (``elearn_message_senders``) while an SMTP server is configured: the core
+    sends sign-in codes through it to learners who have an e-mail address. One connection a message."""
+
+    kind = "email"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, message: Message) -> None:
+        mail = EmailMessage()
+        mail["From"] = self.settings.sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail["Date"] = format_datetime(utcnow())
+        mail["Message-ID"] = make_msgid()
+        mail.set_content(message.text)
+        mailer = Mailer(self.settings)
+        try:
+            mailer.send(mail)
+        finally:
+            mailer.close()
+
+
+def smtp_sender(config: Any) -> SmtpSender | None:
+    settings = Settings.of(config)
+    return SmtpSender(settings) if settings.host and settings.sender else None
 
 
 class NotSent(Exception):

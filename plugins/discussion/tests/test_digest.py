@@ -350,3 +350,27 @@ def test_the_daily_task_without_an_smtp_host_sends_nothing(app, conversation, db
     [job] = jobs_of(db, "discussion.digest")
     assert job.result == {"queued": 0, "off": "email digests are off: DISCUSSION_SMTP_HOST is not set"}
     assert jobs_of(db, "discussion.digest_user") == []
+
+
+def test_the_smtp_server_also_carries_sign_in_codes_by_email(database_url, tmp_path, smtp, make_user):
+    """With an SMTP server configured, the sign-in page offers a code by e-mail and sends it through it."""
+    import re
+
+    from elearn import create_app
+    from elearn.testing import csrf_token, test_config
+
+    app = create_app(test_config(database_url, tmp_path, DISCUSSION_SMTP_HOST="127.0.0.1",
+                                 DISCUSSION_SMTP_PORT=smtp.port, DISCUSSION_MAIL_FROM=SENDER))
+    try:
+        client = app.test_client()
+        assert "/login/code" in client.get("/login").get_data(as_text=True)
+        user = make_user("learner", "lan@example.org", "Lò Thị Lan")
+        client.post("/login/code", data={"login": user.email, "csrf_token": csrf_token(client, "/login/code")})
+        [(to, message, _raw)] = smtp.parsed()
+        assert to == ["lan@example.org"] and message["From"] == SENDER
+        code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", message.get_content()).group()
+        answer = client.post("/login", data={"login": user.email, "password": code,
+                                             "csrf_token": csrf_token(client, "/login")})
+        assert answer.status_code == 303
+    finally:
+        app.extensions["elearn_db"].dispose()

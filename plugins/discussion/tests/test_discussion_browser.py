@@ -49,7 +49,7 @@ def phone(browser):
 
 def sign_in(page: Page, site: str, user) -> None:
     page.goto(f"{site}/login")
-    page.fill("#email", user.email)
+    page.fill("#login", user.email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.tap("main form button.button")

@@ -77,7 +77,7 @@ def quiz(db, make_lesson, learner, instructor, enrol):
 
 def sign_in(page: Page, site: str, email: str) -> None:
     page.goto(f"{site}/login")
-    page.fill("#email", email)
+    page.fill("#login", email)
     page.fill("#password", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("main form button.button")

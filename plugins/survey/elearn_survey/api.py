@@ -26,19 +26,19 @@ def get_results(lesson_id: int, query: m.ResultsQuery):
     return jsonify(results.summary(db, lesson, lesson.content, filters))
 
 
-@api.get("/lessons/<int:lesson_id>/results/<question_id>/texts")
+@api.get("/lessons/<int:lesson_id>/results/<question_key>/texts")
 @token_required
 @operation(query=m.TextsQuery, responses={200: m.Texts}, errors=(400, 401, 403, 404, 409))
-def get_texts(lesson_id: int, question_id: str, query: m.TextsQuery):
+def get_texts(lesson_id: int, question_key: str, query: m.TextsQuery):
     """For the course's instructors: the written answers to a question, searched, 50 a page
 
     409 when the filters choose fewer than 5 respondents of an anonymous survey."""
     db = db_session()
     lesson = taught(db, api_user(), lesson_id)
-    if not any(q["id"] == question_id for q in lesson.content["questions"]):
+    if not any(q["id"] == question_key for q in lesson.content["questions"]):
         fail(404, _("This survey has no such question."))
     filters = results.read_filters(query.model_dump(exclude={"q", "page"}))
-    found, refused = results.texts(db, lesson, lesson.content, question_id, filters, query.q)
+    found, refused = results.texts(db, lesson, lesson.content, question_key, filters, query.q)
     if refused:
         fail(409, refused)
     start = (query.page - 1) * TEXTS_PER_PAGE

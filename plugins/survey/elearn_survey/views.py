@@ -43,24 +43,24 @@ def results_page(lesson_id: int):
     lesson = taught(db, current_user, lesson_id)
     filters = results.read_filters(request.args)
     summary = results.summary(db, lesson, lesson.content, filters)
-    def texts_url(question_id: str) -> str:
-        return url_for("survey.texts_page", lesson_id=lesson.id, question_id=question_id, **filters)
+    def texts_url(question_key: str) -> str:
+        return url_for("survey.texts_page", lesson_id=lesson.id, question_key=question_key, **filters)
 
     return render_template("survey/results.html", lesson=lesson, summary=summary, filters=filters,
                            choices=results.filter_choices(db), content=lesson.content, texts_url=texts_url)
 
 
-@bp.get("/lessons/<int:lesson_id>/results/<question_id>")
-def texts_page(lesson_id: int, question_id: str):
+@bp.get("/lessons/<int:lesson_id>/results/<question_key>")
+def texts_page(lesson_id: int, question_key: str):
     """The written answers to one question (and "other" texts), searched, 50 a page."""
     db = db_session()
     lesson = taught(db, current_user, lesson_id)
-    question = next((q for q in lesson.content["questions"] if q["id"] == question_id), None)
+    question = next((q for q in lesson.content["questions"] if q["id"] == question_key), None)
     if question is None:
         fail(404, _("This survey has no such question."))
     filters = results.read_filters(request.args)
     search = request.args.get("q", "")[:200]
-    found, refused = results.texts(db, lesson, lesson.content, question_id, filters, search)
+    found, refused = results.texts(db, lesson, lesson.content, question_key, filters, search)
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and int(page) > 0 else 1
     shown = (found or [])[(number - 1) * TEXTS_PER_PAGE:number * TEXTS_PER_PAGE]
