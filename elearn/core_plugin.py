@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from elearn.auth import signup
-from elearn.certificates import service as certificates
 from elearn.enrolment.programmes import my_programmes
 from elearn.groups import service as groups
 from elearn.i18n import current_locale
@@ -60,7 +59,7 @@ def elearn_dashboard_panels(user, db):
     if courses or not teaching:
         panels.append(Panel("learning", "panels/learning.html", {"courses": courses},
                             title=_("Courses you follow") if teaching and courses else "", order=20))
-    held = certificates.of_learner(db, user)
+    held = sorted((c.certificate for c in courses if c.certificate), key=lambda c: (c.issued_at, c.id), reverse=True)
     if held:
         panels.append(Panel("certificates", "panels/certificates.html", {"certificates": held},
                             title=_("Your certificates"), order=25))

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from elearn.models import Course, CourseInstructor, Enrolment, Lesson, LessonProgress, Module, Role, Status, User
+from elearn.models import (
+    Certificate,
+    Course,
+    CourseInstructor,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+    Role,
+    Status,
+    User,
+)
 
 
 @dataclass
@@ -38,6 +49,7 @@ class CourseProgress:
     course: Course
     enrolment: Enrolment | None
     lessons: list[LessonRow] = field(default_factory=list)
+    certificate: Certificate | None = None  # the valid one, read with the enrolment (``my_learning``)
 
     @property
     def total(self) -> int:
@@ -127,15 +139,20 @@ def catalogue(db: Session, user: User | None, include_unpublished: bool = False)
 
 
 def my_learning(db: Session, user: User) -> list[CourseProgress]:
-    """The courses ``user`` is enrolled in, most recent first, with the next lesson of each."""
-    pairs = db.execute(
-        select(Course, Enrolment)
+    """The courses ``user`` is enrolled in, most recent first, with the next lesson of each and the
+    course's valid certificate: the certificate is read in the same statement as the enrolment, so the
+    dashboard's certificates cost no query of their own."""
+    triples = db.execute(
+        select(Course, Enrolment, Certificate)
         .join(Enrolment, Enrolment.course_id == Course.id)
+        .outerjoin(Certificate, and_(Certificate.user_id == Enrolment.user_id, Certificate.course_id == Course.id,
+                                     Certificate.revoked_at.is_(None), Certificate.replaced_by_id.is_(None)))
         .where(Enrolment.user_id == user.id)
         .order_by(Enrolment.enrolled_at.desc(), Course.id)
     ).all()
-    rows = lesson_rows(db, [course.id for course, _ in pairs], user)
-    return [CourseProgress(course, enrolment, rows[course.id]) for course, enrolment in pairs]
+    rows = lesson_rows(db, [course.id for course, _, _ in triples], user)
+    return [CourseProgress(course, enrolment, rows[course.id], certificate)
+            for course, enrolment, certificate in triples]
 
 
 def courses_taught(db: Session, user: User) -> list[Course]:

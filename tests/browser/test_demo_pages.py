@@ -65,7 +65,9 @@ def sign_in(page: Page, site: str, email: str) -> None:
 
 
 def crawl(page: Page, site: str):
-    """Every page reachable by links from the catalogue (same site, GET), each visited once."""
+    """Every page reachable by links from the catalogue (same site, GET), each visited once.
+
+    Links marked ``download`` (CSV, XLSX, PDF) are files, not pages: they are not followed."""
     seen, queue = set(), deque(["/", "/me"])
     while queue and len(seen) < MAX_PAGES:
         path = queue.popleft()
@@ -76,7 +78,8 @@ def crawl(page: Page, site: str):
         if response is None or "text/html" not in response.headers.get("content-type", ""):
             continue
         yield path, response
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+        hrefs = page.eval_on_selector_all("a[href]:not([download])", "links => links.map(a => a.getAttribute('href'))")
+        for href in hrefs:
             target = urlsplit(href)
             if target.netloc or not target.path.startswith("/") or any(s in target.path for s in SKIP):
                 continue

@@ -84,7 +84,7 @@ def test_the_gradebook_and_reports_fit_a_phone_and_pass_axe(browser, site, class
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
         page = context.new_page()
         page.goto(f"{site}/login")
-        page.fill("#email", classroom[who].email)
+        page.fill("#login", classroom[who].email)
         page.fill("#password", TEST_PASSWORD)
         with page.expect_navigation():
             page.click("main form button.button")
