@@ -8,7 +8,8 @@ stores it here, with the same rules whoever decided it:
 - a completed lesson stays completed, unless the outcome says a regrade may take it back and the
   lesson type passes that on from its pack's settings (``Outcome.may_uncomplete``);
 - the course is completed when its last lesson is (and its enrolment row locked for that);
-- ``elearn_progress_changed`` is called, each implementation in a savepoint.
+- ``elearn_progress_changed`` is called, each implementation in a savepoint;
+- an outcome that changes only ``updated_at`` writes it at most once a minute (``TOUCH_EVERY``).
 
 What a lesson type reads of progress is a ``ProgressView``: a frozen copy, so it cannot write the
 row behind the core's back.
@@ -20,7 +21,7 @@ import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -195,6 +196,9 @@ def _apply(db: Session, progress: LessonProgress, outcome: Outcome) -> None:
         values["status"] = outcome.status
         values["completed_at"] = (progress.completed_at or now) if outcome.status == Status.COMPLETED else None
     values = {name: value for name, value in values.items() if value != getattr(progress, name)}
+    if set(values) == {"updated_at"} and not outcome.counts_as_attempt and progress.updated_at is not None \
+            and now - progress.updated_at < TOUCH_EVERY:
+        values = {}  # only the time would change, and it moved a moment ago: no write
     if values or outcome.counts_as_attempt:
         statement = _progress_update(tuple(values), outcome.counts_as_attempt)
         db.execute(statement, {"progress_id": progress.id, **{f"new_{name}": value for name, value in values.items()}})
@@ -205,6 +209,9 @@ def _apply(db: Session, progress: LessonProgress, outcome: Outcome) -> None:
 
 
 _PROGRESS = LessonProgress.__table__
+# ``updated_at`` says when the learner last did something, to the minute: an outcome that changes
+# nothing else (a quiz's autosave every few seconds) rewrites the row at most this often.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 @functools.cache

@@ -44,12 +44,13 @@ def _viewer(lesson_id: int, for_post: bool = False):
     return open_discussion(db_session(), api_user(), lesson_id, for_post=for_post)
 
 
-def _post_reply(viewer, post, status: int = 200):
+def _post_reply(viewer, post, status: int = 200, added: posting.Added | None = None):
     """The post as the caller now sees it, serialised before the commit: the rows are in the
-    session already, so answering costs no second transaction (nor SQLite's write lock again)."""
+    session already (``added``: a new post's, as loaded), so answering costs no second transaction
+    (nor SQLite's write lock again)."""
     db = db_session()
-    thread = db.get(Thread, post.thread_id)
-    quote = db.get(Post, post.quote_id) if post.quote_id else None
+    thread = added.thread if added is not None else db.get(Thread, post.thread_id)
+    quote = added.quote if added is not None else db.get(Post, post.quote_id) if post.quote_id else None
     author = viewer.user if post.author_id == viewer.user.id else db.get(User, post.author_id)
     quoted_author = None if quote is None else db.get(User, quote.author_id)
     item = {"post": post, "author": author.name, "author_display": name_with_role(author.name, author.role),
@@ -77,8 +78,8 @@ def threads(lesson_id: int, query: m.PageQuery):
 def start_thread(lesson_id: int, body: m.NewThread):
     """Start a thread: {title, body (Markdown), group_id (staff, grouped discussions)}"""
     viewer = _viewer(lesson_id, for_post=True)
-    post = posting.start_thread(db_session(), viewer, body.title, body.body, body.group_id)
-    return _post_reply(viewer, post, 201)
+    added = posting.start_thread(db_session(), viewer, body.title, body.body, body.group_id)
+    return _post_reply(viewer, added.post, 201, added)
 
 
 @api.get("/lessons/<int:lesson_id>/threads/<int:thread_id>")
@@ -96,8 +97,8 @@ def thread(lesson_id: int, thread_id: int, query: m.PageQuery):
 def reply(lesson_id: int, thread_id: int, body: m.NewReply):
     """Reply in a thread: {body, parent_id (nest under a post), quote_id}"""
     viewer = _viewer(lesson_id, for_post=True)
-    post = posting.reply(db_session(), viewer, thread_id, body.body, body.parent_id, body.quote_id)
-    return _post_reply(viewer, post, 201)
+    added = posting.reply(db_session(), viewer, thread_id, body.body, body.parent_id, body.quote_id)
+    return _post_reply(viewer, added.post, 201, added)
 
 
 @api.patch("/lessons/<int:lesson_id>/posts/<int:post_id>")

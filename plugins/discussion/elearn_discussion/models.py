@@ -46,6 +46,11 @@ class Thread(Base):
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
     reply_count: Mapped[int] = mapped_column(default=0)  # visible replies
+    # Posts ever added (any state): the next post's ``position``. ``unshown_count``: posts pending,
+    # hidden or rejected; while it is 0 every reader sees every post, so a post's page follows from
+    # its position without counting the thread.
+    post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    unshown_count: Mapped[int] = mapped_column(default=0, server_default="0")
     staff_replied: Mapped[bool] = mapped_column(default=False)
     resolved_post_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -84,6 +89,7 @@ class Post(Base):
     open_reports: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")  # 1, 2, ... in its thread, as added
 
 
 class Revision(Base):
@@ -189,6 +195,20 @@ class Participation(Base):
     signed_off: Mapped[bool] = mapped_column(default=False)
     graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthorCounts(Base):
+    """One author's posts in one discussion as the completion rule counts them (see
+    ``participation``), kept by the posts' own transactions so a reply never counts the author's
+    history."""
+
+    __tablename__ = "x_discussion_author_counts"
+
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    posts: Mapped[int] = mapped_column(default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(default=0, server_default="0")
+    waiting: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Attachment(Base):

@@ -60,9 +60,16 @@ def add(db: Session, user_ids: Iterable[int], kind: str, lesson_id: int, thread_
     """Tell these users (never the actor) through every channel the site has (``notify``): the
     in-app list below is one of them, an SMS or Zalo plugin may add others."""
     ids = sorted(set(user_ids) - {actor_id})
-    if not ids:
+    if ids:
+        _tell(list(db.scalars(select(User).where(User.id.in_(ids)).order_by(User.id))), kind, lesson_id,
+              thread_id, post_id, actor_id, reason, db)
+
+
+def _tell(users: list[User], kind: str, lesson_id: int, thread_id: int | None, post_id: int | None,
+          actor_id: int | None, reason: str, db: Session) -> None:
+    users = sorted((user for user in users if user.id != actor_id), key=lambda user: user.id)
+    if not users:
         return
-    users = list(db.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
     facts = {"lesson_id": lesson_id, "thread_id": thread_id, "post_id": post_id, "actor_id": actor_id,
              "reason": reason}
     notify(users, CoreNotification(KIND_PREFIX + kind, data=facts), db=db)
@@ -91,21 +98,25 @@ class InAppChannel:
         ])
 
 
-def post_published(db: Session, post: Post, thread: Thread, lesson: Lesson) -> None:
-    """Tell the author replied to (and the author quoted), then the discussion's followers."""
+def post_published(db: Session, post: Post, thread: Thread, lesson: Lesson, parent: Post | None = None,
+                   quote: Post | None = None) -> None:
+    """Tell the author replied to (and the author quoted), then the discussion's followers: one
+    query for all of them (``parent`` and ``quote``: those posts when already loaded)."""
     direct: set[int] = set()
     if not post.is_opening:
-        answered = post.parent_id
-        if answered is not None:
-            direct.update(db.scalars(select(Post.author_id).where(Post.id.in_({answered, post.quote_id} - {None}))))
-        else:
+        answered = {post.parent_id, post.quote_id} - {None}
+        authors = {found.id: found.author_id for found in (parent, quote) if found is not None}
+        if answered - set(authors):
+            authors.update(db.execute(select(Post.id, Post.author_id).where(Post.id.in_(answered - set(authors)))))
+        direct.update(authors[post_id] for post_id in answered if post_id in authors)
+        if post.parent_id is None:
             direct.add(thread.author_id)
-            if post.quote_id is not None:
-                direct.update(db.scalars(select(Post.author_id).where(Post.id == post.quote_id)))
     direct.discard(post.author_id)
-    add(db, direct, "reply", lesson.id, thread.id, post.id, post.author_id)
-    followers = set(who_can_see(db, lesson, thread, post, subscribers_only=True)) - direct - {post.author_id}
-    add(db, followers, "new_post", lesson.id, thread.id, post.id, post.author_id)
+    followers, users = _who_can_see(db, lesson, thread, post, subscribers_only=True, also=direct)
+    _tell([users[user_id] for user_id in direct if user_id in users], "reply", lesson.id, thread.id, post.id,
+          post.author_id, "", db)
+    _tell([users[user_id] for user_id in followers if user_id not in direct], "new_post", lesson.id, thread.id,
+          post.id, post.author_id, "", db)
 
 
 def synthesis_published(db: Session, post: Post, thread: Thread, lesson: Lesson) -> None:
@@ -116,27 +127,36 @@ def synthesis_published(db: Session, post: Post, thread: Thread, lesson: Lesson)
 
 def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscribers_only: bool) -> list[int]:
     """Followers (and, unless ``subscribers_only``, everyone who posted) who may see ``post``: one query."""
+    return _who_can_see(db, lesson, thread, post, subscribers_only)[0]
+
+
+def _who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscribers_only: bool,
+                 also: set[int] = frozenset()) -> tuple[list[int], dict[int, User]]:
+    """``who_can_see``, and the User rows of those people and of ``also`` (whoever they are), loaded
+    by the same query for the notifications."""
     settings = Settings.of(lesson.content)
     people = select(Subscription.user_id.label("user_id")).where(Subscription.lesson_id == lesson.id)
     if not subscribers_only:
         people = people.union(select(Post.author_id).where(Post.lesson_id == lesson.id))
+    if also:
+        people = people.union(select(User.id).where(User.id.in_(sorted(also))))
     people = people.subquery()
     own = _OWN_POST
     posted = exists().where(own.lesson_id == lesson.id, own.author_id == people.c.user_id,
                             own.state.in_(PostState.TAKING_PART))
     rows = db.execute(
-        select(people.c.user_id, User.role, CourseInstructor.user_id.label("teaches"), GroupMember.group_id,
-               posted.label("posted"))
-        .join(User, User.id == people.c.user_id)
+        select(User, CourseInstructor.user_id.label("teaches"), GroupMember.group_id, posted.label("posted"))
+        .join(people, User.id == people.c.user_id)
         .outerjoin(CourseInstructor, and_(CourseInstructor.course_id == lesson.course_id,
                                           CourseInstructor.user_id == people.c.user_id))
         .outerjoin(GroupMember, and_(GroupMember.user_id == people.c.user_id,
                                      GroupMember.course_id == lesson.course_id,
                                      GroupMember.group_set == (settings.group_set or "")))
     ).all()
-    found = []
+    found, users = [], {}
     for row in rows:
-        staff = teaches_course(row.role, row.teaches is not None)
+        users[row.User.id] = row.User
+        staff = teaches_course(row.User.role, row.teaches is not None)
         if not staff:
             if thread.state != PostState.VISIBLE:
                 continue
@@ -145,8 +165,8 @@ def who_can_see(db: Session, lesson: Lesson, thread: Thread, post: Post, subscri
             # Before answering, a Q&A learner sees only the instructors' posts in their threads.
             if settings.mode == "qa" and not row.posted and not (post.by_staff and thread.by_staff):
                 continue
-        found.append(row.user_id)
-    return found
+        found.append(row.User.id)
+    return found, users
 
 
 def described(*where: Any) -> Select:

@@ -48,13 +48,23 @@ def quoted_post(db: Session, viewer: Viewer, thread_id: int, post_id: int | None
             "markdown": f"{quote}\n\n"}
 
 
-def page_of_post(db: Session, viewer: Viewer, post: Post) -> int:
-    """The page of its thread a post is on, for the reader: where to land after posting."""
-    before = db.scalar(
-        select(func.count()).select_from(Post)
-        .where(Post.thread_id == post.thread_id, viewer.post_filter(),
-               tuple_(Post.root_id, Post.id) < tuple_(post.root_id, post.id))
-    ) or 0
+def page_of_post(db: Session, viewer: Viewer, post: Post, added_to: Thread | None = None) -> int:
+    """The page of its thread a post is on, for the reader: where to land after posting.
+
+    ``added_to``: the post's thread, locked, when the post was just added to it. A top-level post
+    just added comes after every post added before it (the thread is locked while it is
+    added), so while every reader sees every post of the thread (none pending, hidden or rejected,
+    and the reader not held to the instructors' posts of a Q&A) its stored position gives its page
+    without counting the thread. Otherwise the posts before it that the reader sees are counted."""
+    if added_to is not None and post.root_id == post.id and added_to.unshown_count == 0 \
+            and (viewer.is_staff or viewer.sees_others):
+        before = post.position - 1
+    else:
+        before = db.scalar(
+            select(func.count()).select_from(Post)
+            .where(Post.thread_id == post.thread_id, viewer.post_filter(),
+                   tuple_(Post.root_id, Post.id) < tuple_(post.root_id, post.id))
+        ) or 0
     return before // viewer.settings.page_size + 1
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from elearn.plugin_api import (
@@ -38,7 +38,7 @@ from elearn.plugin_api import (
     utcnow,
 )
 from elearn_discussion.content import Settings
-from elearn_discussion.models import Participation, Post, PostState, Thread
+from elearn_discussion.models import AuthorCounts, Participation, Post, PostState, Thread
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,65 @@ def rule_text(settings: Settings) -> str:
 
 
 def refresh(db: Session, lesson: Lesson, user_id: int, known: LearnerLesson | None = None) -> None:
-    """Recompute a learner's progress on the discussion from what is visible now (a completed
-    discussion stays completed: the core keeps it). The progress state carries the counts and
-    the instructor's assessment, so the lesson page shows them without another query."""
-    settings = Settings.of(lesson.content)
+    """Recount a learner's posts from what is visible now, after a change to posts already there (a
+    moderator's decision, an edit, a withdrawal, a grade), store the counts and the progress that
+    follows. The counts' row is locked first, so on PostgreSQL the count sees a reply committed by
+    a request that held it."""
+    _add_counts(db, lesson.id, user_id, Counts())
     found = counts(db, lesson.id, user_id)
-    assessment = db.scalar(select(Participation).where(Participation.lesson_id == lesson.id,
-                                                       Participation.user_id == user_id))
-    signed_off = assessment is not None and assessment.signed_off
+    db.execute(update(AuthorCounts).where(AuthorCounts.lesson_id == lesson.id, AuthorCounts.user_id == user_id)
+               .values(posts=found.posts, replies=found.replies, waiting=found.waiting))
+    _record(db, lesson, user_id, found, _assessment(db, lesson.id, user_id), known)
+
+
+def added(db: Session, lesson: Lesson, post: Post, thread: Thread, known: LearnerLesson | None = None) -> None:
+    """A learner's new post: one more in their stored counts (one statement, however many posts
+    they have), and the progress that follows."""
+    visible = post.state == PostState.VISIBLE
+    found = _add_counts(db, lesson.id, post.author_id, Counts(
+        posts=int(visible), replies=int(visible and not post.is_opening and thread.author_id != post.author_id),
+        waiting=int(post.state == PostState.PENDING)))
+    progress = known.progress if known is not None and known.access.user is not None \
+        and known.access.user.id == post.author_id else None
+    # The progress row loaded with the lesson carries the assessment (``_record`` keeps it there).
+    assessment = (progress.state or {}).get("assessment") if progress is not None \
+        else _assessment(db, lesson.id, post.author_id)
+    _record(db, lesson, post.author_id, found, assessment, known)
+
+
+def _add_counts(db: Session, lesson_id: int, user_id: int, delta: Counts) -> Counts:
+    """``delta`` added to the author's stored counts, created at ``delta`` if missing: the new counts."""
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = AuthorCounts.__table__
+    values = {"posts": delta.posts, "replies": delta.replies, "waiting": delta.waiting}
+    statement = insert(table).values(lesson_id=lesson_id, user_id=user_id, **values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.lesson_id, table.c.user_id],
+        set_={name: table.c[name] + statement.excluded[name] for name in values},
+    ).returning(table.c.posts, table.c.replies, table.c.waiting)
+    return Counts(*db.execute(statement).one())
+
+
+def _assessment(db: Session, lesson_id: int, user_id: int) -> dict[str, Any] | None:
+    """The instructor's assessment as the progress state keeps it, or None."""
+    row = db.scalar(select(Participation).where(Participation.lesson_id == lesson_id,
+                                                Participation.user_id == user_id))
+    if row is None:
+        return None
+    return {"marks": row.marks, "score": row.score, "comment": row.comment, "complete": row.signed_off,
+            "graded_at": row.graded_at.isoformat() if row.graded_at else None}
+
+
+def _record(db: Session, lesson: Lesson, user_id: int, found: Counts, assessment: dict[str, Any] | None,
+            known: LearnerLesson | None) -> None:
+    """Store the learner's progress on the discussion (a completed discussion stays completed: the
+    core keeps it). The progress state carries the counts and the instructor's assessment, so the
+    lesson page shows them without another query."""
+    settings = Settings.of(lesson.content)
+    signed_off = assessment is not None and bool(assessment["complete"])
     if rule_met(settings, found, signed_off):
         status = Status.COMPLETED
     elif found.posts or found.waiting:
@@ -106,11 +157,9 @@ def refresh(db: Session, lesson: Lesson, user_id: int, known: LearnerLesson | No
         status = Status.NOT_STARTED
     state: dict[str, Any] = {"posts": found.posts, "replies": found.replies}
     if assessment is not None:
-        state["assessment"] = {"marks": assessment.marks, "score": assessment.score, "comment": assessment.comment,
-                               "complete": assessment.signed_off,
-                               "graded_at": assessment.graded_at.isoformat() if assessment.graded_at else None}
+        state["assessment"] = assessment
     record_outcome(db, db.get(User, user_id), lesson, Outcome(
-        status=status, score=assessment.score if assessment is not None else None, counts_as_attempt=False,
+        status=status, score=assessment["score"] if assessment is not None else None, counts_as_attempt=False,
         state=state), known=known)
 
 

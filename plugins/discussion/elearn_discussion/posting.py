@@ -7,16 +7,19 @@ view commits once, so a refused action writes nothing.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from limits import parse_many
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from elearn.plugin_api import CourseGroup, fail, insert_if_missing, rate_limiter, render_markdown, utcnow
 from elearn_discussion import notify, participation
-from elearn_discussion.access import Viewer, visible_post, visible_thread
+from elearn_discussion.access import Viewer, visible_post
 from elearn_discussion.models import HelpfulMark, Post, PostState, Report, Revision, Subscription, Thread
 
 MAX_BODY = 20_000
@@ -107,6 +110,9 @@ def _count_post(viewer: Viewer) -> None:
 def set_state(db: Session, post: Post, thread: Thread, state: str) -> None:
     """Change a post's state, keeping the thread's counters and mirrored state right."""
     was_visible = post.state == PostState.VISIBLE
+    was_shown = post.state in PostState.SHOWN
+    if was_shown != (state in PostState.SHOWN):
+        thread.unshown_count += 1 if was_shown else -1
     post.state = state
     if post.is_opening:
         thread.state = state
@@ -118,18 +124,26 @@ def set_state(db: Session, post: Post, thread: Thread, state: str) -> None:
             thread.staff_replied = True
 
 
-def published(db: Session, post: Post, thread: Thread, lesson, known=None) -> None:
-    """A post became visible: tell those it concerns, and count it for its author (``known``:
-    the author's lesson and progress, when the author is the one posting)."""
+def published(db: Session, post: Post, thread: Thread, lesson) -> None:
+    """A post waiting for approval became visible: tell those it concerns, and count it for its author."""
     notify.post_published(db, post, thread, lesson)
     if not post.by_staff:
-        participation.refresh(db, lesson, post.author_id, known)
+        participation.refresh(db, lesson, post.author_id)
 
 
 # -- posting -----------------------------------------------------------------------------
 
 
-def start_thread(db: Session, viewer: Viewer, title: object, body: object, group_id: object = None) -> Post:
+class Added(NamedTuple):
+    """A post just added, with its thread and the post it quotes: the caller answers from these
+    rows (the session keeps no rows nothing refers to, so looking them up again would query)."""
+
+    post: Post
+    thread: Thread
+    quote: Post | None = None
+
+
+def start_thread(db: Session, viewer: Viewer, title: object, body: object, group_id: object = None) -> Added:
     if not viewer.is_staff and not viewer.settings.learners_start_threads:
         fail(403, _("In this discussion only the instructors start threads; reply to theirs."))
     title_text = clean_title(title)
@@ -139,16 +153,14 @@ def start_thread(db: Session, viewer: Viewer, title: object, body: object, group
     now = utcnow()
     state = _new_post_state(viewer)
     thread = Thread(lesson_id=viewer.lesson.id, group_id=group, author_id=viewer.user.id,
-                    by_staff=viewer.is_staff, title=title_text, state=state, created_at=now, last_activity_at=now)
+                    by_staff=viewer.is_staff, title=title_text, state=state, created_at=now, last_activity_at=now,
+                    post_count=1, unshown_count=0 if state == PostState.VISIBLE else 1)
     db.add(thread)
     db.flush()
     post = Post(thread_id=thread.id, lesson_id=viewer.lesson.id, author_id=viewer.user.id, by_staff=viewer.is_staff,
-                is_opening=True, body_md=body_md, body_html=body_html, state=state, created_at=now)
-    db.add(post)
-    db.flush()
-    post.root_id = post.id
+                is_opening=True, body_md=body_md, body_html=body_html, state=state, created_at=now, position=1)
     _after_new_post(db, viewer, post, thread)
-    return post
+    return Added(post, thread)
 
 
 def _thread_group(db: Session, viewer: Viewer, group_id: int | None) -> int | None:
@@ -181,8 +193,9 @@ def _new_post_state(viewer: Viewer) -> str:
 
 
 def reply(db: Session, viewer: Viewer, thread_id: int, body: object, parent_id: object = None,
-          quote_id: object = None) -> Post:
-    thread = visible_thread(db, viewer, thread_id, lock=True)
+          quote_id: object = None) -> Added:
+    state, now = _new_post_state(viewer), utcnow()
+    thread = _count_in_thread(db, viewer, thread_id, state, now)
     if not viewer.can_reply_in(thread):
         fail(409, _("This thread is locked: no more replies.") if thread.locked
              else _("This thread is not open for replies."))
@@ -197,13 +210,9 @@ def reply(db: Session, viewer: Viewer, thread_id: int, body: object, parent_id: 
     post = Post(thread_id=thread.id, lesson_id=viewer.lesson.id, author_id=viewer.user.id, by_staff=viewer.is_staff,
                 is_opening=False, root_id=root_id, parent_id=parent.id if parent else None,
                 quote_id=quote.id if quote else None, body_md=body_md, body_html=body_html,
-                state=_new_post_state(viewer), created_at=utcnow())
-    db.add(post)
-    db.flush()
-    if post.root_id is None:
-        post.root_id = post.id
-    _after_new_post(db, viewer, post, thread)
-    return post
+                state=state, created_at=now, position=thread.post_count)
+    _after_new_post(db, viewer, post, thread, parent, quote)
+    return Added(post, thread, quote)
 
 
 def _post_in_thread(db: Session, viewer: Viewer, thread: Thread, post_id: int | None) -> Post | None:
@@ -215,16 +224,52 @@ def _post_in_thread(db: Session, viewer: Viewer, thread: Thread, post_id: int | 
     return post
 
 
-def _after_new_post(db: Session, viewer: Viewer, post: Post, thread: Thread) -> None:
-    if post.state != PostState.VISIBLE:
-        if not viewer.is_staff:
-            participation.refresh(db, viewer.lesson, viewer.user.id, viewer.known)  # started, waiting for approval
-        return
-    if not post.is_opening:
-        thread.reply_count += 1
-        thread.staff_replied = thread.staff_replied or post.by_staff
-    thread.last_activity_at = post.created_at
-    published(db, post, thread, viewer.lesson, viewer.known)
+def _count_in_thread(db: Session, viewer: Viewer, thread_id: int, state: str, now) -> Thread:
+    """The thread a reply goes to, if the viewer may see it (else a 404), with its counters already
+    counting the reply: one UPDATE that locks the row until commit, loads it and gives the reply
+    its position. A reply refused after this (a locked thread, a bad parent) is rolled back with
+    the rest of the request."""
+    values: dict[str, Any] = {"post_count": Thread.post_count + 1}
+    if state == PostState.VISIBLE:
+        values.update(reply_count=Thread.reply_count + 1, last_activity_at=now)
+        if viewer.is_staff:
+            values["staff_replied"] = True
+    else:
+        values["unshown_count"] = Thread.unshown_count + 1
+    thread = db.scalar(update(Thread).where(Thread.id == thread_id, viewer.thread_filter()).values(**values)
+                       .returning(Thread).execution_options(populate_existing=True, synchronize_session=False))
+    if thread is None:
+        fail(404, _("This thread does not exist."))
+    return thread
+
+
+def _after_new_post(db: Session, viewer: Viewer, post: Post, thread: Thread, parent: Post | None = None,
+                    quote: Post | None = None) -> None:
+    """Store the new post (its thread's counters already count it), then the notifications and
+    the author's counts. The insert carries the post's own root (a top-level post is its own)
+    and asks nothing back but its id."""
+    visible = post.state == PostState.VISIBLE
+    if post.root_id is None:
+        post.id, post.root_id = _own_id_twice(db)
+    db.add(post)
+    db.flush()
+    if post.is_opening or post.parent_id is None:
+        set_committed_value(post, "root_id", post.id)  # stored by the insert: nothing to load back
+    if visible:
+        notify.post_published(db, post, thread, viewer.lesson, parent, quote)
+    if not viewer.is_staff:
+        participation.added(db, viewer.lesson, post, thread, viewer.known)
+
+
+def _own_id_twice(db: Session) -> tuple[Any, Any]:
+    """SQL for a new post's id and the same id again, for a top-level post's root in its own insert
+    (no UPDATE after it): PostgreSQL's sequence, or on SQLite the next rowid (a writing request
+    holds the database's write lock, so no other insert can take it)."""
+    if db.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(Post.__tablename__, "id")
+        return func.nextval(sequence), func.currval(sequence)
+    next_rowid = select(func.coalesce(func.max(Post.id), 0) + 1).scalar_subquery()
+    return next_rowid, next_rowid
 
 
 # -- changing one's own post -------------------------------------------------------------

@@ -41,8 +41,8 @@ def _back(lesson_id: int, fallback: str | None = None):
                     code=303)
 
 
-def _thread_url(viewer, post) -> str:
-    page = pages.page_of_post(db_session(), viewer, post)
+def _thread_url(viewer, post, added_to=None) -> str:
+    page = pages.page_of_post(db_session(), viewer, post, added_to)
     return url_for("discussion.thread", lesson_id=viewer.lesson.id, thread_id=post.thread_id, page=page,
                    _anchor=f"post-{post.id}")
 
@@ -73,7 +73,7 @@ def thread(lesson_id: int, thread_id: int):
 def start_thread(lesson_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id, for_post=True)
     post, ok = _form_action(lambda db: posting.start_thread(
-        db, viewer, request.form.get("title"), request.form.get("body"), request.form.get("group_id")))
+        db, viewer, request.form.get("title"), request.form.get("body"), request.form.get("group_id")).post)
     if not ok:
         return _back(lesson_id)
     flash(_("Your post is waiting for a moderator's approval.") if post.state == "pending"
@@ -86,9 +86,9 @@ def start_thread(lesson_id: int):
 def reply(lesson_id: int, thread_id: int):
     viewer = open_discussion(db_session(), current_user, lesson_id, for_post=True)
     def send(db):
-        post = posting.reply(db, viewer, thread_id, request.form.get("body"), request.form.get("parent_id"),
-                             request.form.get("quote_id"))
-        return post.state, _thread_url(viewer, post)  # before the commit: one transaction
+        post, thread, _quote = posting.reply(db, viewer, thread_id, request.form.get("body"),
+                                             request.form.get("parent_id"), request.form.get("quote_id"))
+        return post.state, _thread_url(viewer, post, thread)  # before the commit: one transaction
 
     done, ok = _form_action(send)
     if not ok:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from elearn.plugin_api import SubmissionError, utcnow
 from elearn_quiz.models import AttemptState, QuizAnswerStep, QuizAttempt
@@ -69,6 +69,8 @@ class OpenAttempt:
 
     attempt: QuizAttempt
     saved: dict[str, tuple[Any, datetime]]
+    # The learner's other finished attempts, summed up by the same statement when asked for (a submit).
+    finished_before: Finished | None = None
 
     def answers(self, until: datetime | None = None) -> dict[str, Any] | None:
         """The current answers (those saved up to ``until``); None when one of them was saved after
@@ -101,13 +103,16 @@ _OPEN_WITH_ANSWERS = (
 )
 
 
-def open_attempt(db: Session, user_id: int, lesson_id: int) -> OpenAttempt | None:
-    """The open attempt, locked until commit, with its current answers: one statement (built once)."""
-    rows = db.execute(_OPEN_WITH_ANSWERS, {"open_key": open_key(user_id, lesson_id)}).all()
+def open_attempt(db: Session, user_id: int, lesson_id: int, with_summary: bool = False) -> OpenAttempt | None:
+    """The open attempt, locked until commit, with its current answers: one statement (built once).
+    ``with_summary``: with the summary of the learner's finished attempts too (``finished_before``),
+    so a submit's standing needs no statement of its own."""
+    params = {"open_key": open_key(user_id, lesson_id), "user_id": user_id, "lesson_id": lesson_id}
+    rows = db.execute(_OPEN_WITH_SUMMARY if with_summary else _OPEN_WITH_ANSWERS, params).all()
     if not rows:
         return None
-    saved = {qid: (response, created_at) for _attempt, qid, response, created_at in rows if qid is not None}
-    return OpenAttempt(rows[0][0], saved)
+    saved = {row[1]: (row[2], row[3]) for row in rows if row[1] is not None}
+    return OpenAttempt(rows[0][0], saved, _summary(*rows[0][4:]) if with_summary else None)
 
 
 def current_answers(db: Session, attempt: QuizAttempt, until: datetime | None = None) -> dict[str, Any]:
@@ -292,6 +297,16 @@ class Finished:
     first: tuple[float, int] = (0.0, 0)
     last: tuple[float, int] = (0.0, 0)
 
+    def adding(self, attempt: QuizAttempt) -> Finished:
+        """This summary with ``attempt`` finished after the others (the newest: the highest number)."""
+        fraction, pending = attempt.fraction or 0.0, attempt.pending_grading or 0
+        best_final = self.best_final
+        if not pending:
+            best_final = fraction if best_final is None else max(best_final, fraction)
+        return Finished(count=self.count + 1, best=max(self.best, fraction) if self.count else fraction,
+                        total=self.total + fraction, pending=self.pending + pending, best_final=best_final,
+                        first=self.first if self.count else (fraction, pending), last=(fraction, pending))
+
 
 def summarise(finished: Sequence[QuizAttempt]) -> Finished:
     """The summary of attempts already loaded (the learner's page lists them anyway)."""
@@ -307,33 +322,44 @@ def summarise(finished: Sequence[QuizAttempt]) -> Finished:
     )
 
 
-def _finished_summary_query():
-    done = and_(_OF_LEARNER, QuizAttempt.state == AttemptState.FINISHED)
-    fraction, pending = func.coalesce(QuizAttempt.fraction, 0.0), func.coalesce(QuizAttempt.pending_grading, 0)
+def _finished_summary_columns():
+    """The summary of ``Finished`` as columns of their own (subqueries over the learner's finished
+    attempts), to select alone or beside the open attempt."""
+    finished = aliased(QuizAttempt, name="finished")
+    of_finished = and_(finished.user_id == bindparam("user_id"), finished.lesson_id == bindparam("lesson_id"),
+                       finished.state == AttemptState.FINISHED)
+    fraction = func.coalesce(finished.fraction, 0.0)
+    pending = func.coalesce(finished.pending_grading, 0)
+
+    def over_all(column):
+        return select(column).where(of_finished).correlate(None).scalar_subquery()
 
     def end(column, order):
-        return select(column).where(done).order_by(order).limit(1).correlate(None).scalar_subquery()
+        return select(column).where(of_finished).order_by(order).limit(1).correlate(None).scalar_subquery()
 
-    return select(
-        func.count(), func.max(fraction), func.sum(fraction), func.sum(pending),
-        func.max(case((pending == 0, fraction))),
-        end(fraction, QuizAttempt.number), end(pending, QuizAttempt.number),
-        end(fraction, QuizAttempt.number.desc()), end(pending, QuizAttempt.number.desc()),
-    ).where(done)
-
-
-_FINISHED_SUMMARY = _finished_summary_query()
+    return (
+        over_all(func.count()), over_all(func.max(fraction)), over_all(func.sum(fraction)),
+        over_all(func.sum(pending)), over_all(func.max(case((pending == 0, fraction)))),
+        end(fraction, finished.number), end(pending, finished.number),
+        end(fraction, finished.number.desc()), end(pending, finished.number.desc()),
+    )
 
 
-def finished_summary(db: Session, user_id: int, lesson_id: int) -> Finished:
-    """``summarise`` of the learner's finished attempts, computed by the database: one statement."""
-    count, best, total, pending, best_final, first, first_pending, last, last_pending = db.execute(
-        _FINISHED_SUMMARY, {"user_id": user_id, "lesson_id": lesson_id}).one()
+_FINISHED_SUMMARY = select(*_finished_summary_columns())
+_OPEN_WITH_SUMMARY = _OPEN_WITH_ANSWERS.add_columns(*_finished_summary_columns())
+
+
+def _summary(count, best, total, pending, best_final, first, first_pending, last, last_pending) -> Finished:
     if not count:
         return Finished()
     return Finished(count=count, best=float(best), total=float(total), pending=int(pending),
                     best_final=float(best_final) if best_final is not None else None,
                     first=(float(first), int(first_pending)), last=(float(last), int(last_pending)))
+
+
+def finished_summary(db: Session, user_id: int, lesson_id: int) -> Finished:
+    """``summarise`` of the learner's finished attempts, computed by the database: one statement."""
+    return _summary(*db.execute(_FINISHED_SUMMARY, {"user_id": user_id, "lesson_id": lesson_id}).one())
 
 
 def standing(finished: Sequence[QuizAttempt] | Finished, method: str, pass_mark: float) -> Standing:

@@ -690,7 +690,7 @@ class QuizLesson(LessonType):
         # Attempts hold the canonical ids, the same in every language; grading accepts every language's answers.
         questions = stored_questions(ctx.lesson.content)
         db, user_id, lesson_id = ctx.db, ctx.user.id, ctx.lesson.id
-        found = machine.open_attempt(db, user_id, lesson_id)
+        found = machine.open_attempt(db, user_id, lesson_id, with_summary=action == "submit")
 
         if found is not None and machine.is_overdue(found.attempt):
             # Touched after the deadline and its grace: close it with the answers saved in time.
@@ -698,6 +698,7 @@ class QuizLesson(LessonType):
             return self._finished_outcome(
                 ctx, settings, found.attempt,
                 _("The time was up. Your attempt was submitted with the answers saved before the deadline."),
+                before=found.finished_before,
             )
 
         if action == "start":
@@ -744,12 +745,15 @@ class QuizLesson(LessonType):
                 state = {**ctx.state, "quiz_page": {"attempt": attempt.number, "page": page}}
             return Outcome(status=Status.IN_PROGRESS, message=message, state=state, counts_as_attempt=False)
         machine.finish(db, found, grader)
-        return self._finished_outcome(ctx, settings, attempt, None)
+        return self._finished_outcome(ctx, settings, attempt, None, before=found.finished_before)
 
     def _finished_outcome(self, ctx, settings, attempt: QuizAttempt, message: str | None,
-                          counts: bool = True) -> Outcome:
-        # Summed up by the database (the attempt just finished included: the session flushes it first).
-        finished = machine.finished_summary(ctx.db, ctx.user.id, ctx.lesson.id)
+                          counts: bool = True, before: machine.Finished | None = None) -> Outcome:
+        # ``before``: the learner's other finished attempts, summed up with the open attempt's
+        # lookup; else summed up by the database now (the attempt just finished included: the
+        # session flushes it first).
+        finished = before.adding(attempt) if before is not None \
+            else machine.finished_summary(ctx.db, ctx.user.id, ctx.lesson.id)
         grade = machine.standing(finished, settings["grading_method"], settings["pass_mark"])
         done = grade.passed or settings["completion"] == "attempted"
         percent = round((attempt.fraction or 0.0) * 100)

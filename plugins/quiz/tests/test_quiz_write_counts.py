@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from elearn_quiz.models import AttemptState, QuizAnswerStep, QuizAttempt
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from elearn.clock import utcnow
 from elearn.models import Enrolment, User
@@ -20,11 +20,14 @@ QUESTIONS = [
     {"id": "q1", "type": "truefalse", "stem": "Đại hội thành viên là cơ quan cao nhất.", "correct": True},
     {"id": "q2", "type": "short", "stem": "Viết tắt của hợp tác xã?", "answers": ["HTX"]},
 ]
-# Each: the user's lookup, the lesson with enrolment and progress, the open attempt with its answers;
-# then a start's numbers, the new attempt, the progress; a save's answer, the attempt's seq, the
-# progress; a submit's graded attempt, the standing, the progress (the form's submit also stores an
-# answer). PostgreSQL locks the progress row with one more statement (SQLite's writer holds the lock).
-LIMITS = {"api start": 6, "api save": 6, "api submit": 6, "form save": 6, "form submit": 7}
+# Each: the user's lookup, the lesson with enrolment and progress, the open attempt with its answers
+# (a submit's with the summary of the learner's finished attempts, for the standing); then a start's
+# numbers, the new attempt; a save's answer, the attempt's seq; a submit's graded attempt, the
+# progress (the form's submit also stores an answer). A start or a save
+# changes only the progress row's time, written at most once a minute (the learner's previous
+# request was a moment ago). PostgreSQL locks the progress row with one more statement (SQLite's
+# writer holds the lock).
+LIMITS = {"api start": 5, "api save": 5, "api submit": 5, "form save": 5, "form submit": 6}
 
 
 @pytest.fixture
@@ -97,3 +100,34 @@ def test_a_save_and_a_submit_cost_the_same_few_statements_with_10_or_1000_attemp
     assert many == few
     locking = 1 if db.get_bind().dialect.name == "postgresql" else 0
     assert many == {name: limit + locking for name, limit in LIMITS.items()}
+
+
+def test_a_save_a_minute_after_the_last_write_moves_the_progress_time(app, db, quiz, learner, api_token,
+                                                                    count_queries):
+    """The progress row's ``updated_at`` still says when the learner last did something, to the minute:
+    a save rewrites it when it is older than that, and a save right after costs no progress write."""
+    from elearn.models import LessonProgress
+
+    _add, one_attempt = quiz
+    one_attempt(count_queries)  # leaves an attempt open (the form's was submitted: start another)
+    progress_id = db.scalar(select(LessonProgress.id).where(LessonProgress.user_id == learner.id))
+    lesson_id = db.get(LessonProgress, progress_id).lesson_id
+    api, headers = app.test_client(), {"Authorization": f"Bearer {api_token(learner)}"}
+    url = f"/api/v1/lessons/{lesson_id}/submissions"
+    api.post(url, json={"action": "start"}, headers=headers)
+    long_ago = utcnow() - timedelta(minutes=2)
+    db.rollback()  # end the test's read snapshot before writing
+    db.execute(update(LessonProgress).where(LessonProgress.id == progress_id).values(updated_at=long_ago))
+    db.commit()
+    costs = []
+    for answer in ("true", "false"):
+        seq = api.get(f"/api/v1/lessons/{lesson_id}", headers=headers).get_json()["view"]["attempt"]["next_seq"]
+        with count_queries() as counted:
+            response = api.post(url, json={"action": "save", "seq": seq, "answers": {"q1": answer}}, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        costs.append(counted.n)
+    locking = 1 if db.get_bind().dialect.name == "postgresql" else 0
+    assert costs == [LIMITS["api save"] + locking + 1, LIMITS["api save"] + locking]
+    db.rollback()
+    assert db.scalar(select(LessonProgress.updated_at).where(LessonProgress.id == progress_id)) \
+        > long_ago + timedelta(minutes=1)
