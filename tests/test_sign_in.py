@@ -181,10 +181,22 @@ def test_the_api_signs_up_and_gives_a_token(client):
 def closed(database_url, tmp_path):
     from elearn import create_app
 
-    app = create_app(test_config(database_url, tmp_path, ELEARN_SELF_SIGNUP=False,
-                                 ELEARN_SIGNUP_CLOSED_HELP="Gọi văn phòng Liên minh: 0215 3825 123."))
+    app = create_app(test_config(database_url, tmp_path, SELF_SIGNUP=False,
+                                 SIGNUP_CLOSED_HELP="Gọi văn phòng Liên minh: 0215 3825 123."))
     yield app
     app.extensions["elearn_db"].dispose()
+
+
+def test_the_sign_up_switch_is_the_variable_the_readme_names(database_url, tmp_path, monkeypatch):
+    """The core's settings take the site's one prefix: ``ELEARN_SELF_SIGNUP``, not ``ELEARN_ELEARN_SELF_SIGNUP``."""
+    from elearn import create_app
+
+    monkeypatch.setenv("ELEARN_SELF_SIGNUP", "false")
+    app = create_app(test_config(database_url, tmp_path))
+    try:
+        assert app.test_client().get("/register").status_code == 403
+    finally:
+        app.extensions["elearn_db"].dispose()
 
 
 def test_with_sign_up_off_the_page_says_how_to_get_an_account_and_the_api_refuses(closed):

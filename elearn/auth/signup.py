@@ -1,9 +1,9 @@
 """The site's sign-in settings, declared by the core like any plugin's (``elearn_settings`` of the
 ``elearn`` core plugin, so /admin/plugins lists them and a bad value stops the app at startup).
 
-In ``instance/config.py`` or as variables (the core plugin is named ``elearn``):
+As variables, or without the ``ELEARN_`` prefix in ``instance/config.py`` (``SELF_SIGNUP = False``):
 
-- ``ELEARN_SELF_SIGNUP`` (``ELEARN_ELEARN_SELF_SIGNUP``): ``false`` closes the sign-up page and
+- ``ELEARN_SELF_SIGNUP``: ``false`` closes the sign-up page and
   ``POST /api/v1/auth/register``; accounts are then made by staff (admin page, CSV import) and
   handed over with one-time codes;
 - ``ELEARN_SIGNUP_CLOSED_HELP``: what the closed sign-up page says about getting an account

@@ -60,9 +60,17 @@ class ResolvedSetting:
         return "••••••" if self.setting.secret and self.value else repr(self.value)
 
 
+CORE_PLUGIN = "elearn"
+
+
 def config_key(plugin: str, name: str) -> str:
-    """``DISCUSSION_DIGEST_HOUR`` for the ``discussion`` plugin's ``digest_hour``."""
-    return f"{plugin}_{name}".upper().replace("-", "_").replace(".", "_")
+    """``DISCUSSION_DIGEST_HOUR`` for the ``discussion`` plugin's ``digest_hour``.
+
+    The core's own settings (plugin ``elearn``) take no prefix, like the rest of its configuration:
+    ``SELF_SIGNUP`` in ``instance/config.py``, ``ELEARN_SELF_SIGNUP`` as a variable — not
+    ``ELEARN_ELEARN_SELF_SIGNUP``."""
+    key = name if plugin == CORE_PLUGIN else f"{plugin}_{name}"
+    return key.upper().replace("-", "_").replace(".", "_")
 
 
 def convert(setting: Setting, value: Any) -> Any:
