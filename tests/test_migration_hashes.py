@@ -35,7 +35,7 @@ def test_the_record_covers_the_core_and_every_built_in_plugin():
     record = recorded()
     assert "elearn/migrations/versions/0001_core_schema.py" in record
     plugins = {path.split("/")[1] for path in record if path.startswith("plugins/")}
-    assert plugins == {"quiz", "discussion", "video", "survey"}
+    assert plugins == {"quiz", "discussion", "video", "survey", "workshop"}
 
 
 def test_no_committed_migration_was_edited_or_deleted():

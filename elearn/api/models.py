@@ -207,6 +207,9 @@ class SubmissionResult(ResponseModel):
     progress: Progress
     message: str = Field(description="For the learner, in their language; may be empty.")
     course_completed: bool = Field(description="True once: when this submission completed the course.")
+    result: dict[str, Any] | None = Field(None, description=(
+        "What the lesson's type says about this submission (its Outcome.reply): the workshop's new plan version "
+        "and conflicts, for instance; null for most types."))
 
 
 class Member(ResponseModel):

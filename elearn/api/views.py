@@ -204,6 +204,7 @@ A lesson whose type takes no submissions, or is not installed, answers 400 or 40
         progress=serialize.progress(result.progress),
         message=result.outcome.message,
         course_completed=result.course_completed,
+        result=result.outcome.reply,
     ), 201
 
 

@@ -114,7 +114,7 @@ def submit(lesson_id: int):
         # as the API's, instead of a redirect to a page it would not show (a message is still flashed
         # for the page it loads next). Refusals keep their status.
         return jsonify(progress=serialize.progress(result.progress), message=result.outcome.message,
-                       course_completed=result.course_completed)
+                       course_completed=result.course_completed, result=result.outcome.reply)
     # Straight to the next step: on a phone the learner need not scroll back past the lesson.
     return redirect(url_for("learning.lesson", lesson_id=lesson_id, _anchor="next-step"), code=303)
 

@@ -11,7 +11,7 @@ from types import ModuleType
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 
 
 def api_mismatch(module: ModuleType) -> str | None:

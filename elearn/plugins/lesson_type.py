@@ -40,6 +40,10 @@ class Outcome:
     # A regrade may take a completion back (status below "completed"), only where the lesson's pack
     # allows it (e.g. the quiz's ``regrade_may_uncomplete``); otherwise a completed lesson stays so.
     may_uncomplete: bool = False
+    # What the type tells the client about this submission, beyond the progress (the workshop's new
+    # plan version and its conflicts): ``result`` in the answer of the API and of a page's background
+    # post. JSON-able; nothing the learner must not see. Since plugin API 1.3.
+    reply: dict[str, Any] | None = None
 
 
 class SubmissionError(Exception):

@@ -7,4 +7,20 @@ Registered through the ``elearn.plugins`` entry point like any other plugin. Its
 ("``workshop``").
 """
 
+from elearn.plugin_api import hookimpl
+
 ELEARN_PLUGIN_API = ">=1.2,<2"
+
+
+@hookimpl
+def elearn_lesson_types():
+    from elearn_workshop.lesson import WorkshopLesson
+
+    return [WorkshopLesson()]
+
+
+@hookimpl
+def elearn_blueprints():
+    from elearn_workshop.views import bp
+
+    return [bp]

@@ -1,0 +1,101 @@
+"""HTML routes under ``/x/workshop``: every plan of a lesson with its phase for the instructors,
+a plan's history with two versions side by side, and a printable plan. Writing the plan is the
+core's lesson page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.plugin_api import CourseGroup, User, db_session, display_name, fail, lesson_to_teach, utcnow
+from elearn_workshop import fields, plans
+from elearn_workshop.access import open_plan
+from elearn_workshop.lesson import phase_label
+from elearn_workshop.models import PHASES, LessonPhase, Plan
+
+bp = Blueprint("workshop", __name__)
+bp.add_app_template_global(phase_label, "workshop_phase_label")
+
+
+@bp.app_template_global("workshop_finance_plan")
+def finance_plan(value):
+    """The financial plan computed from a finance field's value, for the lesson and the printable page."""
+    from elearn_workshop import finance
+
+    return finance.compute(value)
+
+
+def taught(db, lesson_id: int):
+    return lesson_to_teach(db, current_user, lesson_id, "workshop", _("Only the course's instructors see every plan."))
+
+
+@bp.get("/lessons/<int:lesson_id>/plans")
+@login_required
+def plans_page(lesson_id: int):
+    """Every plan of the lesson: whose, how far, handed in or not, what is still missing."""
+    db = db_session()
+    lesson = taught(db, lesson_id)
+    rows = db.execute(select(Plan, CourseGroup, User).outerjoin(CourseGroup, CourseGroup.id == Plan.group_id)
+                      .outerjoin(User, User.id == Plan.owner_id).where(Plan.lesson_id == lesson.id)
+                      .order_by(Plan.submitted_at.is_(None), Plan.updated_at.desc())).all()
+    due = lesson.content.get("submission_due")
+    listed = []
+    for plan, group, owner in rows:
+        missing = [section["title"] for section in lesson.content["sections"]
+                   if fields.missing(section, plan.content.get(section["key"], {}))]
+        listed.append({"plan": plan, "name": group.title_for("vi") if group else display_name(owner) if owner else "",
+                       "missing": missing,
+                       "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
+    return render_template("workshop/plans.html", lesson=lesson, listed=listed,
+                           phase=plans.phase(db, lesson.id), phases=PHASES, phase_label=phase_label)
+
+
+@bp.post("/lessons/<int:lesson_id>/phase")
+@login_required
+def set_phase(lesson_id: int):
+    """Move the workshop to another phase (the instructor decides, as in Moodle's Workshop)."""
+    db = db_session()
+    lesson = taught(db, lesson_id)
+    wanted = request.form.get("phase", "")
+    if wanted not in PHASES:
+        fail(400, _("There is no phase %(phase)s.", phase=wanted))
+    row = db.get(LessonPhase, lesson.id)
+    if row is None:
+        row = LessonPhase(lesson_id=lesson.id)
+        db.add(row)
+    row.phase, row.changed_at, row.changed_by = wanted, utcnow(), current_user.id
+    db.commit()
+    flash(_("The workshop is now in its %(phase)s phase.", phase=phase_label(wanted)), "success")
+    return redirect(url_for("workshop.plans_page", lesson_id=lesson.id), code=303)
+
+
+@bp.get("/plans/<int:plan_id>/versions")
+@login_required
+def versions_page(plan_id: int):
+    """Who changed which section and when; two versions side by side (``?a=3&b=5``)."""
+    db = db_session()
+    found = open_plan(db, current_user, plan_id)
+    history = plans.versions(db, found.plan)
+    people = {user.id: user for user in db.scalars(select(User).where(
+        User.id.in_({version.saved_by for version in history if version.saved_by})))}
+    kept = {version.number: version for version in history if version.kind != "conflict"}
+    compared = None
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    if a.isdigit() and b.isdigit():
+        if int(a) not in kept or int(b) not in kept:
+            fail(404, _("This plan has no such version."))
+        compared = (kept[int(a)], kept[int(b)])
+    return render_template("workshop/versions.html", found=found, history=history, people=people,
+                           compared=compared, sections=found.lesson.content["sections"], shown=fields.shown)
+
+
+@bp.get("/plans/<int:plan_id>/print")
+@login_required
+def print_page(plan_id: int):
+    """The whole plan on one page, laid out for printing (the browser's Print, or Save as PDF)."""
+    db = db_session()
+    found = open_plan(db, current_user, plan_id)
+    return render_template("workshop/print.html", found=found, sections=found.lesson.content["sections"],
+                           shown=fields.shown)
