@@ -9,49 +9,25 @@ Vietnam type ``1.234.567`` or ``1 234 567`` for a sum and ``7,5`` for a rate: bo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import format_currency, format_date, format_decimal
 from flask_babel import gettext as _
 
+from elearn_workshop import finance
+from elearn_workshop.numbers import plain, read_number
+
 MAX_TEXT = 500
 MAX_LONGTEXT = 20000
-MAX_AMOUNT = Decimal(10) ** 15
 BLANK_ROWS = 2
-_GROUPED = re.compile(r"^-?\d{1,3}([. \u00a0]\d{3})+(,\d+)?$")
 
 
 def field_name(section: str, field: str, *more: object) -> str:
     """The form field of a plan's field: ``f.<section>.<field>`` (``.<row>.<column>`` in a table)."""
     return ".".join(["f", section, field, *(str(part) for part in more)])
-
-
-def read_number(text: str, whole: bool) -> Decimal:
-    """``1.234.567``, ``1 234 567``, ``1234567`` and ``7,5`` as a Decimal; ValueError with the reason."""
-    cleaned = text.strip().replace("\u00a0", " ")
-    if _GROUPED.match(cleaned):
-        cleaned = cleaned.replace(".", "").replace(" ", "")
-    cleaned = cleaned.replace(",", ".").replace(" ", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(_("Type a number, such as 1.250.000.")) from None
-    if not value.is_finite():
-        raise ValueError(_("Type a number, such as 1.250.000."))
-    if whole and value != value.to_integral_value():
-        raise ValueError(_("Type a whole number of đồng, without decimals."))
-    if abs(value) >= MAX_AMOUNT:
-        raise ValueError(_("This number is too large."))
-    return value
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text if "." not in text else text.rstrip("0").rstrip(".")
 
 
 def read_value(field: Mapping[str, Any], raw: Any) -> tuple[Any, str | None]:
@@ -76,7 +52,7 @@ def read_value(field: Mapping[str, Any], raw: Any) -> tuple[Any, str | None]:
             return None, _("At least %(num)s.", num=field["minimum"])
         if field.get("maximum") is not None and number > field["maximum"]:
             return None, _("At most %(num)s.", num=field["maximum"])
-        return _plain(number), None
+        return plain(number), None
     if kind == "date":
         try:
             return date.fromisoformat(str(raw).strip()).isoformat(), None
@@ -158,8 +134,6 @@ def _read(section: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[dict[str
             if rows:
                 values[field["key"]] = rows
         elif field["kind"] == "finance":
-            from elearn_workshop import finance
-
             if isinstance(raw, tuple):
                 _source, form, prefix = raw
                 value, problems = finance.parse_form(form, prefix, field["options"])

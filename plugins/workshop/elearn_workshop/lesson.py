@@ -34,7 +34,7 @@ from elearn.plugin_api import (
     render_markdown,
     utcnow,
 )
-from elearn_workshop import fields, plans
+from elearn_workshop import fields, finance, plans
 from elearn_workshop.template import Template
 
 EXAMPLE_PATH = "example"
@@ -126,7 +126,8 @@ class WorkshopLesson(LessonType):
         sections = []
         for section in content["sections"]:
             section_values = values.get(section["key"], {})
-            sections.append({**section, "values": section_values, "missing": fields.missing(section, section_values)})
+            sections.append({**section, "values": section_values, "missing": fields.missing(section, section_values),
+                             "figures": finance_figures(section, section_values)})
         due = content.get("submission_due")
         return {
             "intro_html": content["intro_html"],
@@ -248,6 +249,15 @@ def patched(plan, sections: Mapping[str, dict[str, Any]]) -> dict[str, dict[str,
     return whole
 
 
+def finance_figures(section: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The computed figures of the section's financial plan, for the API's readers (the page
+    shows the whole statements)."""
+    return {field["key"]: [{"key": f.key, "label": f.label, "value": None if f.value is None else str(f.value),
+                            "kind": f.kind, "explain": f.explain, "warning": f.warning}
+                           for f in finance.compute(values.get(field["key"]), field["options"]).figures]
+            for field in section["fields"] if field["kind"] == "finance"}
+
+
 def title_of(content: Mapping[str, Any], key: str) -> str:
     return next((s["title"] for s in content["sections"] if s["key"] == key), key)
 
@@ -258,8 +268,6 @@ def phase_label(phase: str) -> str:
 
 
 def _finance_problems(options: Mapping[str, Any]) -> list[str]:
-    from elearn_workshop import finance
-
     return finance.check_options(options)
 
 

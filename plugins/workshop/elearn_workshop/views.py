@@ -9,8 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from elearn.plugin_api import CourseGroup, User, db_session, display_name, fail, lesson_to_teach, utcnow
-from elearn_workshop import fields, plans
+from elearn.plugin_api import (
+    CourseGroup,
+    User,
+    db_session,
+    display_name,
+    fail,
+    learner_lesson,
+    lesson_to_teach,
+    utcnow,
+)
+from elearn_workshop import fields, finance, plans
 from elearn_workshop.access import open_plan
 from elearn_workshop.lesson import phase_label
 from elearn_workshop.models import PHASES, LessonPhase, Plan
@@ -20,11 +29,9 @@ bp.add_app_template_global(phase_label, "workshop_phase_label")
 
 
 @bp.app_template_global("workshop_finance_plan")
-def finance_plan(value):
+def finance_plan(value, options):
     """The financial plan computed from a finance field's value, for the lesson and the printable page."""
-    from elearn_workshop import finance
-
-    return finance.compute(value)
+    return finance.compute(value, options)
 
 
 def taught(db, lesson_id: int):
@@ -99,3 +106,19 @@ def print_page(plan_id: int):
     found = open_plan(db, current_user, plan_id)
     return render_template("workshop/print.html", found=found, sections=found.lesson.content["sections"],
                            shown=fields.shown)
+
+
+@bp.post("/lessons/<int:lesson_id>/finance")
+@login_required
+def finance_preview(lesson_id: int):
+    """The financial plan's figures for what is typed now, not saved: workshop.js shows them as the
+    writer types, computed by the same code as the saved plan's, so the two never disagree."""
+    db = db_session()
+    lesson = learner_lesson(db, current_user, lesson_id, "workshop").lesson
+    for section in lesson.content["sections"]:
+        for field in section["fields"]:
+            if field["kind"] == "finance":
+                prefix = fields.field_name(section["key"], field["key"]) + "."
+                value, _problems = finance.parse_form(request.form, prefix, field["options"])
+                return render_template("workshop/finance_results.html", plan=finance.compute(value, field["options"]))
+    fail(404, _("This plan has no financial part."))

@@ -1,4 +1,4 @@
-"""A small plan template: a text, a number, a money field and a table, in two sections."""
+"""A small plan template: a text, a number, a money field, a table and a financial plan, in three sections."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def content(**settings: Any) -> dict[str, Any]:
                         {"key": "mua-sam", "label": "Mua sắm", "kind": "table", "rows": 5,
                          "columns": [{"key": "hang", "label": "Hạng mục"},
                                      {"key": "tien", "label": "Số tiền", "kind": "money"}]}]},
+            {"key": "tai-chinh", "title": "Kế hoạch tài chính",
+             "fields": [{"key": "ke-hoach", "label": "Doanh thu, chi phí và khoản vay", "kind": "finance",
+                         "options": {"horizon": "12-months", "products": 3}}]},
         ],
         **settings,
     }

@@ -48,8 +48,36 @@
       .catch(function () { saving = false; say("!"); });
   }
 
+  // The financial plan's figures, recomputed by the server for what is typed (not saved yet).
+  var financeTimer = null;
+  function refreshFinance() {
+    financeTimer = null;
+    var results = form.querySelector("[data-finance-results]");
+    if (!results) { return; }
+    fetch(form.getAttribute("data-finance-url"), {method: "POST", body: new FormData(form),
+                                                    credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("[data-finance-results]");
+        var open = {};
+        results.querySelectorAll("details").forEach(function (d, i) { open[i] = d.open; });
+        if (fresh) {
+          fresh.querySelectorAll("details").forEach(function (d, i) { if (i in open) { d.open = open[i]; } });
+          results.replaceWith(fresh);
+        }
+      })
+      .catch(function () {});
+  }
+
   form.addEventListener("input", function (event) {
     dirty = true;
+    if (event.target.closest("[data-finance]")) {
+      if (financeTimer) { clearTimeout(financeTimer); }
+      financeTimer = setTimeout(refreshFinance, 700);
+    }
     var section = event.target.closest("[data-section]");
     if (section) { lastSection = section.getAttribute("data-section"); }
     if (timer) { clearTimeout(timer); }
