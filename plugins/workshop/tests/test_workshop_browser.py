@@ -1,0 +1,75 @@
+"""The plan at phone size in a real browser: two sections and the financial plan filled, the
+figures computed while typing (JavaScript on), the plan handed in, and the same page without
+JavaScript; axe-core finds nothing serious."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from elearn.testing import axe_violations, database_for
+
+PHONE = {"width": 390, "height": 844}
+PREFIX = "f.tai-chinh.ke-hoach."
+
+
+@pytest.fixture
+def database_url(_migrated_databases, tmp_path) -> str:
+    """Once, on SQLite: the browser is what is tested here, not the database."""
+    return database_for("sqlite", _migrated_databases, tmp_path)
+
+
+def _shot(page, name):
+    folder = os.environ.get("ELEARN_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def fill_plan(page):
+    page.fill("[name='f.gioi-thieu.ten']", "HTX Nông nghiệp Tân Phú")
+    page.fill("[name='f.gioi-thieu.so-thanh-vien']", "45")
+    page.fill("[name='f.von.von-gop']", "50.000.000")
+    page.fill("[name='f.von.mua-sam.0.hang']", "Máy sấy lúa")
+    page.fill("[name='f.von.mua-sam.0.tien']", "120.000.000")
+    page.fill(f"[name='{PREFIX}opening_cash']", "10.000.000")
+    page.fill(f"[name='{PREFIX}products.0.name']", "Gạo ST25")
+    page.fill(f"[name='{PREFIX}products.0.unit']", "tấn")
+    page.fill(f"[name='{PREFIX}products.0.price']", "10.000.000")
+    page.fill(f"[name='{PREFIX}products.0.unit_cost']", "6.000.000")
+    for month in (2, 5, 8, 11):
+        page.fill(f"[name='{PREFIX}products.0.quantities.{month}']", "10")
+    page.fill(f"[name='{PREFIX}fixed_costs.0.name']", "Lương quản lý")
+    page.fill(f"[name='{PREFIX}fixed_costs.0.amount']", "5.000.000")
+
+
+def test_a_cooperative_writes_its_plan_on_a_phone(workshop, browser_login, axe_script):
+    w = workshop()
+    page = browser_login(w.lan, viewport=PHONE)
+    page.goto(page.url.split("/me")[0].rstrip("/") + f"/lessons/{w.lesson.id}")
+    fill_plan(page)
+    # 400 triệu of sales, 240 of variable costs, 60 of fixed: break-even at 60 ÷ 40 % = 150 triệu.
+    figure = page.locator("[data-figure='break_even_revenue'] strong")
+    figure.wait_for()
+    page.wait_for_function(
+        "() => (document.querySelector(\"[data-figure='break_even_revenue'] strong\") || {textContent: ''})"
+        ".textContent.includes('150.000.000')")
+    assert "100.000.000" in page.locator("[data-figure='profit'] strong").inner_text()
+    _shot(page, "workshop-phone-js")
+    assert axe_violations(page, axe_script) == []
+    with page.expect_navigation():
+        page.click("button[name=action][value=submit]")
+    assert page.locator(".ws-status").inner_text().count("Đã nộp") + \
+        page.locator(".ws-status").inner_text().count("Handed in") == 1
+    assert page.input_value("[name='f.gioi-thieu.ten']") == "HTX Nông nghiệp Tân Phú"
+
+
+def test_the_plan_works_without_javascript(workshop, browser_login):
+    w = workshop()
+    page = browser_login(w.minh, viewport=PHONE, java_script_enabled=False)
+    page.goto(page.url.split("/me")[0].rstrip("/") + f"/lessons/{w.lesson.id}")
+    fill_plan(page)
+    with page.expect_navigation():
+        page.click("#s-tai-chinh button[name=editing]")
+    assert "150.000.000" in page.locator("[data-figure='break_even_revenue'] strong").inner_text()
+    _shot(page, "workshop-phone-nojs")
