@@ -32,7 +32,8 @@ SummaryLine = tuple[str, object, str]
 FinanceTables = Callable[[Mapping[str, Any], Any], tuple[list[SummaryLine], list[Table], list[tuple[str, Decimal]]]]
 
 RIGHT = ("number", "money", "percent")
-MAX_COLUMNS = 7  # more and a money column no longer fits A4: the table is printed in parts
+MAX_TEXT_WIDTH = 60.0  # millimetres; a longer text wraps in its cell
+CELL_PADDING = 2.5  # fpdf2's padding either side of a cell's text, and a little air
 HEADINGS = FontFace(emphasis="BOLD", fill_color=(235, 240, 236))
 TOTALS = FontFace(emphasis="BOLD", fill_color=(245, 245, 245))
 POSITIVE = (46, 125, 50)
@@ -162,7 +163,7 @@ class _Writer:
 
     def statement(self, table: Table) -> None:
         """A statement of the finance engine, its cells formatted by their columns' kinds; a table
-        wider than A4 takes is printed in parts, each with the first column again."""
+        wider than the page (a column a month) is printed in parts, each with the first column again."""
         kinds = [column.kind for column in table.columns]
 
         def formatted(values: Sequence[object]) -> tuple[str, ...]:
@@ -171,25 +172,42 @@ class _Writer:
 
         rows = tuple(formatted(row) for row in table.rows)
         footer = formatted(table.footer) if table.footer is not None else None
-        parts = _column_parts(len(table.columns))
-        for number, indices in enumerate(parts):
+        size = _size(len(table.columns))
+        widths = self.widths(table.columns, [*rows, *([footer] if footer else [])], size)
+        for number, indices in enumerate(_column_parts(widths, self.pdf.epw)):
             title = table.title if number == 0 else _("%(title)s (continued)", title=table.title)
             self.keep(20)
             self.doc.paragraph(title, size=10.5, bold=True)
             self.table(tuple(table.columns[i] for i in indices), tuple(tuple(row[i] for i in indices) for row in rows),
-                       footer=tuple(footer[i] for i in indices) if footer else None)
+                       footer=tuple(footer[i] for i in indices) if footer else None,
+                       widths=[widths[i] for i in indices], size=size)
         if table.note:
             self.doc.paragraph(table.note, size=9, grey=True)
 
+    def widths(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], size: float) -> list[float]:
+        """Each column's width in millimetres as its widest cell needs (a text column at most
+        MAX_TEXT_WIDTH: longer text wraps), so that money is never broken across lines."""
+        self.font(size, bold=True)
+        needed = [self.pdf.get_string_width(column.label) for column in columns]
+        self.font(size)
+        for row in rows:
+            for index, text in enumerate(row[:len(columns)]):
+                needed[index] = max(needed[index], self.pdf.get_string_width(str(text)))
+        return [min(width + CELL_PADDING, MAX_TEXT_WIDTH) if column.kind not in RIGHT else width + CELL_PADDING
+                for column, width in zip(columns, needed, strict=True)]
+
     def table(self, columns: tuple[Column, ...], rows: Sequence[Sequence[str]], *, headings: bool = True,
-              footer: Sequence[str] | None = None) -> None:
-        """Rows of text already formatted; number and money columns right-aligned, a totals row in bold."""
+              footer: Sequence[str] | None = None, widths: Sequence[float] | None = None,
+              size: float | None = None) -> None:
+        """Rows of text already formatted, across the page; number and money columns right-aligned,
+        a totals row in bold."""
         pdf = self.pdf
-        size = 9 if len(columns) <= 5 else 8
+        size = size or _size(len(columns))
+        if widths is None:
+            widths = self.widths(columns, [*rows, *([footer] if footer else [])], size)
         self.font(size)
         aligns = ["R" if column.kind in RIGHT else "L" for column in columns]
-        widths = tuple(1.0 if column.kind == "date" else 1.4 if column.kind in RIGHT else 2.0 for column in columns)
-        with pdf.table(col_widths=widths, line_height=size * 0.5, headings_style=HEADINGS, markdown=False,
+        with pdf.table(col_widths=tuple(widths), line_height=size * 0.5, headings_style=HEADINGS, markdown=False,
                        first_row_as_headings=headings, text_align=tuple(aligns), width=pdf.epw) as table:
             if headings:
                 heading_row = table.row()
@@ -258,13 +276,26 @@ class _Writer:
         pdf.cell(pdf.get_string_width(text) + 6, 5, text, new_x=XPos.RIGHT, new_y=YPos.TOP)
 
 
-def _column_parts(count: int) -> list[list[int]]:
-    """The columns of each part of a wide table: the first column, then at most MAX_COLUMNS - 1 more."""
-    if count <= MAX_COLUMNS:
-        return [list(range(count))]
-    rest = list(range(1, count))
-    per = MAX_COLUMNS - 1
-    return [[0, *rest[start:start + per]] for start in range(0, len(rest), per)]
+def _size(columns: int) -> float:
+    return 9 if columns <= 5 else 8
+
+
+def _column_parts(widths: Sequence[float], page: float) -> list[list[int]]:
+    """The columns of each part of a table wider than ``page``: the first column (the rows' names),
+    then as many more as fit beside it, spread evenly over the parts (no last part of one month)."""
+    greedy: list[list[int]] = [[0]]
+    used = widths[0] if widths else 0
+    for index in range(1, len(widths)):
+        if used + widths[index] > page and len(greedy[-1]) > 1:
+            greedy.append([0])
+            used = widths[0]
+        greedy[-1].append(index)
+        used += widths[index]
+    rest, count = list(range(1, len(widths))), len(greedy)
+    per = math.ceil(len(rest) / count) if rest else 0
+    even = [[0, *rest[start:start + per]] for start in range(0, len(rest), per)] if per else greedy
+    fits = len(even) == count and all(sum(widths[i] for i in part) <= page for part in even)
+    return even if fits else greedy
 
 
 def plan_pdf(template: Mapping[str, Any], content: Mapping[str, Any], *, cooperative: str, course: str,
