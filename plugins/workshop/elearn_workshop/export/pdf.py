@@ -42,6 +42,7 @@ GREY = (90, 90, 90)
 CHART_HEIGHT = 60.0
 AXIS_WIDTH = 30.0
 MAX_PERIOD_LABELS = 12
+MAX_BAR_WIDTH = 14.0  # a plan of three periods gets bars, not blocks
 
 
 def figure(kind: str, value: object) -> str:
@@ -236,7 +237,7 @@ class _Writer:
         width = pdf.epw - AXIS_WIDTH
         zero = y0 + CHART_HEIGHT * float(top / span)
         slot = width / len(amounts)
-        bar = slot * 0.7
+        bar = min(slot * 0.7, MAX_BAR_WIDTH)
         for index, amount in enumerate(amounts):
             height = CHART_HEIGHT * float(abs(amount) / span)
             if not height:
