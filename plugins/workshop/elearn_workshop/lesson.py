@@ -131,6 +131,7 @@ class WorkshopLesson(LessonType):
         due = content.get("submission_due")
         return {
             "intro_html": content["intro_html"],
+            "has_finance": any(field["kind"] == "finance" for s in content["sections"] for field in s["fields"]),
             "phase": phase,
             "by_group": bool(content.get("group_set")),
             "no_group": place.no_group,

@@ -1,26 +1,30 @@
 """HTML routes under ``/x/workshop``: every plan of a lesson with its phase for the instructors,
-a plan's history with two versions side by side, and a printable plan. Writing the plan is the
-core's lesson page."""
+a plan's history with two versions side by side, a printable plan, its PDF and its statements as
+CSV. Writing the plan is the core's lesson page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 
 from elearn.plugin_api import (
     CourseGroup,
     User,
+    current_locale,
     db_session,
     display_name,
     fail,
     learner_lesson,
     lesson_to_teach,
+    pdf_response,
     utcnow,
 )
-from elearn_workshop import fields, finance, plans
+from elearn_workshop import export, fields, finance, plans
 from elearn_workshop.access import open_plan
+from elearn_workshop.finance.compute import for_export
 from elearn_workshop.lesson import phase_label
 from elearn_workshop.models import PHASES, LessonPhase, Plan
 
@@ -122,3 +126,45 @@ def finance_preview(lesson_id: int):
                 value, _problems = finance.parse_form(request.form, prefix, field["options"])
                 return render_template("workshop/finance_results.html", plan=finance.compute(value, field["options"]))
     fail(404, _("This plan has no financial part."))
+
+
+def _exported(plan_id: int):
+    """The plan, its lesson and the name its files carry (the cooperative's, or the writer's)."""
+    db = db_session()
+    found = open_plan(db, current_user, plan_id)
+    plan = found.plan
+    if plan.group_id is not None:
+        group = db.get(CourseGroup, plan.group_id)
+        name = group.title_for(current_locale()) if group else ""
+    else:
+        owner = db.get(User, plan.owner_id)
+        name = display_name(owner) if owner else ""
+    return found, name
+
+
+@bp.get("/plans/<int:plan_id>/plan.pdf")
+@login_required
+def plan_pdf_download(plan_id: int):
+    """The whole plan as a PDF the cooperative can take to its general assembly or to a bank."""
+    found, name = _exported(plan_id)
+    lesson = found.lesson
+    data = export.plan_pdf(lesson.content, found.plan.content, cooperative=name,
+                           course=lesson.course.title_for(current_locale()),
+                           lesson_title=lesson.title_for(current_locale()), version=found.plan.version,
+                           saved_at=found.plan.updated_at, finance_tables=for_export)
+    return pdf_response(data, f"{secure_filename(name) or 'plan'}-v{found.plan.version}.pdf")
+
+
+@bp.get("/plans/<int:plan_id>/statements.csv")
+@login_required
+def statements_download(plan_id: int):
+    """The financial statements for a spreadsheet (plain digits, so it computes with them)."""
+    found, name = _exported(plan_id)
+    tables = [table for section in found.lesson.content["sections"] for field in section["fields"]
+              if field["kind"] == "finance"
+              for table in for_export(field, found.plan.content.get(section["key"], {}).get(field["key"]))[1]]
+    response = Response(export.statements_csv(tables).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{secure_filename(name) or "plan"}-statements.csv"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

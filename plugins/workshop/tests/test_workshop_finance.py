@@ -78,3 +78,29 @@ def test_only_the_lessons_learners_and_staff_may_preview(workshop, client, login
     token = csrf_token(client, "/me")
     assert client.post(f"/x/workshop/lessons/{w.lesson.id}/finance",
                        data={"csrf_token": token}).status_code == 403
+
+
+def test_the_plan_as_pdf_and_its_statements_as_csv_for_its_authors_only(workshop, app, client, login, save, db):
+    import csv
+    import io
+
+    from elearn_workshop.models import Plan
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    w = workshop()
+    save(w.lan, w.lesson, {"gioi-thieu": {"ten": "Hợp tác xã Tân Phú"}, "tai-chinh": {"ke-hoach": RICE}}, base=0)
+    plan = db.scalar(select(Plan))
+    login(client, w.minh)
+    pdf = client.get(f"/x/workshop/plans/{plan.id}/plan.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Hợp tác xã Tân Phú" in text and "HTX Tân Phú" in text  # the plan's text, the cover's name
+    assert "223.500.000" in text and "70.600.000" in text  # break-even revenue, the year's profit
+    statements = client.get(f"/x/workshop/plans/{plan.id}/statements.csv")
+    rows = list(csv.reader(io.StringIO(statements.data.decode("utf-8-sig"))))
+    assert ["Tổng", "400000000", "240000000", "160000000", "60000000", "24000000", "5400000", "70600000"] in rows
+    other = app.test_client()
+    login(other, w.hoa)  # another cooperative: as if the plan did not exist
+    assert other.get(f"/x/workshop/plans/{plan.id}/plan.pdf").status_code == 404
+    assert other.get(f"/x/workshop/plans/{plan.id}/statements.csv").status_code == 404

@@ -20,7 +20,7 @@ def content(**settings: Any) -> dict[str, Any]:
                          "columns": [{"key": "hang", "label": "Hạng mục"},
                                      {"key": "tien", "label": "Số tiền", "kind": "money"}]}]},
             {"key": "tai-chinh", "title": "Kế hoạch tài chính",
-             "fields": [{"key": "ke-hoach", "label": "Doanh thu, chi phí và khoản vay", "kind": "finance",
+             "fields": [{"key": "ke-hoach", "label": "Thu chi và khoản vay", "kind": "finance",
                          "options": {"horizon": "12-months", "products": 3}}]},
         ],
         **settings,

@@ -259,3 +259,24 @@ def _tables(plan: FinancePlan, value: Mapping[str, Any], schedule: list[loans.Mo
             tuple(products),
             note=_("At the planned mix of products: planned output × break-even revenue ÷ planned revenue.")))
     return tables
+
+
+def for_export(field: Mapping[str, Any], value: Any) -> tuple[list[tuple[str, object, str]], list[Table],
+                                                              list[tuple[str, Decimal]]]:
+    """The finance field's figures as the PDF and the CSV take them (``export.FinanceTables``).
+    The PDF's font has no "−" (U+2212): the notes are given with "-"."""
+    from dataclasses import replace
+
+    from flask_babel import format_decimal
+
+    plan = compute(value, field.get("options"))
+    summary: list[tuple[str, object, str]] = []
+    for figure in plan.figures:
+        if figure.value is None:
+            summary.append((figure.label, "—", "text"))
+        elif figure.kind == "years":
+            summary.append((figure.label, _("%(num)s years", num=format_decimal(figure.value)), "text"))
+        else:
+            summary.append((figure.label, figure.value, figure.kind))
+    tables = [replace(table, note=table.note.replace("\u2212", "-")) for table in plan.tables]
+    return summary, tables, plan.cash_flow_chart
