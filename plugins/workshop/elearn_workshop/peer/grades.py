@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from .rubric import Rubric
+from elearn_workshop.peer.rubric import Rubric
 
 _CENT = Decimal("0.01")
 _HUNDRED = Decimal(100)

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..template import KEY
+from elearn_workshop.template import KEY
 
 MIN_LEVELS, MAX_LEVELS = 2, 6
 MAX_CRITERIA = 30
