@@ -34,7 +34,8 @@ from elearn.plugin_api import (
     render_markdown,
     utcnow,
 )
-from elearn_workshop import fields, finance, plans
+from elearn_workshop import fields, finance, plans, reviews
+from elearn_workshop.peer.rubric import rubric_problems
 from elearn_workshop.template import Template
 
 EXAMPLE_PATH = "example"
@@ -90,6 +91,8 @@ class WorkshopLesson(LessonType):
                     finance_fields += 1
                     errors.extend(ContentError(f"{where}.fields[{f_index}].options", problem)
                                   for problem in _finance_problems(field["options"]))
+        errors.extend(ContentError(where, problem) for where, problem in rubric_problems(
+            content["rubric"], "rubric", sections={section["key"] for section in content["sections"]}))
         if finance_fields > 1:
             errors.append(ContentError("sections", _("a plan has at most one finance field")))
         content["intro_html"] = html(content.pop("intro"), "intro")
@@ -150,7 +153,25 @@ class WorkshopLesson(LessonType):
             "typed": typed,
             "problems": ctx.state.get("problems", {}) if typed or ctx.state.get("base") is None else {},
             "conflicts": ctx.state.get("conflicts", {}),
+            **self._assessing(ctx, plan, phase),
         }
+
+    def _assessing(self, ctx: LessonContext, plan, phase: str) -> dict[str, Any]:
+        """The learner's reviews to write and the feedback on their plan they may read (nothing is
+        asked of the database while the workshop is open: there are no reviews yet)."""
+        content = ctx.lesson.content
+        found: dict[str, Any] = {"reviews": [], "feedback": [], "self_assessment": False}
+        if phase == "open":
+            return found
+        mine = reviews.my_reviews(ctx.db, ctx.lesson.id, ctx.user.id)
+        found["reviews"] = [{"id": review.id, "kind": review.kind, "done": review.done,
+                             "url": url_for("workshop.review_page", review_id=review.id)}
+                            for review in mine]
+        found["self_assessment"] = bool(content.get("self_assessment") and plan is not None
+                                        and plan.submitted_version is not None and phase == "assessment"
+                                        and not any(review.kind == "self" for review in mine))
+        found["feedback"] = reviews.feedback(ctx.db, ctx.lesson, plan, ctx.user.id, phase)
+        return found
 
     def instructor_links(self, lesson) -> list[NavItem]:
         return [NavItem(_("Every plan"), url_for("workshop.plans_page", lesson_id=lesson.id))]
@@ -168,7 +189,7 @@ class WorkshopLesson(LessonType):
         plan = plans.plan_for_writing(ctx.db, ctx.lesson, content, ctx.user)
         if not plans.may_edit(phase, plan):
             raise SubmissionError(_("The plan cannot be changed now: the workshop is in its %(phase)s phase.",
-                                    phase=phase_label(phase)), status=409)
+                                    phase=plans.phase_label(phase)), status=409)
         sections, problems, typed = read_sections(content, data)
         saved = plans.save(ctx.db, plan, ctx.user, data["base"], patched(plan, sections), editing=data.get("editing"))
         message = _("Saved.") if saved.changed or not problems else _("Some fields were not saved: see below.")
@@ -261,11 +282,6 @@ def finance_figures(section: Mapping[str, Any], values: Mapping[str, Any]) -> di
 
 def title_of(content: Mapping[str, Any], key: str) -> str:
     return next((s["title"] for s in content["sections"] if s["key"] == key), key)
-
-
-def phase_label(phase: str) -> str:
-    return {"open": _("writing and handing in"), "assessment": _("assessment"),
-            "feedback": _("feedback and revision"), "closed": _("closed")}.get(phase, phase)
 
 
 def _finance_problems(options: Mapping[str, Any]) -> list[str]:

@@ -78,6 +78,11 @@ def phase(db, lesson_id: int) -> str:
     return db.scalar(select(LessonPhase.phase).where(LessonPhase.lesson_id == lesson_id)) or "open"
 
 
+def phase_label(phase: str) -> str:
+    return {"open": _("writing and handing in"), "assessment": _("assessment"),
+            "feedback": _("feedback and revision"), "closed": _("closed")}.get(phase, phase)
+
+
 def may_edit(phase_name: str, plan: Plan | None) -> bool:
     """Authors write while the workshop is open, and revise once feedback is published."""
     return phase_name == "open" or (phase_name == "feedback" and plan is not None)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from elearn.plugin_api import (
     CourseGroup,
+    SubmissionError,
     User,
     current_locale,
     db_session,
@@ -20,16 +22,15 @@ from elearn.plugin_api import (
     learner_lesson,
     lesson_to_teach,
     pdf_response,
-    utcnow,
+    write_csv,
 )
-from elearn_workshop import export, fields, finance, plans
+from elearn_workshop import export, fields, finance, plans, reviews
 from elearn_workshop.access import open_plan
 from elearn_workshop.finance.compute import for_export
-from elearn_workshop.lesson import phase_label
-from elearn_workshop.models import PHASES, LessonPhase, Plan
+from elearn_workshop.models import PHASES, Plan
 
 bp = Blueprint("workshop", __name__)
-bp.add_app_template_global(phase_label, "workshop_phase_label")
+bp.add_app_template_global(plans.phase_label, "workshop_phase_label")
 
 
 @bp.app_template_global("workshop_finance_plan")
@@ -60,7 +61,7 @@ def plans_page(lesson_id: int):
                        "missing": missing,
                        "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
     return render_template("workshop/plans.html", lesson=lesson, listed=listed,
-                           phase=plans.phase(db, lesson.id), phases=PHASES, phase_label=phase_label)
+                           phase=plans.phase(db, lesson.id), phases=PHASES, phase_label=plans.phase_label)
 
 
 @bp.post("/lessons/<int:lesson_id>/phase")
@@ -70,15 +71,18 @@ def set_phase(lesson_id: int):
     db = db_session()
     lesson = taught(db, lesson_id)
     wanted = request.form.get("phase", "")
-    if wanted not in PHASES:
-        fail(400, _("There is no phase %(phase)s.", phase=wanted))
-    row = db.get(LessonPhase, lesson.id)
-    if row is None:
-        row = LessonPhase(lesson_id=lesson.id)
-        db.add(row)
-    row.phase, row.changed_at, row.changed_by = wanted, utcnow(), current_user.id
+    try:
+        done = reviews.change_phase(db, lesson, wanted, current_user)
+    except SubmissionError as exc:
+        fail(exc.status, exc.message)
     db.commit()
-    flash(_("The workshop is now in its %(phase)s phase.", phase=phase_label(wanted)), "success")
+    flash(_("The workshop is now in its %(phase)s phase.", phase=plans.phase_label(wanted)), "success")
+    if done["allocated"]:
+        flash(ngettext("%(num)d review was given to the peers.", "%(num)d reviews were given to the peers.",
+                       done["allocated"]), "success")
+    if done["graded"]:
+        flash(ngettext("%(num)d learner's grade was recorded.", "%(num)d learners' grades were recorded.",
+                       done["graded"]), "success")
     return redirect(url_for("workshop.plans_page", lesson_id=lesson.id), code=303)
 
 
@@ -128,18 +132,20 @@ def finance_preview(lesson_id: int):
     fail(404, _("This plan has no financial part."))
 
 
-def _exported(plan_id: int):
-    """The plan, its lesson and the name its files carry (the cooperative's, or the writer's)."""
-    db = db_session()
-    found = open_plan(db, current_user, plan_id)
-    plan = found.plan
+def _plan_name(db, plan: Plan) -> str:
+    """Whose plan it is: the cooperative's group, or the learner writing alone."""
     if plan.group_id is not None:
         group = db.get(CourseGroup, plan.group_id)
-        name = group.title_for(current_locale()) if group else ""
-    else:
-        owner = db.get(User, plan.owner_id)
-        name = display_name(owner) if owner else ""
-    return found, name
+        return group.title_for(current_locale()) if group else ""
+    owner = db.get(User, plan.owner_id)
+    return display_name(owner) if owner else ""
+
+
+def _exported(plan_id: int):
+    """The plan, its lesson and the name its files carry."""
+    db = db_session()
+    found = open_plan(db, current_user, plan_id)
+    return found, _plan_name(db, found.plan)
 
 
 @bp.get("/plans/<int:plan_id>/plan.pdf")
@@ -166,5 +172,82 @@ def statements_download(plan_id: int):
     response = Response(export.statements_csv(tables).encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{secure_filename(name) or "plan"}-statements.csv"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@login_required
+def review_page(review_id: int):
+    """A review: the plan beside the rubric. Its reviewer saves a draft or submits it; the course's
+    instructors may read any review."""
+    db = db_session()
+    found = reviews.open_review(db, current_user, review_id)
+    rubric = reviews.rubric_of(found.lesson.content)
+    if rubric is None:
+        fail(404, _("This workshop has no rubric to assess with."))
+    problems: dict[str, str] = {}
+    given = found.review.assessment
+    if request.method == "POST":
+        final = request.form.get("action") == "submit"
+        try:
+            problems = reviews.save_review(db, found, request.form, final)
+        except SubmissionError as exc:
+            fail(exc.status, exc.message)
+        if not problems:
+            db.commit()
+            flash(_("Your review is submitted.") if final else _("Your draft is saved."), "success")
+            return redirect(url_for("workshop.review_page", review_id=review_id), code=303)
+        given = reviews.typed_assessment(rubric, request.form)
+    content = found.lesson.content
+    author_name = ""
+    if found.review.kind == "instructor":
+        author_name = _plan_name(db, found.plan)
+    return render_template(
+        "workshop/review.html", found=found, rubric=rubric, given=given, problems=problems,
+        sections=content["sections"], section_titles={s["key"]: s["title"] for s in content["sections"]},
+        shown=fields.shown, author_name=author_name,
+        anonymous=(content.get("peer_review") or {}).get("anonymous", True),
+        editable=not found.as_teacher and reviews.may_assess(found.review.kind, plans.phase(db, found.lesson.id)),
+    ), 400 if problems else 200
+
+
+@bp.post("/plans/<int:plan_id>/review")
+@login_required
+def start_review(plan_id: int):
+    """An instructor's review of the plan (``kind=instructor``), or its author's own (``kind=self``)."""
+    db = db_session()
+    kind = "self" if request.form.get("kind") == "self" else "instructor"
+    found = open_plan(db, current_user, plan_id)
+    try:
+        review = reviews.start_review(db, found.lesson, found.plan, current_user, kind)
+    except SubmissionError as exc:
+        fail(exc.status, exc.message)
+    db.commit()
+    return redirect(url_for("workshop.review_page", review_id=review.id), code=303)
+
+
+@bp.post("/lessons/<int:lesson_id>/allocate")
+@login_required
+def allocate_page(lesson_id: int):
+    """Give the plans handed in late their peer reviewers (the reviews given before are kept)."""
+    db = db_session()
+    lesson = taught(db, lesson_id)
+    added = reviews.allocate_peers(db, lesson)
+    db.commit()
+    flash(ngettext("%(num)d review was given to the peers.", "%(num)d reviews were given to the peers.", added)
+          if added else _("Every plan handed in already has its reviewers."), "success")
+    return redirect(url_for("workshop.plans_page", lesson_id=lesson.id), code=303)
+
+
+@bp.get("/lessons/<int:lesson_id>/grades.csv")
+@login_required
+def grades_download(lesson_id: int):
+    """Every author's marks and grade, for the instructor's records."""
+    db = db_session()
+    lesson = taught(db, lesson_id)
+    header, rows = reviews.grade_rows(db, lesson)
+    response = Response(write_csv(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="workshop-{lesson.id}-grades.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
