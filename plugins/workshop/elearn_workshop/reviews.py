@@ -337,3 +337,22 @@ def grade_rows(db, lesson: Lesson) -> tuple[list[str], list[list[object]]]:
 
 def _blank(value: Decimal | None) -> str:
     return "" if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def review_counts(db, lesson_id: int) -> dict[int, tuple[int, int]]:
+    """``{plan id: (peer reviews done, given)}`` for the instructors' list."""
+    from sqlalchemy import case, func
+
+    rows = db.execute(select(Review.plan_id, func.sum(case((Review.done.is_(True), 1), else_=0)), func.count())
+                      .where(Review.lesson_id == lesson_id, Review.kind == "peer").group_by(Review.plan_id))
+    return {plan_id: (int(done or 0), int(given)) for plan_id, done, given in rows}
+
+
+def outstanding(db, lesson_id: int) -> list[tuple[User, int]]:
+    """Reviewers with peer reviews still to write, and how many, for the instructors' reminders."""
+    from sqlalchemy import func
+
+    rows = db.execute(select(User, func.count()).join(Review, Review.reviewer_id == User.id)
+                      .where(Review.lesson_id == lesson_id, Review.kind == "peer", Review.done.is_(False))
+                      .group_by(User.id).order_by(User.name))
+    return [(user, int(count)) for user, count in rows]

@@ -60,8 +60,12 @@ def plans_page(lesson_id: int):
         listed.append({"plan": plan, "name": group.title_for("vi") if group else display_name(owner) if owner else "",
                        "missing": missing,
                        "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
-    return render_template("workshop/plans.html", lesson=lesson, listed=listed,
-                           phase=plans.phase(db, lesson.id), phases=PHASES, phase_label=plans.phase_label)
+    phase = plans.phase(db, lesson.id)
+    return render_template("workshop/plans.html", lesson=lesson, listed=listed, phase=phase, phases=PHASES,
+                           phase_label=plans.phase_label, counts=reviews.review_counts(db, lesson.id),
+                           outstanding=reviews.outstanding(db, lesson.id) if phase == "assessment" else [],
+                           peer_review=bool(lesson.content.get("peer_review")),
+                           rubric=bool(lesson.content.get("rubric")))
 
 
 @bp.post("/lessons/<int:lesson_id>/phase")
