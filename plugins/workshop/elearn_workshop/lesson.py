@@ -204,8 +204,11 @@ class WorkshopLesson(LessonType):
             handed_in, message = self._hand_in(content, plan, problems or saved.conflicts)
         reply = {"version": saved.version, "changed": saved.changed, "conflicts": saved.conflicts,
                  "problems": problems, "handed_in": handed_in}
-        return Outcome(status=Status.IN_PROGRESS, state=state, message=message, reply=reply,
-                       counts_as_attempt=handed_in)
+        # Without a rubric, handing the plan in completes the lesson; with one, the grade does once
+        # feedback is published (reviews.publish).
+        done = handed_in and not content.get("rubric")
+        return Outcome(status=Status.COMPLETED if done else Status.IN_PROGRESS, state=state, message=message,
+                       reply=reply, counts_as_attempt=handed_in)
 
     def _hand_in(self, content: Mapping[str, Any], plan, held: Mapping[str, Any]) -> tuple[bool, str]:
         """Hand the plan in, or say why not. Never a refusal: what the writer typed with it is saved."""

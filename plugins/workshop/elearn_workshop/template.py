@@ -8,7 +8,7 @@ say (a finance field's options, the rubric) is checked in ``lesson.import_conten
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
@@ -113,6 +113,19 @@ class Template(Strict):
     peer_review: PeerReview | None = None
     self_assessment: bool = False
     grading: Grading = Grading()
+
+    @field_validator("submission_due", mode="before")
+    @classmethod
+    def a_day_is_its_end(cls, value: Any) -> Any:
+        """``submission_due: 2027-06-30`` means by the end of that day (23:59, Vietnam time)."""
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time(23, 59))
+        return value
 
     @field_validator("sections")
     @classmethod

@@ -82,7 +82,9 @@ def test_margin_break_even_and_profit(rice):
 def test_capital_needs_and_repayment_capacity(rice):
     got = figures(rice)
     # Without own capital and the loan the cash would fall to 10 − 120 − 5 − 5 = −120 triệu in month 2.
-    assert got["capital_needed"] == 120 * M and got["funding_gap"] == 0
+    assert got["capital_needed"] == 120 * M
+    # With them, the loan's repayments take the cash to −25,4 triệu in month 8: that is still to be found.
+    assert got["funding_gap"] == Decimal("25400000")
     assert got["own_capital_share"] == Decimal("29.41")  # 50 ÷ 170
     # (70,6 + 24 + 5,4) ÷ (120 + 5,4) = 0,797…: the loan is repaid faster than the rice earns.
     assert got["dscr"] == Decimal("0.80") and rice.figure("dscr").warning
@@ -98,6 +100,14 @@ def test_cash_flow_from_the_opening_balance(rice):
     assert lowest.value == Decimal("-25400000") and lowest.warning and rice.periods[7].label in lowest.explain
     income = rice.tables[0]
     assert income.footer[1] == 400 * M and income.footer[-1] == Decimal("70600000")
+
+
+def test_depreciation_adds_up_to_the_investments_cost(app):
+    # 100 triệu over 3 years, by year: 33.333.333 twice, then the 33.333.334 rounding left.
+    plan = {"investments": [{"name": "Kho lạnh", "amount": "100000000", "period": "1", "life_years": "3"}]}
+    with app.test_request_context():
+        result = compute(parse_json(plan, {"horizon": "3-years"})[0], {"horizon": "3-years"})
+    assert [p.depreciation for p in result.periods] == [33_333_333, 33_333_333, 33_333_334]
 
 
 def test_three_years_by_year(app):

@@ -135,3 +135,16 @@ def test_the_history_shows_who_changed_what_and_two_versions_side_by_side(worksh
     assert "Minh" in html and "Lan" in html and "Hợp tác xã và thành viên" in html
     assert "HTX Tân Phú" in html and "HTX Nông nghiệp Tân Phú" in html
     assert client.get(f"/x/workshop/plans/{plan_id}/versions?a=1&b=7").status_code == 404
+
+
+def test_handing_in_completes_a_lesson_without_a_rubric(workshop, save, db):
+    from elearn.models import LessonProgress
+
+    w = workshop()
+    save(w.lan, w.lesson, {"gioi-thieu": {"ten": "HTX Tân Phú"}}, base=0)
+    db.rollback()
+    progress = db.scalar(select(LessonProgress).where(LessonProgress.user_id == w.lan.id))
+    assert progress.status == "in_progress"  # saved, not handed in
+    save(w.lan, w.lesson, {}, base=1, action="submit")
+    db.rollback()
+    assert db.scalar(select(LessonProgress.status).where(LessonProgress.user_id == w.lan.id)) == "completed"

@@ -109,8 +109,10 @@ def compute(value: Mapping[str, Any] | None, options: Mapping[str, Any] | None =
         amount, start, life = _d(item["amount"]), int(item["period"]), int(item["life_years"]) * per_year
         investments += amount
         rows[start - 1].investment += amount
-        for period in rows[start - 1: start - 1 + life]:
-            period.depreciation += loans.dong(amount / life)
+        charge = loans.dong(amount / life)
+        for number, period in enumerate(rows[start - 1: start - 1 + life], start=1):
+            # the last period of its life takes what rounding left, so the charges add up to its cost
+            period.depreciation += charge if number < life else amount - charge * (life - 1)
     own, opening = _d(value.get("own_capital")), _d(value.get("opening_cash"))
     loan = value.get("loan")
     schedule = loans.schedule(_d(loan["amount"]), _d(loan["rate"]), int(loan["term"]), int(loan["grace"]),
@@ -171,16 +173,17 @@ def _figures(rows: list[Period], opening: Decimal, own: Decimal, borrowed: Decim
         running += p.revenue - p.variable - p.fixed - p.investment
         lowest_before = min(lowest_before, running)
     needed = max(ZERO, -lowest_before)
-    gap = needed - own - borrowed
+    low = min(rows, key=lambda p: p.closing)
+    gap = max(ZERO, -low.closing)
     figures += [
         Figure("capital_needed", _("Capital needed"), needed, "money",
                _("The most the cash would fall below zero without own capital and the loan: investments and "
                  "running costs paid before sales come in.")),
         Figure("own_capital", _("Own capital"), own, "money", _("What the members put in.")),
         Figure("loan", _("Loan"), borrowed, "money", _("Paid out at the start of the first month.")),
-        Figure("funding_gap", _("Still to be found"), max(gap, ZERO), "money",
-               _("Capital needed − own capital − loan. Above zero: the plan lacks this much money."),
-               warning=gap > 0),
+        Figure("funding_gap", _("Still to be found"), gap, "money",
+               _("How far the cash falls below zero at its lowest, with own capital and the loan (and the loan's "
+                 "repayments): above zero, the plan lacks this much money."), warning=gap > 0),
         Figure("own_capital_share", _("Own capital share"),
                _ratio(own * HUNDRED, own + borrowed) if own + borrowed else None, "percent",
                _("Own capital ÷ (own capital + loan). Banks and the support fund want the members to carry a "
@@ -203,7 +206,6 @@ def _figures(rows: list[Period], opening: Decimal, own: Decimal, borrowed: Decim
                               _("Investments ÷ a year's (profit + depreciation): the years the business takes to "
                                 "earn back what was invested.") if payback is not None
                               else _("Never, at these figures: the business does not earn back its investments.")))
-    low = min(rows, key=lambda p: p.closing)
     figures.append(Figure("lowest_cash", _("Lowest cash balance"), low.closing, "money",
                           _("At the end of %(period)s. Below zero: the cash runs out then, and the plan must find "
                             "money before.", period=low.label), warning=low.closing < 0))
