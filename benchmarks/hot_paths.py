@@ -137,7 +137,8 @@ def expect(response, status: int = 200, contains: str | None = None):
 def login_form(client, email: str, password: str) -> None:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    expect(client.post("/login", data={"email": email, "password": password, "csrf_token": token}), 303)
+    # The form's field is "login" (a phone number, username or e-mail) since sign-in by phone (bf69295).
+    expect(client.post("/login", data={"login": email, "password": password, "csrf_token": token}), 303)
 
 
 def api(client, method: str, path: str, token: str, body=None, status: int = 200):
