@@ -279,7 +279,7 @@ def finance_figures(section: Mapping[str, Any], values: Mapping[str, Any]) -> di
     shows the whole statements)."""
     return {field["key"]: [{"key": f.key, "label": f.label, "value": None if f.value is None else str(f.value),
                             "kind": f.kind, "explain": f.explain, "warning": f.warning}
-                           for f in finance.compute(values.get(field["key"]), field["options"]).figures]
+                           for f in finance.compute_once(values.get(field["key"]), field["options"]).figures]
             for field in section["fields"] if field["kind"] == "finance"}
 
 

@@ -24,19 +24,22 @@ from elearn.plugin_api import (
     pdf_response,
     write_csv,
 )
-from elearn_workshop import export, fields, finance, plans, reviews
+from elearn_workshop import export, fields, finance, formatting, plans, reviews
 from elearn_workshop.access import open_plan
 from elearn_workshop.finance.compute import for_export
 from elearn_workshop.models import PHASES, Plan
 
 bp = Blueprint("workshop", __name__)
 bp.add_app_template_global(plans.phase_label, "workshop_phase_label")
+bp.add_app_template_global(formatting.money, "workshop_money")
+bp.add_app_template_global(formatting.number, "workshop_number")
 
 
 @bp.app_template_global("workshop_finance_plan")
 def finance_plan(value, options):
-    """The financial plan computed from a finance field's value, for the lesson and the printable page."""
-    return finance.compute(value, options)
+    """The financial plan computed from a finance field's value, for the lesson and the printable
+    page: once per request (the lesson's view computed it already for the API's figures)."""
+    return finance.compute_once(value, options)
 
 
 def taught(db, lesson_id: int):

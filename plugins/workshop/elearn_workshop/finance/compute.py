@@ -136,6 +136,19 @@ def compute(value: Mapping[str, Any] | None, options: Mapping[str, Any] | None =
     return plan
 
 
+def compute_once(value: Mapping[str, Any] | None, options: Mapping[str, Any] | None = None) -> FinancePlan:
+    """``compute``, remembered for the request: the lesson's view and its template ask for the same
+    stored document (the very object), so the page computes it once."""
+    from flask import g
+
+    memo = g.setdefault("workshop_finance", {})
+    key = (id(value), id(options))
+    found = memo.get(key)
+    if found is None or found[0] is not value or found[1] is not options:
+        found = memo[key] = (value, options, compute(value, options))
+    return found[2]
+
+
 def _figures(rows: list[Period], opening: Decimal, own: Decimal, borrowed: Decimal, investments: Decimal,
              per_year: int, schedule: list[loans.Month]) -> list[Figure]:
     revenue = sum((p.revenue for p in rows), ZERO)
