@@ -4,9 +4,12 @@ JavaScript; axe-core finds nothing serious."""
 
 from __future__ import annotations
 
+import io
 import os
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from elearn.testing import axe_violations, database_for
 
@@ -62,6 +65,12 @@ def test_a_cooperative_writes_its_plan_on_a_phone(workshop, browser_login, axe_s
     assert page.locator(".ws-status").inner_text().count("Đã nộp") + \
         page.locator(".ws-status").inner_text().count("Handed in") == 1
     assert page.input_value("[name='f.gioi-thieu.ten']") == "HTX Nông nghiệp Tân Phú"
+    with page.expect_download() as download:
+        page.click("a[href$='/plan.pdf']")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "HTX Nông nghiệp Tân Phú" in text and "150.000.000" in text
 
 
 def test_the_plan_works_without_javascript(workshop, browser_login):
