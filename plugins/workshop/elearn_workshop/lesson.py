@@ -163,14 +163,13 @@ class WorkshopLesson(LessonType):
         found: dict[str, Any] = {"reviews": [], "feedback": [], "self_assessment": False}
         if phase == "open":
             return found
-        mine = reviews.my_reviews(ctx.db, ctx.lesson.id, ctx.user.id)
+        mine, found["feedback"] = reviews.reviews_and_feedback(ctx.db, ctx.lesson, plan, ctx.user.id, phase)
         found["reviews"] = [{"id": review.id, "kind": review.kind, "done": review.done,
                              "url": url_for("workshop.review_page", review_id=review.id)}
                             for review in mine]
         found["self_assessment"] = bool(content.get("self_assessment") and plan is not None
                                         and plan.submitted_version is not None and phase == "assessment"
                                         and not any(review.kind == "self" for review in mine))
-        found["feedback"] = reviews.feedback(ctx.db, ctx.lesson, plan, ctx.user.id, phase)
         return found
 
     def instructor_links(self, lesson) -> list[NavItem]:

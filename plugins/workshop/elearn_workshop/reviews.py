@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import (
@@ -180,8 +180,25 @@ def start_review(db, lesson: Lesson, plan: Plan, user, kind: str) -> Review:
 
 def my_reviews(db, lesson_id: int, user_id: int) -> list[Review]:
     """The reviews ``user_id`` is to write in the lesson (peers' plans, their own)."""
-    return list(db.scalars(select(Review).where(Review.lesson_id == lesson_id, Review.reviewer_id == user_id,
-                                                Review.kind.in_(("peer", "self"))).order_by(Review.id)))
+    return [review for review, _reviewer in _reviews_for(db, lesson_id, user_id, None)
+            if review.reviewer_id == user_id and review.kind in ("peer", "self")]
+
+
+def _reviews_for(db, lesson_id: int, user_id: int, plan: Plan | None) -> list[tuple[Review, User]]:
+    """In one statement: the reviews ``user_id`` writes, and the finished reviews of their ``plan``."""
+    mine = and_(Review.reviewer_id == user_id, Review.kind.in_(("peer", "self")))
+    wanted = or_(mine, and_(Review.plan_id == plan.id, Review.done.is_(True))) if plan is not None else mine
+    return list(db.execute(select(Review, User).join(User, User.id == Review.reviewer_id)
+                           .where(Review.lesson_id == lesson_id, wanted).order_by(Review.kind, Review.id)).tuples())
+
+
+def reviews_and_feedback(db, lesson: Lesson, plan: Plan | None, user_id: int, phase: str
+                         ) -> tuple[list[Review], list[dict[str, Any]]]:
+    """What the lesson page shows: the learner's reviews to write, and the feedback they may read."""
+    rows = _reviews_for(db, lesson.id, user_id, plan)
+    mine = sorted((review for review, _user in rows if review.reviewer_id == user_id
+                   and review.kind in ("peer", "self")), key=lambda review: review.id)
+    return mine, _feedback(lesson, rows if plan is not None else [], plan, user_id, phase)
 
 
 def feedback(db, lesson: Lesson, plan: Plan | None, user_id: int, phase: str) -> list[dict[str, Any]]:
@@ -190,13 +207,18 @@ def feedback(db, lesson: Lesson, plan: Plan | None, user_id: int, phase: str) ->
     anonymous."""
     if plan is None:
         return []
+    return _feedback(lesson, _reviews_for(db, lesson.id, user_id, plan), plan, user_id, phase)
+
+
+def _feedback(lesson: Lesson, rows: list[tuple[Review, User]], plan: Plan | None, user_id: int,
+              phase: str) -> list[dict[str, Any]]:
     published = phase in PUBLISHED
     anonymous = (lesson.content.get("peer_review") or {}).get("anonymous", True)
     rubric = rubric_of(lesson.content)
-    rows = db.execute(select(Review, User).join(User, User.id == Review.reviewer_id).where(
-        Review.plan_id == plan.id, Review.done.is_(True)).order_by(Review.kind, Review.id)).all()
     shown, peer_number = [], 0
     for review, reviewer in rows:
+        if plan is None or review.plan_id != plan.id or not review.done:
+            continue
         if (review.kind == "self" and review.reviewer_id != user_id) or (review.kind != "self" and not published):
             continue
         if review.kind == "peer":
@@ -339,20 +361,37 @@ def _blank(value: Decimal | None) -> str:
     return "" if value is None else str(value.quantize(Decimal("0.01")))
 
 
-def review_counts(db, lesson_id: int) -> dict[int, tuple[int, int]]:
-    """``{plan id: (peer reviews done, given)}`` for the instructors' list."""
-    from sqlalchemy import case, func
+@dataclass
+class PeerProgress:
+    """The workshop's phase and how the peers' reviews stand, for the instructors' list: ``counts``
+    is ``{plan id: (done, given)}``, ``outstanding`` the reviewers with reviews still to write and
+    how many."""
 
-    rows = db.execute(select(Review.plan_id, func.sum(case((Review.done.is_(True), 1), else_=0)), func.count())
-                      .where(Review.lesson_id == lesson_id, Review.kind == "peer").group_by(Review.plan_id))
-    return {plan_id: (int(done or 0), int(given)) for plan_id, done, given in rows}
+    phase: str
+    counts: dict[int, tuple[int, int]]
+    outstanding: list[tuple[User, int]]
 
 
-def outstanding(db, lesson_id: int) -> list[tuple[User, int]]:
-    """Reviewers with peer reviews still to write, and how many, for the instructors' reminders."""
-    from sqlalchemy import func
+def peer_progress(db, lesson: Lesson) -> PeerProgress:
+    """One statement, whatever the number of plans (a row per peer review; one row without any)."""
+    from elearn_workshop.models import LessonPhase
 
-    rows = db.execute(select(User, func.count()).join(Review, Review.reviewer_id == User.id)
-                      .where(Review.lesson_id == lesson_id, Review.kind == "peer", Review.done.is_(False))
-                      .group_by(User.id).order_by(User.name))
-    return [(user, int(count)) for user, count in rows]
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    waiting: dict[int, list[Any]] = {}
+    phase = "open"
+    rows = db.execute(select(LessonPhase.phase, Review.plan_id, Review.done, User).select_from(Lesson)
+                      .outerjoin(LessonPhase, LessonPhase.lesson_id == Lesson.id)
+                      .outerjoin(Review, and_(Review.lesson_id == Lesson.id, Review.kind == "peer"))
+                      .outerjoin(User, User.id == Review.reviewer_id)
+                      .where(Lesson.id == lesson.id))
+    for phase_name, plan_id, done, user in rows:
+        phase = phase_name or "open"
+        if plan_id is None:
+            continue
+        counts[plan_id][1] += 1
+        if done:
+            counts[plan_id][0] += 1
+        else:
+            waiting.setdefault(user.id, [user, 0])[1] += 1
+    outstanding = sorted(((user, count) for user, count in waiting.values()), key=lambda item: item[0].name)
+    return PeerProgress(phase, {plan_id: (done, given) for plan_id, (done, given) in counts.items()}, outstanding)

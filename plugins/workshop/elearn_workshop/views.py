@@ -63,10 +63,9 @@ def plans_page(lesson_id: int):
         listed.append({"plan": plan, "name": group.title_for("vi") if group else display_name(owner) if owner else "",
                        "missing": missing,
                        "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
-    phase = plans.phase(db, lesson.id)
-    return render_template("workshop/plans.html", lesson=lesson, listed=listed, phase=phase, phases=PHASES,
-                           phase_label=plans.phase_label, counts=reviews.review_counts(db, lesson.id),
-                           outstanding=reviews.outstanding(db, lesson.id) if phase == "assessment" else [],
+    peers = reviews.peer_progress(db, lesson)
+    return render_template("workshop/plans.html", lesson=lesson, listed=listed, phase=peers.phase, phases=PHASES,
+                           phase_label=plans.phase_label, peers=peers,
                            peer_review=bool(lesson.content.get("peer_review")),
                            rubric=bool(lesson.content.get("rubric")))
 
