@@ -121,7 +121,7 @@ class Level(ResponseModel):
     description: str
 
 
-class Criterion(ResponseModel):
+class RubricCriterion(ResponseModel):
     key: str
     title: str
     description: str
@@ -153,7 +153,7 @@ class ReviewView(ResponseModel):
     authors: str | None = Field(description="Whose plan it is: for an instructor's review only; a peer never "
                                 "sees it, nor do the authors see their peer reviewers.")
     plan: ReviewedPlan
-    rubric: list[Criterion]
+    rubric: list[RubricCriterion]
     assessment: dict[str, Any] = Field(description="What is saved so far, in the request's shape.")
 
 
@@ -192,7 +192,7 @@ class SectionRef(ResponseModel):
     title: str
 
 
-class Version(ResponseModel):
+class SavedVersion(ResponseModel):
     number: int
     kind: Literal["save", "submit", "conflict"] = Field(description="submit: handed in; conflict: a writer's "
                                                         "text kept after someone else changed the same section.")
@@ -204,4 +204,4 @@ class Version(ResponseModel):
 class Versions(ResponseModel):
     plan_id: int
     version: int
-    versions: list[Version] = Field(description="Newest first.")
+    versions: list[SavedVersion] = Field(description="Newest first.")
