@@ -24,3 +24,10 @@ def elearn_blueprints():
     from elearn_workshop.views import bp
 
     return [bp]
+
+
+@hookimpl
+def elearn_api_blueprints():
+    from elearn_workshop.api import api
+
+    return [api]
