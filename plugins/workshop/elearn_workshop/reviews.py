@@ -189,7 +189,7 @@ def _reviews_for(db, lesson_id: int, user_id: int, plan: Plan | None) -> list[tu
     mine = and_(Review.reviewer_id == user_id, Review.kind.in_(("peer", "self")))
     wanted = or_(mine, and_(Review.plan_id == plan.id, Review.done.is_(True))) if plan is not None else mine
     return list(db.execute(select(Review, User).join(User, User.id == Review.reviewer_id)
-                           .where(Review.lesson_id == lesson_id, wanted).order_by(Review.kind, Review.id)).tuples())
+                           .where(Review.lesson_id == lesson_id, wanted).order_by(Review.kind, Review.id)).all())
 
 
 def reviews_and_feedback(db, lesson: Lesson, plan: Plan | None, user_id: int, phase: str
