@@ -200,8 +200,9 @@ class WorkshopLesson(LessonType):
                  "conflicts": {key: found["yours"] for key, found in saved.conflicts.items()}}
         handed_in = False
         if data["action"] == "submit":
-            handed_in, message = self._hand_in(content, plan, problems or saved.conflicts)
-        reply = {"version": saved.version, "changed": saved.changed, "conflicts": saved.conflicts,
+            handed_in, message = self._hand_in(ctx.db, content, plan, problems or saved.conflicts, ctx.user)
+            state["base"] = plan.version
+        reply = {"version": plan.version, "changed": saved.changed, "conflicts": saved.conflicts,
                  "problems": problems, "handed_in": handed_in}
         # Without a rubric, handing the plan in completes the lesson; with one, the grade does once
         # feedback is published (reviews.publish).
@@ -209,7 +210,7 @@ class WorkshopLesson(LessonType):
         return Outcome(status=Status.COMPLETED if done else Status.IN_PROGRESS, state=state, message=message,
                        reply=reply, counts_as_attempt=handed_in)
 
-    def _hand_in(self, content: Mapping[str, Any], plan, held: Mapping[str, Any]) -> tuple[bool, str]:
+    def _hand_in(self, db, content: Mapping[str, Any], plan, held: Mapping[str, Any], user) -> tuple[bool, str]:
         """Hand the plan in, or say why not. Never a refusal: what the writer typed with it is saved."""
         if held:
             return False, _("The plan was not handed in: some fields need correcting first.")
@@ -224,7 +225,7 @@ class WorkshopLesson(LessonType):
         late = bool(due and utcnow() > datetime.fromisoformat(due))
         if late and not content.get("late_submissions", True):
             raise SubmissionError(_("The deadline for handing plans in has passed."), status=409)
-        plan.submitted_version, plan.submitted_at = plan.version, utcnow()
+        plan.submitted_version, plan.submitted_at = plans.record_hand_in(db, plan, user), utcnow()
         return True, _("Your plan was handed in late; your instructor will see the date.") if late \
             else _("Your plan is handed in. You may still improve it until the deadline.")
 

@@ -167,3 +167,18 @@ def versions(db, plan: Plan) -> list[PlanVersion]:
     """Every kept version, newest first (the plan's history: who changed which section, when)."""
     return list(db.scalars(select(PlanVersion).where(PlanVersion.plan_id == plan.id)
                            .order_by(PlanVersion.number.desc(), PlanVersion.id.desc())))
+
+
+def record_hand_in(db, plan: Plan, user) -> int:
+    """Mark the plan's current text as the version handed in, in its history: the save that came
+    with the hand-in becomes the ``submit`` version, or, when it changed nothing, a ``submit``
+    version of the same text is added. The version number handed in."""
+    pending = next((row for row in db.new if isinstance(row, PlanVersion) and row.plan_id == plan.id
+                    and row.number == plan.version and row.kind == "save"), None)
+    if pending is not None:
+        pending.kind = "submit"
+    else:
+        plan.version += 1
+        db.add(PlanVersion(plan_id=plan.id, number=plan.version, kind="submit", content=plan.content, changed=[],
+                           saved_by=user.id, saved_at=utcnow()))
+    return plan.version

@@ -139,9 +139,9 @@ def save_review(db, found: OpenReview, data: Mapping[str, Any], final: bool) -> 
         fail(409, _("This workshop has no rubric to assess with."))
     assessment, problems = parse_assessment(rubric, data)
     if assessment is None:
-        if final:
+        if final or found.review.done:  # a submitted review is only ever replaced by a complete one
             return problems
-        found.review.assessment = _draft(data)
+        found.review.assessment = _draft(rubric, data)
         found.review.updated_at = utcnow()
         return {}
     found.review.assessment, found.review.score = assessment.as_json(), assessment.score
@@ -150,10 +150,12 @@ def save_review(db, found: OpenReview, data: Mapping[str, Any], final: bool) -> 
     return {}
 
 
-def _draft(data: Mapping[str, Any]) -> dict[str, Any]:
-    """What an unfinished review has so far, as typed (shown again; not counted)."""
-    return {key: value for key, value in data.items() if isinstance(key, str) and key != "csrf_token"
-            and isinstance(value, str | dict) and len(str(value)) <= 4000}
+def _draft(rubric: Rubric, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What an unfinished review has so far, in the stored shape (shown again; not counted)."""
+    if any(isinstance(key, str) and key.startswith("c.") for key in data):  # the page's form
+        return typed_assessment(rubric, data)
+    known = {criterion.key for criterion in rubric.criteria} | {"comment"}
+    return {key: value for key, value in data.items() if key in known and isinstance(value, str | dict)}
 
 
 def start_review(db, lesson: Lesson, plan: Plan, user, kind: str) -> Review:

@@ -60,7 +60,8 @@ def plans_page(lesson_id: int):
     for plan, group, owner in rows:
         missing = [section["title"] for section in lesson.content["sections"]
                    if fields.missing(section, plan.content.get(section["key"], {}))]
-        listed.append({"plan": plan, "name": group.title_for("vi") if group else display_name(owner) if owner else "",
+        name = group.title_for(current_locale()) if group else display_name(owner) if owner else ""
+        listed.append({"plan": plan, "name": name,
                        "missing": missing,
                        "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
     peers = reviews.peer_progress(db, lesson)

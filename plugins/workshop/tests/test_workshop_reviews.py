@@ -133,3 +133,32 @@ def test_authors_assess_their_own_plan_only_during_assessment(assessed, app, log
 
 def csrf(client, url):
     return client.get(url).get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_a_draft_comes_back_as_typed_and_never_replaces_a_submitted_review(assessed, app, login, view, db):
+    from elearn_workshop.models import Review
+
+    w = assessed
+    hoa = app.test_client()
+    login(hoa, w.hoa)
+    url = reviews_of(view(w.hoa, w.lesson))[0]["url"]
+    token = csrf(hoa, url)
+    hoa.post(url, data={"csrf_token": token, "action": "draft", "c.thi-truong.level": "2",
+                        "c.thi-truong.comment": "Chưa rõ giá bán"})
+    page = hoa.get(url).get_data(as_text=True)
+    assert "Chưa rõ giá bán" in page and 'value="2" checked' in page
+    _page, sent = review_form(hoa, url, {"thi-truong": 4, "tai-chinh": 3})
+    assert sent.status_code == 303
+    late = hoa.post(url, data={"csrf_token": token, "action": "draft", "c.thi-truong.level": "0"})
+    assert late.status_code == 400  # incomplete: the submitted review stays as it was
+    db.rollback()
+    review = db.get(Review, int(url.rsplit("/", 1)[1]))
+    assert review.done and review.score == 100 and review.assessment["tai-chinh"]["level"] == 3
+
+
+def test_the_history_marks_the_version_handed_in(assessed, client, login, db):
+    from elearn_workshop.models import PlanVersion
+
+    plan = assessed.plans[assessed.groups["tan-phu"].id]
+    kinds = db.scalars(select(PlanVersion.kind).where(PlanVersion.plan_id == plan.id)).all()
+    assert kinds == ["submit"]  # the save that came with the hand-in
