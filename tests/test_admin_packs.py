@@ -79,7 +79,7 @@ def test_uploading_a_good_zip_installs_and_lists_the_pack(as_admin, db):
     listing = page_text(as_admin.get(URL))
     assert "<code>hop-tac-xa-co-ban</code>" in listing
     assert "Hợp tác xã — những điều cơ bản" in listing
-    assert "<td>7</td>" in listing  # lessons
+    assert "<td>8</td>" in listing  # lessons
 
 
 def test_the_installed_date_uses_the_date_filter(app, as_admin, db):
@@ -243,7 +243,7 @@ def test_the_report_lists_lesson_titles_in_the_pages_language(as_admin, db):
     report = page_text(upload(as_admin, pack_zip()))
     report = report[report.index('class="pack-report"'):]
     assert "Hợp tác xã là gì?" in report and "Bảy nguyên tắc tổ chức và hoạt động" in report
-    assert "Bài học được thêm: 7" in report
+    assert "Bài học được thêm: 8" in report
 
 
 def test_errors_name_the_uploaded_file_not_upload_zip(as_admin, db):

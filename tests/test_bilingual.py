@@ -210,7 +210,7 @@ def test_pack_validate_lists_the_lessons_without_english(tmp_path):
     result = CliRunner().invoke(main, ["pack", "validate", str(source)], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 7 lessons)",
+        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 8 lessons)",
         "warning: 2 lesson(s) without English; English readers see them in Vietnamese:",
         "  htx-la-gi (Hợp tác xã là gì?): no English title",
         "  cong-khai-tai-chinh (Công khai tài chính với thành viên): no English content",

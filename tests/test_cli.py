@@ -124,7 +124,7 @@ def test_user_create_refuses_an_unknown_role(migrated):
 def test_pack_validate_accepts_the_shipped_pack(migrated):
     result = migrated("pack", "validate", DEMO_PACK)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 7 lessons)"
+    assert result.output.strip() == "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 8 lessons)"
     assert migrated.rows("SELECT count(*) FROM courses") == [(0,)]
 
 
@@ -248,12 +248,12 @@ def test_pack_install_then_list_then_again_then_older(migrated, tmp_path):
 
     installed = migrated("pack", "install", DEMO_PACK)
     assert installed.exit_code == 0, installed.output
-    assert "installed hop-tac-xa-co-ban 1.0.0: 7 added, 0 changed, 0 retired" in installed.output
+    assert "installed hop-tac-xa-co-ban 1.0.0: 8 added, 0 changed, 0 retired" in installed.output
     listed = migrated("pack", "list")
     assert listed.exit_code == 0
     assert listed.output.startswith("hop-tac-xa-co-ban\t1.0.0\t")
     before = migrated.rows("SELECT id, key, title_vi, content FROM lessons ORDER BY id")
-    assert len(before) == 7
+    assert len(before) == 8
 
     again = migrated("pack", "install", DEMO_PACK)
     assert again.exit_code == 0
@@ -310,7 +310,7 @@ def test_pack_diff_prints_what_an_upgrade_would_do_and_writes_nothing(migrated, 
         "hop-tac-xa-co-ban: 1.0.0 -> 1.1.0",
         "added: bay-nguyen-tac-2023",
         "changed: htx-la-gi, video-ba-dieu",  # a lesson linking pack files links those of the new version
-        "retired: bay-nguyen-tac, cong-khai-tai-chinh, thao-luan-dai-hoi, kiem-tra-nhanh",
+        "retired: bay-nguyen-tac, cong-khai-tai-chinh, thao-luan-dai-hoi, kiem-tra-nhanh, phuong-an-htx",
     ]
     assert migrated.rows("SELECT id, key, title_vi, retired_at FROM lessons ORDER BY id") == before
     assert migrated.rows("SELECT version FROM installed_packs") == [("1.0.0",)]
@@ -337,7 +337,7 @@ def test_pack_remove_refuses_while_learners_have_records_then_purges(migrated):
     assert "1 learner(s) have enrolments or progress in this course; use --purge" in refused.output
     declined = migrated("pack", "remove", "hop-tac-xa-co-ban", "--purge", input="n\n")
     assert declined.exit_code == 1 and "Aborted" in declined.output
-    assert migrated.rows("SELECT count(*) FROM lessons") == [(7,)] and stored.is_dir()
+    assert migrated.rows("SELECT count(*) FROM lessons") == [(8,)] and stored.is_dir()
 
     confirmed = migrated("pack", "remove", "hop-tac-xa-co-ban", "--purge", input="y\n")
     assert confirmed.exit_code == 0, confirmed.output
@@ -366,7 +366,7 @@ def test_pack_export_then_install_the_zip_elsewhere(migrated, tmp_path):
     elsewhere = Cli(tmp_path / "elsewhere")
     assert elsewhere("db", "upgrade").exit_code == 0
     assert elsewhere("pack", "validate", archive).output.strip() == (
-        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 7 lessons)"
+        "hop-tac-xa-co-ban 1.0.0: valid (2 modules, 8 lessons)"
     )
     assert elsewhere("pack", "install", archive).exit_code == 0
     query = "SELECT key, position, type_name, title_vi, title_en, content FROM lessons ORDER BY key"
@@ -379,7 +379,7 @@ def test_pack_new_scaffolds_a_pack_that_validates(migrated, tmp_path):
     assert created.exit_code == 0, created.output
     validated = migrated("pack", "validate", target)
     assert validated.exit_code == 0, validated.output
-    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 5 lessons)"  # one per lesson type
+    assert validated.output.strip() == "goi-moi 1.0.0: valid (1 modules, 6 lessons)"  # one per lesson type
     assert migrated("pack", "new", target).exit_code == 1
 
 

@@ -65,6 +65,20 @@ NEW_LESSON = """\
 """
 
 
+def lesson_block(source: str, key: str) -> tuple[int, int]:
+    """Where lesson ``key``'s block is in a manifest's text: from its ``- id:`` line to the next line as little
+    indented (the next lesson, a comment before it, or the next module), wherever in its module the lesson is."""
+    lines = source.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {key}")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next(
+        (i for i in range(start + 1, len(lines))
+         if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent),
+        len(lines),
+    )
+    return sum(map(len, lines[:start])), sum(map(len, lines[:end]))
+
+
 def pack_version(tmp_path: Path, version: str, *, retire: str | None = None, add: bool = False) -> Path:
     """A copy of the demo pack at ``version``: a changed title, maybe a lesson retired or one added (last)."""
     target = tmp_path / f"src-{version}-{retire}-{add}"
@@ -75,13 +89,8 @@ def pack_version(tmp_path: Path, version: str, *, retire: str | None = None, add
     if version != "1.0.0":
         source = source.replace("vi: Hợp tác xã là gì?", "vi: HTX là gì?")
     if retire:
-        lines = source.splitlines(keepends=True)
-        start = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {retire}")
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("- id:")),
-            len(lines),
-        )
-        source = "".join(lines[:start] + lines[end:])
+        start, end = lesson_block(source, retire)
+        source = source[:start] + source[end:]
     if add:
         source = source.rstrip("\n") + "\n" + NEW_LESSON
     manifest.write_text(source, encoding="utf-8")
@@ -161,6 +170,7 @@ def test_install_keeps_a_copy_of_the_pack_and_lists_it(app):
                 "cong-khai-tai-chinh",
                 "thao-luan-dai-hoi",
                 "kiem-tra-nhanh",
+                "phuong-an-htx",
                 "video-ba-dieu",
             ]
         ),
@@ -182,7 +192,7 @@ def test_a_zip_installs_like_its_folder(app, tmp_path):
     assert validate_path(app, archive).id == PACK_ID
     install_path(app, archive)
     assert (media_root(app) / PACK_ID / "1.0.0" / "pack.yaml").is_file()
-    assert len(outline(app)) == 1 + 2 + 7
+    assert len(outline(app)) == 1 + 2 + 8
 
 
 @pytest.mark.parametrize("upgrade_", [False, True], ids=["fresh", "upgrade"])
@@ -298,8 +308,8 @@ QUIZ_AS_PAGE = """\
 
 
 def retyped(tmp_path: Path, version: str, *, page_to_quiz: bool = True, quiz_to_page: bool = True) -> Path:
-    """The demo pack at ``version`` with lessons whose type changed under the same id."""
-    source = pack_version(tmp_path, version, retire="kiem-tra-nhanh" if quiz_to_page else None)
+    """The demo pack at ``version`` with lessons whose type changed under the same id (each in its place)."""
+    source = pack_version(tmp_path, version)
     manifest = source / "pack.yaml"
     text = manifest.read_text(encoding="utf-8")
     if page_to_quiz:
@@ -309,7 +319,8 @@ def retyped(tmp_path: Path, version: str, *, page_to_quiz: bool = True, quiz_to_
             "file: lessons/01-htx-la-gi.md", "gift: cau-hoi/kiem-tra.gift"
         )
     if quiz_to_page:
-        text = text.rstrip("\n") + "\n" + QUIZ_AS_PAGE
+        start, end = lesson_block(text, "kiem-tra-nhanh")
+        text = text[:start] + QUIZ_AS_PAGE + text[end:]
     manifest.write_text(text, encoding="utf-8")
     return source
 
@@ -386,12 +397,13 @@ def test_a_lesson_may_move_to_another_module_and_keeps_its_progress(app, db, lea
     id_before, module_before = quiz_before.id, quiz_before.module_id
     moved = pack_version(tmp_path, "1.1.0", retire="kiem-tra-nhanh")
     manifest = moved / "pack.yaml"
-    quiz = DEMO_PACK.joinpath("pack.yaml").read_text(encoding="utf-8").split("        - id: kiem-tra-nhanh\n")[1]
+    demo = DEMO_PACK.joinpath("pack.yaml").read_text(encoding="utf-8")
+    start, end = lesson_block(demo, "kiem-tra-nhanh")
+    quiz = demo[start:end]
+    assert quiz.startswith("        - id: kiem-tra-nhanh\n") and "phuong-an-htx" not in quiz
     text = manifest.read_text(encoding="utf-8")
     first_module_end = text.index("    - id: quan-tri\n")
-    manifest.write_text(
-        text[:first_module_end] + "        - id: kiem-tra-nhanh\n" + quiz + text[first_module_end:], encoding="utf-8"
-    )
+    manifest.write_text(text[:first_module_end] + quiz + text[first_module_end:], encoding="utf-8")
     assert validate_path(app, moved).modules[0].lessons[-1].key == "kiem-tra-nhanh"
     report = install_path(app, moved)
     assert report.added == [] and report.retired == [] and "kiem-tra-nhanh" in report.changed
@@ -491,7 +503,7 @@ def test_export_validate_install_elsewhere_gives_the_same_course(app, other_app,
     report = install_path(other_app, target)
     assert sorted(report.added) == sorted(
         ["htx-la-gi", "bay-nguyen-tac", "video-ba-dieu", "cong-khai-tai-chinh", "bao-cao-nam", "thao-luan-dai-hoi",
-         "kiem-tra-nhanh"]
+         "kiem-tra-nhanh", "phuong-an-htx"]
     )
     assert outline(other_app) == outline(app)
     assert file_listing(other_app) == file_listing(app)
