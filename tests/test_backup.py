@@ -190,7 +190,7 @@ def test_a_populated_instance_comes_back_identical_in_an_empty_one(kind, source,
     assert manifest["format"] == 1 and manifest["elearn_version"]
     assert manifest["database"]["kind"] == kind and manifest["created_at"].endswith("Z")
     # every migration branch: the core and each plugin that has migrations
-    assert set(manifest["revisions"]) == {"core", "quiz", "discussion", "video", "survey"}
+    assert set(manifest["revisions"]) == {"core", "quiz", "discussion", "video", "survey", "workshop"}
     assert set(manifest["revisions"].values()) == heads
     database_file = manifest["database"]["file"]
     with tarfile.open(archive) as tar:
