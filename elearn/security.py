@@ -69,7 +69,7 @@ def _signed_csrf_tokens(app: Flask):
 
     def csrf_token() -> str:
         field = app.config["WTF_CSRF_FIELD_NAME"]
-        if app.config["WTF_CSRF_TIME_LIMIT"] is not None or field in g:
+        if app.config["WTF_CSRF_TIME_LIMIT"] is not None:
             return generate_csrf()
         secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         token = signed.get((secret, session.get(field)))
@@ -78,8 +78,10 @@ def _signed_csrf_tokens(app: Flask):
             if len(signed) >= SIGNED_TOKENS_KEPT:
                 signed.clear()
             signed[(secret, session[field])] = token
-        else:
+        elif field not in g:
             setattr(g, field, token)  # what generate_csrf() gives for the rest of this request
+        # (a form the view built may have signed another token already this request: both are
+        # valid, and the layout's stays the same on every page)
         return token
 
     return csrf_token
