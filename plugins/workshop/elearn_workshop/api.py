@@ -134,6 +134,17 @@ def allocate(lesson_id: int):
     return jsonify(allocated=added)
 
 
+@api.post("/lessons/<int:lesson_id>/remind")
+@token_required
+@operation(responses={200: m.Reminded}, errors=SEEN)
+def remind(lesson_id: int):
+    """Remind the reviewers who still have peer reviews to write (instructors), by e-mail or SMS"""
+    db = db_session()
+    sent, failed = reviews.remind(db, _taught(lesson_id))
+    db.commit()
+    return jsonify(reminded=sent, unreachable=failed)
+
+
 @api.get("/lessons/<int:lesson_id>/grades")
 @token_required
 @operation(responses={200: m.Grades}, errors=SEEN)

@@ -87,6 +87,11 @@ class Allocated(ResponseModel):
     allocated: int = Field(description="The reviews added (for plans handed in late); those given before are kept.")
 
 
+class Reminded(ResponseModel):
+    reminded: int = Field(description="Reviewers with reviews still to write who were sent a reminder.")
+    unreachable: int = Field(description="Those who could not be reached: no e-mail or phone, or no sender.")
+
+
 class GradeRow(ResponseModel):
     learner: str
     email: str

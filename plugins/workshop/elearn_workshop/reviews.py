@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask import url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import (
     GroupMember,
+    LearnerProfile,
     Lesson,
+    Message,
     Outcome,
     Status,
     SubmissionError,
@@ -35,6 +39,7 @@ from elearn.plugin_api import (
     insert_if_missing,
     lesson_to_teach,
     reassess,
+    send_message,
     utcnow,
 )
 from elearn_workshop import plans
@@ -397,3 +402,25 @@ def peer_progress(db, lesson: Lesson) -> PeerProgress:
             waiting.setdefault(user.id, [user, 0])[1] += 1
     outstanding = sorted(((user, count) for user, count in waiting.values()), key=lambda item: item[0].name)
     return PeerProgress(phase, {plan_id: (done, given) for plan_id, (done, given) in counts.items()}, outstanding)
+
+
+def remind(db, lesson: Lesson) -> tuple[int, int]:
+    """Remind every reviewer with peer reviews still to write, by e-mail (or SMS to the phone in
+    their profile, when the site has an SMS sender and they have no e-mail), each in their own
+    language. How many were reminded, and how many could not be reached."""
+    waiting = peer_progress(db, lesson).outstanding
+    phones = {user_id: phone for user_id, phone in db.execute(select(LearnerProfile.user_id, LearnerProfile.phone)
+              .where(LearnerProfile.user_id.in_([user.id for user, _count in waiting])))} if waiting else {}
+    link = url_for("learning.lesson", lesson_id=lesson.id, _external=True)
+    sent = failed = 0
+    for user, count in waiting:
+        with force_locale(user.locale or "vi"):
+            text = _("You still have %(num)d plan(s) of other cooperatives to review in “%(lesson)s”: %(link)s",
+                     num=count, lesson=lesson.title_for(user.locale or "vi"), link=link)
+            subject = _("Reviews still to write")
+        if (user.email and send_message("email", Message(to=user.email, text=text, subject=subject))) \
+                or (phones.get(user.id) and send_message("sms", Message(to=phones[user.id], text=text))):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

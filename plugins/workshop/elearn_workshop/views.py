@@ -258,3 +258,19 @@ def grades_download(lesson_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="workshop-{lesson.id}-grades.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/lessons/<int:lesson_id>/remind")
+@login_required
+def remind_page(lesson_id: int):
+    """Remind the reviewers who still have peer reviews to write (e-mail, or SMS)."""
+    db = db_session()
+    lesson = taught(db, lesson_id)
+    sent, failed = reviews.remind(db, lesson)
+    db.commit()
+    flash(ngettext("%(num)d reviewer was reminded.", "%(num)d reviewers were reminded.", sent), "success")
+    if failed:
+        flash(ngettext("%(num)d reviewer could not be reached (no e-mail or phone, or no sender on this site).",
+                       "%(num)d reviewers could not be reached (no e-mail or phone, or no sender on this site).",
+                       failed), "warning")
+    return redirect(url_for("workshop.plans_page", lesson_id=lesson.id), code=303)
