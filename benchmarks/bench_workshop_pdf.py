@@ -31,33 +31,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(HERE), str(HERE / "plugins" / "workshop")]
 
-PARAGRAPH = ("Hợp tác xã Nông nghiệp Tân Phú có 45 thành viên, sản xuất gạo ST25 đạt chuẩn VietGAP trên 60 ha "
-             "ruộng của thành viên, sấy và đóng túi 5 kg tại xưởng của hợp tác xã, bán cho hai siêu thị ở Cần Thơ. ")
+sys.path.insert(0, str(HERE / "benchmarks"))
+
+import workshop_plan  # noqa: E402
+from workshop_plan import PARAGRAPH  # noqa: E402
 
 
-def template(sections: int = 9) -> dict:
-    """Nine sections; the second, fourth and sixth have a table of 20 rows, the last the financial plan."""
-    built = []
-    for number in range(1, sections + 1):
-        fields = [{"key": "tom-tat", "label": "Tóm tắt", "kind": "longtext", "required": True},
-                  {"key": "chi-tieu", "label": "Chỉ tiêu chính"},
-                  {"key": "so-luong", "label": "Sản lượng (tấn)", "kind": "number"},
-                  {"key": "so-tien", "label": "Số tiền", "kind": "money"},
-                  {"key": "ngay", "label": "Ngày bắt đầu", "kind": "date"},
-                  {"key": "muc-do", "label": "Mức độ ưu tiên", "kind": "choice",
-                   "choices": [{"key": "cao", "label": "Cao"}, {"key": "thap", "label": "Thấp"}]}]
-        if number in (2, 4, 6):
-            fields.append({"key": "bang", "label": "Bảng chi tiết", "kind": "table", "rows": 20, "columns": [
-                {"key": "hang", "label": "Hạng mục"}, {"key": "sl", "label": "Số lượng", "kind": "number"},
-                {"key": "gia", "label": "Đơn giá", "kind": "money"}, {"key": "tien", "label": "Thành tiền",
-                                                                      "kind": "money"},
-                {"key": "ngay", "label": "Ngày", "kind": "date"}]})
-        if number == sections:
-            fields.append({"key": "tai-chinh", "label": "Kế hoạch tài chính", "kind": "finance"})
-        built.append({"key": f"phan-{number}", "title": f"Phần {number}: kế hoạch của hợp tác xã", "fields": fields})
+def template(count: int = 9) -> dict:
+    """The shared nine-section plan (workshop_plan.py), as the lesson stores it."""
     from elearn_workshop.template import Template
 
-    return Template.model_validate({"sections": built}).model_dump(by_alias=True)
+    return Template.model_validate({"sections": workshop_plan.sections(count)}).model_dump(by_alias=True)
 
 
 def content(plan: dict) -> dict:

@@ -50,7 +50,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import hot_paths  # noqa: E402
+import workshop_plan  # noqa: E402
 from hot_paths import Counter, Scenario, api, expect, login_form  # noqa: E402
+from workshop_plan import PARAGRAPH  # noqa: E402
 
 PASSWORD = hot_paths.PASSWORD
 SECOND_AUTHOR = ("dong-tac-gia@example.org", "Trần Văn Minh")
@@ -59,8 +61,6 @@ SECTIONS = 9
 KEPT = 10  # versions the first plan keeps during the run
 MANY = 1_000  # versions of the second plan before the run
 
-PARAGRAPH = ("Hợp tác xã Nông nghiệp Tân Phú có 45 thành viên, sản xuất gạo ST25 đạt chuẩn VietGAP trên 60 ha "
-             "ruộng của thành viên, sấy và đóng túi 5 kg tại xưởng của hợp tác xã, bán cho hai siêu thị ở Cần Thơ. ")
 RICE = {  # the financial plan of plugins/workshop/tests/test_finance.py
     "opening_cash": "10000000", "own_capital": "50000000",
     "products": [{"name": "Gạo ST25", "unit": "tấn", "price": "10000000", "unit_cost": "6000000",
@@ -72,35 +72,16 @@ RICE = {  # the financial plan of plugins/workshop/tests/test_finance.py
 
 
 def template() -> dict:
-    """Nine sections as a cooperative's plan has them (as bench_workshop_pdf.py's), in pack form."""
-    sections = []
-    for number in range(1, SECTIONS + 1):
-        fields = [{"key": "tom-tat", "label": "Tóm tắt", "kind": "longtext", "required": True},
-                  {"key": "chi-tieu", "label": "Chỉ tiêu chính"},
-                  {"key": "so-luong", "label": "Sản lượng (tấn)", "kind": "number"},
-                  {"key": "so-tien", "label": "Số tiền", "kind": "money"},
-                  {"key": "ngay", "label": "Ngày bắt đầu", "kind": "date"},
-                  {"key": "muc-do", "label": "Mức độ ưu tiên", "kind": "choice",
-                   "choices": [{"key": "cao", "label": "Cao"}, {"key": "thap", "label": "Thấp"}]}]
-        if number in (2, 4, 6):
-            fields.append({"key": "bang", "label": "Bảng chi tiết", "kind": "table", "rows": 20, "columns": [
-                {"key": "hang", "label": "Hạng mục"}, {"key": "sl", "label": "Số lượng", "kind": "number"},
-                {"key": "gia", "label": "Đơn giá", "kind": "money"},
-                {"key": "tien", "label": "Thành tiền", "kind": "money"}]})
-        if number == SECTIONS:
-            fields.append({"key": "tai-chinh", "label": "Kế hoạch tài chính", "kind": "finance",
-                           "options": {"horizon": "12-months", "products": 3}})
-        sections.append({"key": f"phan-{number}", "title": f"Phần {number}: kế hoạch của hợp tác xã",
-                         "guidance": "Viết **ngắn gọn**, có số liệu.", "fields": fields})
+    """The shared nine-section plan (workshop_plan.py, as bench_workshop_pdf.py's), in pack form."""
     return {"intro": "Cùng ban quản trị viết phương án của hợp tác xã.", "group_set": GROUP_SET,
-            "sections": sections}
+            "sections": workshop_plan.sections(SECTIONS)}
 
 
 def filled(number: int) -> dict:
     """Section ``number``'s values, as the API takes them."""
     values = {"tom-tat": PARAGRAPH * 8, "chi-tieu": "Tăng sản lượng 15%", "so-luong": "120",
               "so-tien": str(250_000_000 * number), "ngay": "2027-03-01", "muc-do": "cao"}
-    if number in (2, 4, 6):
+    if number in workshop_plan.TABLE_SECTIONS:
         values["bang"] = [{"hang": f"Vật tư số {row}: phân bón hữu cơ vi sinh", "sl": str(row * 10),
                            "gia": "185000", "tien": str(row * 1_850_000)} for row in range(1, 21)]
     if number == SECTIONS:

@@ -31,10 +31,15 @@ def open_plan(db, user, plan_id: int) -> PlanAccess:
     lesson = get_lesson(db, plan.lesson_id)
     is_author = plan.owner_id == user.id or (plan.group_id is not None and bool(db.scalar(select(exists().where(
         GroupMember.group_id == plan.group_id, GroupMember.user_id == user.id)))))
-    try:
-        can_teach = lesson_to_teach(db, user, lesson.id, "workshop", "") is not None
-    except HTTPException:
-        can_teach = False
+    can_teach = teaches(db, user, lesson.id)
     if not (is_author or can_teach):
         fail(404, _("There is no such plan."))
     return PlanAccess(plan, lesson, is_author, can_teach)
+
+
+def teaches(db, user, lesson_id: int) -> bool:
+    """Whether ``user`` teaches the course of this workshop lesson (its instructors, administrators)."""
+    try:
+        return lesson_to_teach(db, user, lesson_id, "workshop", "") is not None
+    except HTTPException:
+        return False

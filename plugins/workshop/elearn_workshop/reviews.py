@@ -22,7 +22,6 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
-from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import (
     GroupMember,
@@ -37,12 +36,12 @@ from elearn.plugin_api import (
     fail,
     get_lesson,
     insert_if_missing,
-    lesson_to_teach,
     reassess,
     send_message,
     utcnow,
 )
 from elearn_workshop import plans
+from elearn_workshop.access import teaches
 from elearn_workshop.models import Plan, Review
 from elearn_workshop.peer.allocation import allocate
 from elearn_workshop.peer.grades import assessment_grades, combine_grade, lesson_score
@@ -106,13 +105,6 @@ class OpenReview:
     as_teacher: bool
 
 
-def _teaches(db, user, lesson_id: int) -> bool:
-    try:
-        return lesson_to_teach(db, user, lesson_id, "workshop", "") is not None
-    except HTTPException:
-        return False
-
-
 def open_review(db, user, review_id: int) -> OpenReview:
     """A review its reviewer (or the course's instructors) may open; 404 for anyone else."""
     if user is None or not user.is_authenticated:
@@ -120,7 +112,7 @@ def open_review(db, user, review_id: int) -> OpenReview:
     review = db.get(Review, review_id)
     if review is None:
         fail(404, _("There is no such review."))
-    teacher = review.reviewer_id != user.id and _teaches(db, user, review.lesson_id)
+    teacher = review.reviewer_id != user.id and teaches(db, user, review.lesson_id)
     if review.reviewer_id != user.id and not teacher:
         fail(404, _("There is no such review."))
     return OpenReview(review, db.get(Plan, review.plan_id), get_lesson(db, review.lesson_id), teacher)
@@ -173,7 +165,7 @@ def start_review(db, lesson: Lesson, plan: Plan, user, kind: str) -> Review:
             fail(404, _("This workshop has no self-assessment."))
         if user.id not in authors(db, [plan])[plan.id]:
             fail(404, _("There is no such plan."))
-    elif not _teaches(db, user, lesson.id):
+    elif not teaches(db, user, lesson.id):
         fail(403, _("Only the course's instructors review plans."))
     phase = plans.phase(db, lesson.id)
     if not may_assess(kind, phase):

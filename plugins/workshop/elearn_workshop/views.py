@@ -176,9 +176,14 @@ def statements_download(plan_id: int):
     tables = [table for section in found.lesson.content["sections"] for field in section["fields"]
               if field["kind"] == "finance"
               for table in for_export(field, found.plan.content.get(section["key"], {}).get(field["key"]))[1]]
-    response = Response(export.statements_csv(tables).encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{secure_filename(name) or "plan"}-statements.csv"')
+    return _csv_download(export.statements_csv(tables).encode("utf-8"),
+                         f"{secure_filename(name) or 'plan'}-statements.csv")
+
+
+def _csv_download(data: bytes, filename: str) -> Response:
+    """A CSV file to download, never kept by a shared cache (it holds a cooperative's figures)."""
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -254,10 +259,7 @@ def grades_download(lesson_id: int):
     db = db_session()
     lesson = taught(db, lesson_id)
     header, rows = reviews.grade_rows(db, lesson)
-    response = Response(write_csv(header, rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="workshop-{lesson.id}-grades.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _csv_download(write_csv(header, rows), f"workshop-{lesson.id}-grades.csv")
 
 
 @bp.post("/lessons/<int:lesson_id>/remind")
