@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import format_datetime
@@ -296,7 +297,5 @@ def _utc_iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         moment = moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     return moment.astimezone(UTC).isoformat()

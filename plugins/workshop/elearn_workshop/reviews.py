@@ -42,7 +42,7 @@ from elearn.plugin_api import (
 )
 from elearn_workshop import plans
 from elearn_workshop.access import teaches
-from elearn_workshop.models import Plan, Review
+from elearn_workshop.models import PHASES, LessonPhase, Plan, Review
 from elearn_workshop.peer.allocation import allocate
 from elearn_workshop.peer.grades import assessment_grades, combine_grade, lesson_score
 from elearn_workshop.peer.rubric import Rubric, parse_assessment, parse_rubric
@@ -307,8 +307,6 @@ def publish(db, lesson: Lesson) -> int:
 def change_phase(db, lesson: Lesson, wanted: str, user) -> dict[str, int]:
     """Move the workshop to ``wanted``: entering assessment allocates the peers' reviews,
     publishing feedback records the grades. What was done (``allocated``, ``graded``)."""
-    from elearn_workshop.models import PHASES, LessonPhase
-
     if wanted not in PHASES:
         raise SubmissionError(_("There is no phase %(phase)s.", phase=wanted))
     row = db.get(LessonPhase, lesson.id, with_for_update=True)
@@ -373,8 +371,6 @@ class PeerProgress:
 
 def peer_progress(db, lesson: Lesson) -> PeerProgress:
     """One statement, whatever the number of plans (a row per peer review; one row without any)."""
-    from elearn_workshop.models import LessonPhase
-
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     waiting: dict[int, list[Any]] = {}
     phase = "open"

@@ -8,10 +8,12 @@ it is computed, shown beside it. Money is rounded to the đồng once per line (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask import g
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from elearn_workshop.finance import document, loans
@@ -139,8 +141,6 @@ def compute(value: Mapping[str, Any] | None, options: Mapping[str, Any] | None =
 def compute_once(value: Mapping[str, Any] | None, options: Mapping[str, Any] | None = None) -> FinancePlan:
     """``compute``, remembered for the request: the lesson's view and its template ask for the same
     stored document (the very object), so the page computes it once."""
-    from flask import g
-
     memo = g.setdefault("workshop_finance", {})
     key = (id(value), id(options))
     found = memo.get(key)
@@ -280,10 +280,6 @@ def for_export(field: Mapping[str, Any], value: Any) -> tuple[list[tuple[str, ob
                                                               list[tuple[str, Decimal]]]:
     """The finance field's figures as the PDF and the CSV take them (``export.FinanceTables``).
     The PDF's font has no "−" (U+2212): the notes are given with "-"."""
-    from dataclasses import replace
-
-    from flask_babel import format_decimal
-
     plan = compute(value, field.get("options"))
     summary: list[tuple[str, object, str]] = []
     for figure in plan.figures:
