@@ -104,3 +104,19 @@ def test_the_plan_as_pdf_and_its_statements_as_csv_for_its_authors_only(workshop
     login(other, w.hoa)  # another cooperative: as if the plan did not exist
     assert other.get(f"/x/workshop/plans/{plan.id}/plan.pdf").status_code == 404
     assert other.get(f"/x/workshop/plans/{plan.id}/statements.csv").status_code == 404
+
+
+def test_two_versions_compare_the_financial_plans_key_figures(workshop, save, client, login, db):
+    from sqlalchemy import select
+
+    from elearn_workshop.models import Plan
+
+    w = workshop()
+    save(w.lan, w.lesson, {"tai-chinh": {"ke-hoach": RICE}}, base=0)
+    cheaper = {**RICE, "fixed_costs": [{"name": "Lương quản lý", "amount": "4000000"}]}
+    save(w.lan, w.lesson, {"tai-chinh": {"ke-hoach": cheaper}}, base=1)
+    plan_id = db.scalar(select(Plan.id))
+    login(client, w.lan)
+    html = client.get(f"/x/workshop/plans/{plan_id}/versions?a=1&b=2").get_data(as_text=True)
+    # profit 70,6 triệu, then 12 triệu more with 1 triệu less in fixed costs each month
+    assert "70.600.000\xa0₫" in html and "82.600.000\xa0₫" in html
