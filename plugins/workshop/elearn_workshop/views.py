@@ -134,8 +134,9 @@ def finance_preview(lesson_id: int):
         for field in section["fields"]:
             if field["kind"] == "finance":
                 prefix = fields.field_name(section["key"], field["key"]) + "."
-                value, _problems = finance.parse_form(request.form, prefix, field["options"])
-                return render_template("workshop/finance_results.html", plan=finance.compute(value, field["options"]))
+                value, problems = finance.parse_form(request.form, prefix, field["options"])
+                return render_template("workshop/finance_results.html", plan=finance.compute(value, field["options"]),
+                                       problems=problems)
     fail(404, _("This plan has no financial part."))
 
 

@@ -82,3 +82,17 @@ def test_the_plan_works_without_javascript(workshop, browser_login):
         page.click("#s-tai-chinh button[name=editing]")
     assert "150.000.000" in page.locator("[data-figure='break_even_revenue'] strong").inner_text()
     _shot(page, "workshop-phone-nojs")
+
+
+def test_a_figure_that_cannot_be_read_is_said_at_its_input_while_typing(workshop, browser_login):
+    w = workshop()
+    page = browser_login(w.hoa, viewport=PHONE)
+    page.goto(page.url.split("/me")[0].rstrip("/") + f"/lessons/{w.lesson.id}")
+    price = f"[name='{PREFIX}products.0.price']"
+    page.fill(f"[name='{PREFIX}products.0.name']", "Nấm rơm")
+    page.fill(price, "mười nghìn")
+    page.locator(f"{price}[aria-invalid=true]").wait_for()
+    assert "1.250.000" in page.locator(f"{price} + .ws-error").inner_text()  # "Hãy gõ một số, ví dụ 1.250.000."
+    page.fill(price, "10.000")
+    page.locator(f"{price}:not([aria-invalid])").wait_for()
+    assert page.locator(f"{price} + .ws-error").count() == 0

@@ -107,9 +107,8 @@ def test_the_plan_as_pdf_and_its_statements_as_csv_for_its_authors_only(workshop
 
 
 def test_two_versions_compare_the_financial_plans_key_figures(workshop, save, client, login, db):
-    from sqlalchemy import select
-
     from elearn_workshop.models import Plan
+    from sqlalchemy import select
 
     w = workshop()
     save(w.lan, w.lesson, {"tai-chinh": {"ke-hoach": RICE}}, base=0)

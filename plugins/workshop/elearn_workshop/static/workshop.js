@@ -68,8 +68,32 @@
           fresh.querySelectorAll("details").forEach(function (d, i) { if (i in open) { d.open = open[i]; } });
           results.replaceWith(fresh);
         }
+        showProblems(holder.querySelectorAll("[data-finance-problems] li"));
       })
       .catch(function () {});
+  }
+
+  // A figure that cannot be read (a word where a sum goes) is said at its input while typing.
+  function showProblems(items) {
+    var finance = form.querySelector("[data-finance]");
+    finance.querySelectorAll(".ws-error[data-preview]").forEach(function (old) { old.remove(); });
+    finance.querySelectorAll("input[data-preview-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("data-preview-invalid");
+    });
+    items.forEach(function (item) {
+      var input = form.querySelector("[name='" + item.getAttribute("data-for").replace(/'/g, "") + "']");
+      if (!input || input.getAttribute("aria-invalid")) { return; }
+      var note = document.createElement("span");
+      note.className = "ws-error";
+      note.id = input.id + "-preview-problem";
+      note.setAttribute("data-preview", "");
+      note.textContent = item.textContent;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("data-preview-invalid", "");
+      input.setAttribute("aria-describedby", note.id);
+      input.insertAdjacentElement("afterend", note);
+    });
   }
 
   form.addEventListener("input", function (event) {
