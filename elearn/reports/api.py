@@ -23,6 +23,7 @@ from elearn.reports.gradebook import Gradebook, LearnerRow, gradebook, parse_fil
 from elearn.reports.grades import my_grades
 from elearn.reports.progress import ProgressQuery, progress_report
 from elearn.reports.stalled import DEFAULT_DAYS, MAX_DAYS, MAX_REMINDERS, StalledQuery, remind, stalled
+from elearn.reports.yearly import FIRST_YEAR, LAST_YEAR, this_year, yearly_report
 from elearn.security import csrf
 
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1")
@@ -239,6 +240,33 @@ def progress(query: ProgressFilter):
         group_by=query.group_by, course_id=query.course, programme_id=query.programme, unit=query.unit))
     return jsonify(group_by=query.group_by, rows=[_progress_row(row) for row in report.rows],
                    total=_progress_row(report.total))
+
+
+class YearlyFilter(RequestModel):
+    year: Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR, description="The calendar year (Vietnam time); left out, "
+                                                                   "this year.")] | None = None
+
+
+class YearlyOut(ResponseModel):
+    year: int
+    courses_held: int = Field(description="Courses with an enrolment open at some time in the year.")
+    course: ProgressOut
+    area: ProgressOut
+    track: ProgressOut
+    position: ProgressOut
+
+
+@bp.get("/reports/yearly")
+@token_required
+@operation(query=YearlyFilter, responses={200: YearlyOut})
+def yearly(query: YearlyFilter):
+    """The year's training report: courses held, and enrolled, started, completed and average score by course,
+    area, track and position (the enrolments open during the year; completions within it), in the caller's reach"""
+    db = db_session()
+    report = yearly_report(db, report_scope(db, api_user()), query.year or this_year())
+    return jsonify(year=report.year, courses_held=report.courses_held, **{
+        key: {"group_by": key, "rows": [_progress_row(row) for row in part.rows], "total": _progress_row(part.total)}
+        for key, part in report.by.items()})
 
 
 @bp.get("/reports/stalled")

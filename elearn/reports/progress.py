@@ -11,7 +11,9 @@ is its WHERE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -61,6 +63,7 @@ class ProgressQuery:
     course_id: int | None = None
     programme_id: int | None = None
     unit: int | None = None  # only the learners under this unit (a drill-down)
+    year: int | None = None  # only the enrolments open during this year (Vietnam time), completions within it
 
 
 @dataclass
@@ -125,13 +128,20 @@ def progress_report(db: Session, scope: ReportScope, query: ProgressQuery) -> Pr
               .where(LessonProgress.user_id == Enrolment.user_id, Lesson.course_id == Enrolment.course_id,
                      LessonProgress.score.is_not(None))
               .correlate(Enrolment).scalar_subquery())
+    completed = Enrolment.completed_at.is_not(None)
+    if query.year:
+        start, end = year_bounds(query.year)
+        completed = and_(completed, Enrolment.completed_at < end)
     per_enrolment = with_learner_unit(select(
         key.label("key"), label.label("label"),
-        case((Enrolment.completed_at.is_not(None), 1), (progressed, 1), else_=0).label("started"),
-        case((Enrolment.completed_at.is_not(None), 1), else_=0).label("completed"),
+        case((completed, 1), (progressed, 1), else_=0).label("started"),
+        case((completed, 1), else_=0).label("completed"),
         scored.label("score"),
-        _days_between(db, Enrolment.enrolled_at, Enrolment.completed_at).label("days"),
+        case((completed, _days_between(db, Enrolment.enrolled_at, Enrolment.completed_at)), else_=None).label("days"),
     ).select_from(Enrolment).join(Course, Course.id == Enrolment.course_id))
+    if query.year:
+        per_enrolment = per_enrolment.where(Enrolment.enrolled_at < end, (Enrolment.completed_at.is_(None))
+                                            | (Enrolment.completed_at >= start))
     per_enrolment = (per_enrolment.outerjoin(Province, Province.id == AdminUnit.province_id)
                      .outerjoin(Area, Area.id == AdminUnit.area_id))
     if query.group_by == "cohort":
@@ -162,6 +172,13 @@ def progress_report(db: Session, scope: ReportScope, query: ProgressQuery) -> Pr
     found.sort(key=lambda row: (row.key is None, row.label.lower()))
     total = db.execute(select(*totals)).one()
     return ProgressReport(query, found, _row(query.group_by, "total", _("Total"), total))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The year's first and last instant in Vietnam, in UTC as the database keeps them."""
+    here = ZoneInfo("Asia/Ho_Chi_Minh")
+    return (datetime(year, 1, 1, tzinfo=here).astimezone(UTC),
+            datetime(year + 1, 1, 1, tzinfo=here).astimezone(UTC))
 
 
 def _row(group_by: str, key: Any, label: str | None, values) -> ProgressRow:

@@ -3,7 +3,7 @@ the progress reports and stalled learners, and a learner's own grades."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -12,6 +12,7 @@ from elearn.db import db_session
 from elearn.i18n import format_percent
 from elearn.learning.service import get_course
 from elearn.organisations.service import TRACK_LABELS
+from elearn.pdf import pdf_response
 from elearn.profile.service import POSITION_LABELS
 from elearn.reports import service
 from elearn.reports.access import course_scope, report_scope
@@ -20,6 +21,7 @@ from elearn.reports.gradebook import EXPORT_LIMIT, filter_choices, gradebook, pa
 from elearn.reports.grades import gradebook_table, my_grades, progress_table, stalled_table
 from elearn.reports.progress import DIMENSIONS, ProgressQuery, progress_report, report_choices
 from elearn.reports.stalled import DEFAULT_DAYS, MAX_DAYS, MAX_REMINDERS, StalledQuery, remind, stalled
+from elearn.reports.yearly import SECTIONS, parse_year, this_year, yearly_pdf, yearly_report
 from elearn.security import fail
 
 bp = Blueprint("reports", __name__)
@@ -131,3 +133,27 @@ def send_reminders():
         flash(ngettext("Reminder sent to %(num)d learner.", "Reminder sent to %(num)d learners.", sent), "success")
     back = {key: value for key, value in request.form.items() if key in ("days", "course", "programme", "unit")}
     return redirect(url_for("reports.stalled_learners", **back), code=303)
+
+
+@bp.get("/reports/yearly")
+@login_required
+def yearly():
+    """The year's training report (``?year=2026``): on the page, as PDF (``format=pdf``), CSV or XLSX."""
+    db = db_session()
+    report = yearly_report(db, report_scope(db, current_user), parse_year(request.args.get("year")))
+    fmt = request.args.get("format")
+    if fmt == "pdf":
+        data = yearly_pdf(report, current_app.config["CERTIFICATE_ORGANISATION"])
+        return pdf_response(data, f"bao-cao-dao-tao-{report.year}.pdf")
+    fmt = wanted_format(fmt)
+    if fmt:
+        header, rows = [], []
+        for key in SECTIONS:
+            part_header, part_rows = progress_table(report.by[key])
+            header = header or [_("Grouped by"), *part_header[1:]]
+            rows += [[f"{DIMENSIONS[key]}: {row[0]}", *row[1:]] for row in part_rows]
+        return download(f"yearly-{report.year}", fmt, header, rows)
+    bars = {key: [(row.label, row.completion, format_percent(row.completion)) for row in report.by[key].rows]
+            for key in SECTIONS}
+    return render_template("reports/yearly.html", report=report, dimensions=DIMENSIONS, sections=SECTIONS,
+                           bars=bars, years=range(this_year(), this_year() - 6, -1))
