@@ -58,6 +58,8 @@ BODY_DEPENDS_ON_THE_RESOURCE: dict[str, str] = {
     "schema cannot constrain",
     "/courses/{slug}/report": "group_by must name a groupable column of the course's report, and the columns are "
     "what the course's plugins give (a group set per course, a plugin's own): the document cannot list them",
+    "/x/workshop/reviews/{review_id}": "the assessment must name the rubric's criteria and one of each one's "
+    "levels: the rubric is the lesson's content",
     "/x/video/lessons/{lesson_id}/watched/beacon": "navigator.sendBeacon's body is text/plain JSON carrying the "
     "page's CSRF token, for the browser's session: the document cannot describe it (apps use .../watched)",
 }
@@ -74,6 +76,16 @@ DISCUSSION = {
     "case": "Hợp tác xã A có 120 thành viên nhưng chỉ 40 người đến dự đại hội.",
     "questions": ["Vì sao?"],
     "settings": {"group_set": "track", "rubric": [{"id": "depth", "title": "Chiều sâu", "points": 4}]},
+}
+WORKSHOP = {
+    "group_set": "track",
+    "sections": [{"key": "htx", "title": "Hợp tác xã", "fields": [
+        {"key": "ten", "label": "Tên", "required": True}, {"key": "von", "label": "Vốn góp", "kind": "money"},
+        {"key": "ke-hoach", "label": "Thu chi", "kind": "finance"}]}],
+    "rubric": [{"key": "ro-rang", "title": "Rõ ràng", "levels": [{"points": 0, "label": "Chưa"},
+                                                                {"points": 2, "label": "Rõ"}]}],
+    "self_assessment": True,
+    "grading": {"instructor": 50, "self": 50},
 }
 
 
@@ -94,9 +106,9 @@ def dataset(app, db, client, make_course, make_user, enrol):
     """The seeded course, its people, and the ids a generator should know (by parameter name)."""
     from elearn.auth.sessions import issue_token
 
-    course = make_course([("page", {"text": "# Bài đọc"}), ("quiz", QUIZ), ("discussion", DISCUSSION)],
-                         slug="hop-tac-xa")
-    page, quiz, discussion = (lesson.id for lesson in course.modules[0].lessons)
+    course = make_course([("page", {"text": "# Bài đọc"}), ("quiz", QUIZ), ("discussion", DISCUSSION),
+                          ("workshop", WORKSHOP)], slug="hop-tac-xa")
+    page, quiz, discussion, workshop = (lesson.id for lesson in course.modules[0].lessons)
     learner, classmate = make_user("learner"), make_user("learner")
     instructor = make_user("instructor")
     for person in (learner, classmate):
@@ -124,7 +136,18 @@ def dataset(app, db, client, make_course, make_user, enrol):
                    {"body": "Trả lời.", "parent_id": opening["id"]})["post"]
     other = call("classmate", "POST", f"/lessons/{discussion}/threads/{opening['thread_id']}/posts",
                  {"body": "Đồng ý."})["post"]
-    lessons = [page, quiz, discussion]
+    handed_in = client.post(f"/api/v1/lessons/{workshop}/submissions", json={
+        "action": "submit", "base": 0, "sections": {"htx": {"ten": "HTX Tân Phú", "von": "1.000.000"}}},
+        headers={"Authorization": f"Bearer {tokens['learner']}"}).get_json()
+    assert handed_in["result"]["handed_in"], handed_in
+    plan_id = None
+    for plan in client.get(f"/api/v1/x/workshop/lessons/{workshop}/plans",
+                           headers={"Authorization": f"Bearer {tokens['instructor']}"}).get_json()["plans"]:
+        plan_id = plan["id"]
+    call_workshop = client.post(f"/api/v1/x/workshop/plans/{plan_id}/reviews", json={"kind": "instructor"},
+                                headers={"Authorization": f"Bearer {tokens['instructor']}"}).get_json()
+    review_id = call_workshop["review"]["id"]
+    lessons = [page, quiz, discussion, workshop]
     posts = [opening["id"], replied["id"], other["id"]]
     users = [learner.id, classmate.id, instructor.id]
     known = {
@@ -135,6 +158,7 @@ def dataset(app, db, client, make_course, make_user, enrol):
         "path.user_id": users,
         "path.thread_id": [opening["thread_id"]],
         "path.post_id": posts, "body.parent_id": posts, "body.quote_id": posts,
+        "path.plan_id": [plan_id], "path.review_id": [review_id],
     }
     return {"tokens": tokens, "users": {"learner": learner.id, "instructor": instructor.id}, "known": known}
 
