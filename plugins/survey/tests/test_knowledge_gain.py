@@ -1,0 +1,121 @@
+"""Knowledge gain (issue 17, item 5): ``knowledge_gain: {pre, post}`` checked at import, the two lessons
+found by their pack ids in the survey's course (a clear note when one is missing), and the figures: hand-
+computed means over the learners with both scores, per group, the group-of-5 rule of an anonymous survey,
+and each learner's gain in a named one."""
+
+from __future__ import annotations
+
+import pytest
+from elearn_survey import gain
+from survey_samples import content
+
+from elearn.plugin_api import ContentInvalid
+
+LABELS = {"kind": {"agricultural": "Nông nghiệp", "credit_fund": "Quỹ tín dụng"},
+          "position": {"director": "Giám đốc", "member": "Thành viên"}}
+
+
+def _import(app, files, **settings):
+    kinds = app.extensions["elearn_plugins"].lesson_types
+    with app.test_request_context():
+        return kinds["survey"].import_content(content(**settings), files)
+
+
+def test_the_pair_is_kept_from_the_pack(app, files):
+    stored = _import(app, files, knowledge_gain={"pre": "kiem-tra-dau", "post": "kiem-tra-cuoi"})
+    assert stored["knowledge_gain"] == {"pre": "kiem-tra-dau", "post": "kiem-tra-cuoi"}
+    assert _import(app, files)["knowledge_gain"] is None
+
+
+@pytest.mark.parametrize(("value", "field"), [
+    ({"pre": "a"}, "knowledge_gain"),
+    ("kiem-tra", "knowledge_gain"),
+    ({"pre": "a", "post": "b", "extra": "c"}, "knowledge_gain"),
+    ({"pre": "Bài 1", "post": "b"}, "knowledge_gain.pre"),
+    ({"pre": "a", "post": 3}, "knowledge_gain.post"),
+    ({"pre": "a", "post": "a"}, "knowledge_gain.post"),
+])
+def test_a_pair_that_is_not_two_lesson_ids_is_refused_at_import(app, files, value, field):
+    with pytest.raises(ContentInvalid) as caught:
+        _import(app, files, knowledge_gain=value)
+    assert [e.where for e in caught.value.errors] == [field]
+
+
+def test_the_lessons_are_found_by_their_pack_ids_in_the_survey_course(app, db, make_course, files):
+    course = make_course([("survey", content()), ("page", {"text": "Trước"}), ("page", {"text": "Sau"})],
+                         files=files)
+    survey, pre, post = course.modules[0].lessons
+    with app.test_request_context():
+        found, note = gain.paired_lessons(db, survey, {"pre": "l2", "post": "l3"})
+        assert note is None and found == {"pre": pre, "post": post}
+        found, note = gain.paired_lessons(db, survey, {"pre": "l2", "post": "kiem-tra-cuoi"})
+    assert found == {} and "kiem-tra-cuoi" in note
+
+
+def test_another_course_s_lesson_of_the_same_id_is_not_taken(app, db, make_course, files):
+    course = make_course([("survey", content())], files=files)
+    make_course([("page", {"text": "1"}), ("page", {"text": "2"})])
+    with app.test_request_context():
+        found, note = gain.paired_lessons(db, course.modules[0].lessons[0], {"pre": "l1", "post": "l2"})
+    assert found == {} and "l2" in note
+
+
+def _learners():
+    """Six learners with both scores (ids 1–6) and two with one only (7, 8), their profiles."""
+    pre = {1: 0.2, 2: 0.4, 3: 0.5, 4: 0.6, 5: 0.3, 6: 0.8, 7: 0.1}
+    post = {1: 0.6, 2: 0.7, 3: 0.9, 4: 0.6, 5: 0.8, 6: 0.9, 8: 1.0}
+    kinds = {1: "agricultural", 2: "agricultural", 3: "agricultural", 4: "agricultural", 5: "agricultural",
+             6: "credit_fund", 7: "credit_fund", 8: "credit_fund"}
+    profiles = {uid: {"kind": kind, "position": "director" if uid <= 2 else "member"} for uid, kind in kinds.items()}
+    return pre, post, profiles
+
+
+def test_the_means_count_only_learners_with_both_scores(app):
+    pre, post, profiles = _learners()
+    with app.test_request_context():
+        found = gain.compute(False, pre, post, profiles, {}, LABELS, names={n: f"HV {n}" for n in range(1, 9)})
+    # pre: (20+40+50+60+30+80)/6 = 46.67; post: (60+70+90+60+80+90)/6 = 75; gain: (40+30+40+0+50+10)/6 = 28.33
+    assert (found["learners"], found["mean_pre"], found["mean_post"], found["mean_gain"]) == (6, 46.7, 75.0, 28.3)
+    assert [(p["name"], p["pre"], p["post"], p["gain"]) for p in found["people"]][:2] == [
+        ("HV 1", 20.0, 60.0, 40.0), ("HV 2", 40.0, 70.0, 30.0)]
+    assert {p["user_id"] for p in found["people"]} == {1, 2, 3, 4, 5, 6}
+
+
+def test_each_group_has_its_own_means(app):
+    pre, post, profiles = _learners()
+    with app.test_request_context():
+        found = gain.compute(False, pre, post, profiles, {}, LABELS)
+    kinds = {g["value"]: g for g in found["groups"]["kind"]}
+    # agricultural 1–5: pre (20+40+50+60+30)/5 = 40, post (60+70+90+60+80)/5 = 72, gain 32
+    assert (kinds["agricultural"]["learners"], kinds["agricultural"]["mean_pre"], kinds["agricultural"]["mean_post"],
+            kinds["agricultural"]["mean_gain"]) == (5, 40.0, 72.0, 32.0)
+    assert (kinds["credit_fund"]["learners"], kinds["credit_fund"]["mean_gain"]) == (1, 10.0)
+    positions = {g["value"]: g for g in found["groups"]["position"]}
+    assert (positions["director"]["learners"], positions["director"]["mean_gain"]) == (2, 35.0)
+
+
+def test_a_filter_chooses_the_learners(app):
+    pre, post, profiles = _learners()
+    with app.test_request_context():
+        found = gain.compute(False, pre, post, profiles, {"position": "member"}, LABELS)
+    # 3–6: gain (40+0+50+10)/4 = 25
+    assert (found["learners"], found["mean_gain"]) == (4, 25.0)
+
+
+def test_an_anonymous_survey_names_nobody_and_hides_groups_under_five(app):
+    pre, post, profiles = _learners()
+    with app.test_request_context():
+        found = gain.compute(True, pre, post, profiles, {}, LABELS)
+        few = gain.compute(True, pre, post, profiles, {"kind": "agricultural", "position": "member"}, LABELS)
+    assert found["people"] is None and found["mean_gain"] == 28.3
+    kinds = {g["value"]: g for g in found["groups"]["kind"]}
+    assert kinds["agricultural"]["mean_gain"] == 32.0
+    assert kinds["credit_fund"]["suppressed"] and kinds["credit_fund"]["mean_gain"] is None
+    assert kinds["credit_fund"]["learners"] is None
+    assert few["suppressed"] and few["learners"] is None and few["mean_gain"] is None and few["groups"] == {}
+
+
+def test_nobody_with_both_scores_shows_no_figures(app):
+    with app.test_request_context():
+        found = gain.compute(False, {1: 0.5}, {2: 0.5}, {}, {}, LABELS)
+    assert (found["learners"], found["mean_gain"], found["suppressed"]) == (0, None, None)
