@@ -13,16 +13,18 @@ profiles, so they are tested without a database.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from elearn.plugin_api import ContentError, Lesson
+from elearn.plugin_api import ContentError, LearnerProfile, Lesson, User, current_locale, learner_cooperatives
 from elearn_survey.definition import ID
 
 SIDES = ("pre", "post")
+# lesson ids -> {lesson id: {user id: score 0.0-1.0 or None}}, in one query for all learners
+ScoreReader = Callable[[Any, list[int]], Mapping[int, Mapping[int, float | None]]]
 
 
 def read_setting(raw: Any, errors: list[ContentError]) -> dict[str, str] | None:
@@ -103,4 +105,53 @@ def compute(anonymous: bool, pre: Mapping[int, float | None], post: Mapping[int,
         people = [{"user_id": uid, "name": (names or {}).get(uid, ""), "pre": _percent(pre[uid]),
                    "post": _percent(post[uid]), "gain": _percent(post[uid] - pre[uid])} for uid in chosen]
         found["people"] = sorted(people, key=lambda p: (p["name"], p["user_id"]))
+    return found
+
+
+def profiles_of(db, user_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What the results filter by, for many learners in two queries: as ``responses.profile_of`` says
+    it for one (cooperative kind, area, track, position; None where the profile does not say)."""
+    if not user_ids:
+        return {}
+    cooperatives = learner_cooperatives(db, user_ids)
+    positions = dict(db.execute(select(LearnerProfile.user_id, LearnerProfile.position)
+                                .where(LearnerProfile.user_id.in_(sorted(set(user_ids))))).all())
+    found = {}
+    for uid in user_ids:
+        cooperative = cooperatives.get(uid)
+        unit = cooperative.unit if cooperative else None
+        area = None
+        if unit is not None:
+            area = unit.id if unit.level.value == "area" else unit.area_id
+        position = positions.get(uid)
+        found[uid] = {"kind": cooperative.kind.value if cooperative else None, "area": area,
+                      "track": unit.track.value if unit is not None and unit.track else None,
+                      "position": position.value if position else None}
+    return found
+
+
+def section(db, lesson, content: Mapping[str, Any], filters: Mapping[str, str],
+            choices: Mapping[str, list[tuple[str, str]]], read_scores: ScoreReader,
+            min_group: int = 5) -> dict[str, Any] | None:
+    """The "Knowledge gain" of the results (None when the survey names no pair): the two lessons,
+    a note when one is missing, and ``compute``'s figures. A fixed number of queries whatever the
+    number of learners: the lessons, their scores, two for the profiles, and the names (named only)."""
+    setting = content.get("knowledge_gain")
+    if not setting:
+        return None
+    lessons, note = paired_lessons(db, lesson, setting)
+    found: dict[str, Any] = {"pre": setting["pre"], "post": setting["post"], "note": note, "figures": None}
+    if note:
+        return found
+    locale = current_locale()
+    found["pre_title"], found["post_title"] = lessons["pre"].title_for(locale), lessons["post"].title_for(locale)
+    scores = read_scores(db, [lessons["pre"].id, lessons["post"].id])
+    pre, post = scores.get(lessons["pre"].id, {}), scores.get(lessons["post"].id, {})
+    both = sorted(uid for uid in set(pre) & set(post) if pre[uid] is not None and post[uid] is not None)
+    names = {}
+    if not content["anonymous"] and both:
+        names = dict(db.execute(select(User.id, User.name).where(User.id.in_(both))).all())
+    found["figures"] = compute(bool(content["anonymous"]), {u: pre[u] for u in both}, {u: post[u] for u in both},
+                               profiles_of(db, both), filters, {k: dict(v) for k, v in choices.items()}, names,
+                               min_group)
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from elearn_survey import gain
 from survey_samples import content
+from test_survey_results import places  # noqa: F401 (a fixture)
 
 from elearn.plugin_api import ContentInvalid
 
@@ -119,3 +120,82 @@ def test_nobody_with_both_scores_shows_no_figures(app):
     with app.test_request_context():
         found = gain.compute(False, {1: 0.5}, {2: 0.5}, {}, {}, LABELS)
     assert (found["learners"], found["mean_gain"], found["suppressed"]) == (0, None, None)
+
+
+def progress_scores(db, lesson_ids):
+    """The reader the results would use: the core's scores, one query for both lessons."""
+    from sqlalchemy import select
+
+    from elearn.models import LessonProgress
+
+    found: dict[int, dict[int, float | None]] = {lid: {} for lid in lesson_ids}
+    for lid, uid, score in db.execute(select(LessonProgress.lesson_id, LessonProgress.user_id, LessonProgress.score)
+                                      .where(LessonProgress.lesson_id.in_(lesson_ids))):
+        found[lid][uid] = score
+    return found
+
+
+@pytest.fixture
+def paired(app, db, make_course, make_user, enrol, files, places):  # noqa: F811
+    """``paired(anonymous, scores)``: a survey with its pre-test (l2) and post-test (l3); ``scores`` is a list of
+    (pre, post, cooperative, position), each a learner (a score None: no progress row)."""
+    from elearn.models import LearnerProfile, LessonProgress
+
+    def make(anonymous, scores):
+        course = make_course([("survey", content(anonymous=anonymous, knowledge_gain={"pre": "l2", "post": "l3"})),
+                              ("page", {"text": "Trước"}), ("page", {"text": "Sau"})], files=files)
+        survey, pre, post = course.modules[0].lessons
+        for n, (before, after, cooperative, position) in enumerate(scores):
+            user = make_user("learner", name=f"Học viên {n:02d}")
+            enrol(user, course)
+            db.add(LearnerProfile(user_id=user.id, cooperative_id=places[cooperative].id, position=position))
+            for lesson, score in ((pre, before), (post, after)):
+                if score is not None:
+                    db.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, score=score))
+        db.commit()
+        return survey
+
+    return make
+
+
+def _section(app, db, survey, filters=None):
+    from elearn_survey import results
+
+    with app.test_request_context():
+        return gain.section(db, survey, survey.content, filters or {}, results.filter_choices(db), progress_scores)
+
+
+def test_the_section_reads_the_core_scores_and_the_profiles(app, db, paired, places):  # noqa: F811
+    from elearn.models import Position
+
+    survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.5, 0.5, "farm", Position.MEMBER),
+                            (0.4, 1.0, "shop", Position.MEMBER), (0.9, None, "shop", Position.MEMBER)])
+    found = _section(app, db, survey)
+    figures = found["figures"]
+    assert found["note"] is None and (found["pre_title"], found["post_title"]) == ("Bài 2", "Bài 3")
+    # pre (20+50+40)/3 = 36.67, post (60+50+100)/3 = 70, gain (40+0+60)/3 = 33.33
+    assert (figures["learners"], figures["mean_pre"], figures["mean_post"], figures["mean_gain"]) == (
+        3, 36.7, 70.0, 33.3)
+    tracks = {g["value"]: (g["learners"], g["mean_gain"]) for g in figures["groups"]["track"]}
+    assert tracks == {"rural": (2, 20.0), "urban": (1, 60.0)}
+    areas = {g["value"]: g["learners"] for g in figures["groups"]["area"]}
+    assert areas == {str(places["area"].id): 3}
+    assert [p["name"] for p in figures["people"]] == ["Học viên 00", "Học viên 01", "Học viên 02"]
+    assert _section(app, db, survey, {"track": "urban"})["figures"]["mean_gain"] == 60.0
+
+
+def test_a_survey_without_a_pair_has_no_section(app, db, make_course, files):
+    course = make_course([("survey", content())], files=files)
+    assert _section(app, db, course.modules[0].lessons[0]) is None
+
+
+def test_the_section_runs_the_same_queries_for_3_or_30_learners(app, db, paired, count_queries):
+    from elearn.models import Position
+
+    few = paired(False, [(0.1, 0.5, "farm", Position.MEMBER)] * 3)
+    many = paired(False, [(0.1, 0.5, "shop", Position.DIRECTOR)] * 30)
+    with count_queries() as small:
+        assert _section(app, db, few)["figures"]["learners"] == 3
+    with count_queries() as large:
+        assert _section(app, db, many)["figures"]["learners"] == 30
+    assert small.n == large.n
