@@ -139,20 +139,24 @@ def progress_scores(db, lesson_ids):
 def paired(app, db, make_course, make_user, enrol, files, places):  # noqa: F811
     """``paired(anonymous, scores)``: a survey with its pre-test (l2) and post-test (l3); ``scores`` is a list of
     (pre, post, cooperative, position), each a learner (a score None: no progress row)."""
-    from elearn.models import LearnerProfile, LessonProgress
+    from elearn.models import CourseInstructor, LearnerProfile, LessonProgress
 
-    def make(anonymous, scores):
-        course = make_course([("survey", content(anonymous=anonymous, knowledge_gain={"pre": "l2", "post": "l3"})),
+    def make(anonymous, scores, pair=None, teacher=None):
+        pair = pair or {"pre": "l2", "post": "l3"}
+        course = make_course([("survey", content(anonymous=anonymous, knowledge_gain=pair)),
                               ("page", {"text": "Trước"}), ("page", {"text": "Sau"})], files=files)
         survey, pre, post = course.modules[0].lessons
         for n, (before, after, cooperative, position) in enumerate(scores):
-            user = make_user("learner", name=f"Học viên {n:02d}")
+            user = make_user("learner", name=f"Lan {n:02d}")
             enrol(user, course)
             db.add(LearnerProfile(user_id=user.id, cooperative_id=places[cooperative].id, position=position))
             for lesson, score in ((pre, before), (post, after)):
                 if score is not None:
                     db.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, score=score))
+        teacher = teacher or make_user("instructor", name="Cô Mai")
+        db.add(CourseInstructor(course_id=course.id, user_id=teacher.id))
         db.commit()
+        survey.teacher = teacher
         return survey
 
     return make
@@ -180,7 +184,7 @@ def test_the_section_reads_the_core_scores_and_the_profiles(app, db, paired, pla
     assert tracks == {"rural": (2, 20.0), "urban": (1, 60.0)}
     areas = {g["value"]: g["learners"] for g in figures["groups"]["area"]}
     assert areas == {str(places["area"].id): 3}
-    assert [p["name"] for p in figures["people"]] == ["Học viên 00", "Học viên 01", "Học viên 02"]
+    assert [p["name"] for p in figures["people"]] == ["Lan 00", "Lan 01", "Lan 02"]
     assert _section(app, db, survey, {"track": "urban"})["figures"]["mean_gain"] == 60.0
 
 
@@ -199,3 +203,81 @@ def test_the_section_runs_the_same_queries_for_3_or_30_learners(app, db, paired,
     with count_queries() as large:
         assert _section(app, db, many)["figures"]["learners"] == 30
     assert small.n == large.n
+
+
+@pytest.fixture
+def reading(monkeypatch):
+    """The results read the core's scores (what ``gain.READER`` becomes once the plugin API exports them)."""
+    monkeypatch.setattr(gain, "READER", progress_scores)
+
+
+def _page(client, login, survey, **filters):
+    if not getattr(client, "signed_in", False):
+        login(client, survey.teacher)
+        client.signed_in = True
+    response = client.get(f"/x/survey/lessons/{survey.id}/results", query_string=filters)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_results_page_shows_the_gain_and_each_learner(paired, client, login, reading):
+    from elearn.models import Position
+
+    survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.5, 0.5, "farm", Position.MEMBER),
+                            (0.4, 1.0, "shop", Position.MEMBER), (None, 0.9, "shop", Position.MEMBER)])
+    page = _page(client, login, survey)
+    assert "Mức tiến bộ kiến thức" in page and "36.7%" in page and "70.0%" in page and "+33.3" in page
+    assert "Lan 00" in page and "+40.0" in page and "Lan 03" not in page
+    assert "+60.0" in _page(client, login, survey, track="urban")
+
+
+def test_an_anonymous_survey_s_page_hides_a_small_group_and_every_name(paired, client, login, reading):
+    from elearn.models import Position
+
+    survey = paired(True, [(0.2, 0.6, "farm", Position.MEMBER)] * 5 + [(0.5, 0.9, "shop", Position.MEMBER)])
+    page = _page(client, login, survey)
+    assert "+40.0" in page and "Dưới 5 học viên: không hiển thị." in page and "Lan 0" not in page
+    assert "phiếu khảo sát ẩn danh không hiển thị mức tiến bộ" in _page(client, login, survey, track="urban")
+
+
+def test_a_missing_lesson_is_said_on_the_page_and_in_the_api(paired, client, login, api_token, reading):
+    survey = paired(False, [], pair={"pre": "l2", "post": "kiem-tra-cuoi"})
+    assert "khoá học này không có bài kiem-tra-cuoi" in _page(client, login, survey)
+    body = client.get(f"/api/v1/x/survey/lessons/{survey.id}/results",
+                      headers={"Authorization": f"Bearer {api_token(survey.teacher)}"}).get_json()
+    assert body["knowledge_gain"]["figures"] is None and "kiem-tra-cuoi" in body["knowledge_gain"]["note"]
+
+
+def test_the_api_gives_the_gain_by_group(paired, client, api_token, reading):
+    from elearn.models import Position
+
+    survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.4, 1.0, "shop", Position.MEMBER)])
+    response = client.get(f"/api/v1/x/survey/lessons/{survey.id}/results", query_string={"position": "member"},
+                          headers={"Authorization": f"Bearer {api_token(survey.teacher)}"})
+    figures = response.get_json()["knowledge_gain"]["figures"]
+    assert (figures["learners"], figures["mean_gain"]) == (1, 60.0)
+    assert [(g["value"], g["learners"]) for g in figures["groups"]["kind"]] == [("non_agricultural", 1)]
+    assert figures["people"] == [{"user_id": figures["people"][0]["user_id"], "name": "Lan 01", "pre": 40.0,
+                                  "post": 100.0, "gain": 60.0}]
+
+
+def test_the_results_page_runs_the_same_queries_for_3_or_30_learners(paired, client, login, count_queries,
+                                                                      reading):
+    from elearn.models import Position
+
+    few = paired(False, [(0.1, 0.5, "farm", Position.MEMBER)] * 3)
+    many = paired(False, [(0.1, 0.5, "shop", Position.DIRECTOR)] * 30, teacher=few.teacher)
+    _page(client, login, few)
+    with count_queries() as small:
+        assert "+40.0" in _page(client, login, few)
+    _page(client, login, many)
+    with count_queries() as large:
+        assert "+40.0" in _page(client, login, many)
+    assert small.n == large.n
+
+
+def test_without_a_score_reader_the_results_have_no_gain_section(paired, client, login):
+    from elearn.models import Position
+
+    survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR)])
+    assert "Mức tiến bộ kiến thức" not in _page(client, login, survey)
