@@ -245,6 +245,9 @@ def test_a_missing_lesson_is_said_on_the_page_and_in_the_api(paired, client, log
     assert "khoá học này không có bài kiem-tra-cuoi" in _page(client, login, survey)
     body = client.get(f"/api/v1/x/survey/lessons/{survey.id}/results",
                       headers={"Authorization": f"Bearer {api_token(survey.teacher)}"}).get_json()
+    from elearn_survey.api_models import Results
+
+    Results.model_validate(body)
     assert body["knowledge_gain"]["figures"] is None and "kiem-tra-cuoi" in body["knowledge_gain"]["note"]
 
 
@@ -254,6 +257,9 @@ def test_the_api_gives_the_gain_by_group(paired, client, api_token, reading):
     survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.4, 1.0, "shop", Position.MEMBER)])
     response = client.get(f"/api/v1/x/survey/lessons/{survey.id}/results", query_string={"position": "member"},
                           headers={"Authorization": f"Bearer {api_token(survey.teacher)}"})
+    from elearn_survey.api_models import Results
+
+    Results.model_validate(response.get_json())  # the shape the OpenAPI document publishes
     figures = response.get_json()["knowledge_gain"]["figures"]
     assert (figures["learners"], figures["mean_gain"]) == (1, 60.0)
     assert [(g["value"], g["learners"]) for g in figures["groups"]["kind"]] == [("non_agricultural", 1)]
