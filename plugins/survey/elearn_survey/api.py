@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from elearn.plugin_api import api_user, current_locale, db_session, fail, no_content, operation, token_required
 from elearn_survey import api_models as m
-from elearn_survey import polls, results
+from elearn_survey import gain, polls, results
 from elearn_survey.views import TEXTS_PER_PAGE, taught
 
 api = Blueprint("survey_api", __name__)
@@ -23,7 +23,10 @@ def get_results(lesson_id: int, query: m.ResultsQuery):
     db = db_session()
     lesson = taught(db, api_user(), lesson_id)
     filters = results.read_filters(query.model_dump())
-    return jsonify(results.summary(db, lesson, lesson.content, filters))
+    found = results.summary(db, lesson, lesson.content, filters)
+    found["knowledge_gain"] = gain.section(db, lesson, lesson.content, filters, results.filter_choices(db),
+                                           gain.READER, results.MIN_GROUP)
+    return jsonify(found)
 
 
 @api.get("/lessons/<int:lesson_id>/results/<question_key>/texts")

@@ -30,9 +30,9 @@ from elearn.plugin_api import (
     RequestModel,
     render_markdown,
 )
-from elearn_survey import definition, logic, responses, results
+from elearn_survey import definition, gain, logic, responses, results
 
-FIELDS = {"intro", "questions", "pages", "anonymous", "responses", "closes", "show_results", "poll"}
+FIELDS = {"intro", "questions", "pages", "anonymous", "responses", "closes", "show_results", "poll", "knowledge_gain"}
 RESPONSE_RULES = ("once", "editable")
 MAX_INTRO = 4000
 
@@ -132,11 +132,12 @@ class SurveyLesson(LessonType):
         elif poll and survey is not None and (anonymous is not True or len(survey["questions"]) != 1
                                               or survey["questions"][0]["kind"] != "single"):
             errors.append(ContentError("poll", "a poll is anonymous and has one question, of type single"))
+        knowledge_gain = gain.read_setting(raw.get("knowledge_gain"), errors)
         if errors:
             raise ContentInvalid(errors)
         return {"intro_html": render_markdown(intro) if intro.strip() else "", "anonymous": anonymous,
                 "editable": rule == "editable", "closes": closes, "show_results": show_results or poll,
-                "poll": poll, **survey}
+                "poll": poll, "knowledge_gain": knowledge_gain, **survey}
 
     def import_translation(self, canonical: Mapping[str, Any], raw: Mapping[str, Any], files: PackFiles,
                            locale: str) -> dict[str, Any]:
@@ -145,7 +146,7 @@ class SurveyLesson(LessonType):
         if definition.skeleton(translated) != definition.skeleton(canonical):
             raise ContentInvalid([ContentError("questions", "must have the same pages, questions, options and "
                                                             "conditions as the Vietnamese file, only translated")])
-        settings = ("anonymous", "editable", "closes", "show_results", "poll")
+        settings = ("anonymous", "editable", "closes", "show_results", "poll", "knowledge_gain")
         return {**translated, **{key: canonical[key] for key in settings}}
 
     def update_refusals(self, db, lesson, content: Mapping[str, Any]) -> list[str]:

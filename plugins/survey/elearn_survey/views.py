@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from elearn.plugin_api import User, db_session, fail, flash_refusal, lesson_to_teach, safe_next, write_csv
-from elearn_survey import polls, results, spreadsheet
+from elearn_survey import gain, polls, results, spreadsheet
 
 bp = Blueprint("survey", __name__)
 TEXTS_PER_PAGE = 50
@@ -43,11 +43,15 @@ def results_page(lesson_id: int):
     lesson = taught(db, current_user, lesson_id)
     filters = results.read_filters(request.args)
     summary = results.summary(db, lesson, lesson.content, filters)
+    choices = results.filter_choices(db)
+    knowledge_gain = gain.section(db, lesson, lesson.content, filters, choices, gain.READER, results.MIN_GROUP)
+
     def texts_url(question_key: str) -> str:
         return url_for("survey.texts_page", lesson_id=lesson.id, question_key=question_key, **filters)
 
     return render_template("survey/results.html", lesson=lesson, summary=summary, filters=filters,
-                           choices=results.filter_choices(db), content=lesson.content, texts_url=texts_url)
+                           choices=choices, content=lesson.content, texts_url=texts_url,
+                           knowledge_gain=knowledge_gain)
 
 
 @bp.get("/lessons/<int:lesson_id>/results/<question_key>")
