@@ -22,7 +22,8 @@ The names, by what they are for (each is documented where it is defined, and in 
   ``teaches_course``, ``CANONICAL_LOCALE``;
 - progress, written only by the core: ``record_outcome`` (one learner), ``reassess`` (many, after a
   regrade), ``lock_progress`` (before changing your rows of those learners), ``ProgressView`` (what
-  ``ctx.progress`` is), ``SubmitResult``;
+  ``ctx.progress`` is), ``SubmitResult``; read: ``lesson_scores`` (every learner's score in some
+  lessons, one statement; since 1.3);
 - state by scope, kept by the core (``elearn/state.py``): ``StateDocument`` (one kind of JSON
   document of your plugin: ``get(db, **subject)`` gives ``(data, version)``, ``put(db, data,
   expected_version=..., **subject)`` the new version), ``Scope`` (``LESSON``, ``LEARNER_LESSON``,
@@ -91,7 +92,14 @@ from elearn.db import Base, db_session, get_database, insert_if_missing
 from elearn.db.types import JSONType, UTCDateTime
 from elearn.i18n import current_locale, format_when
 from elearn.jobs import JobContext, JobError, QueuedJob, Task, crontab, enqueue
-from elearn.learning.progress import ProgressView, SubmitResult, lock_progress, reassess, record_outcome
+from elearn.learning.progress import (
+    ProgressView,
+    SubmitResult,
+    lesson_scores,
+    lock_progress,
+    reassess,
+    record_outcome,
+)
 from elearn.learning.service import LearnerLesson, get_lesson, learner_lesson, lesson_to_teach
 from elearn.markdown import render_markdown, sanitise_html
 from elearn.media import INLINE_TYPES, SVG_POLICY, media_folder
@@ -228,6 +236,7 @@ __all__ = [
     "learner_cooperatives",
     "learner_lesson",
     "lesson_fragment",
+    "lesson_scores",
     "lesson_to_teach",
     "lock_progress",
     "matching",

@@ -25,7 +25,7 @@ def get_results(lesson_id: int, query: m.ResultsQuery):
     filters = results.read_filters(query.model_dump())
     found = results.summary(db, lesson, lesson.content, filters)
     found["knowledge_gain"] = gain.section(db, lesson, lesson.content, filters, results.filter_choices(db),
-                                           gain.READER, results.MIN_GROUP)
+                                           min_group=results.MIN_GROUP)
     return jsonify(found)
 
 

@@ -19,16 +19,20 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from elearn.plugin_api import ContentError, LearnerProfile, Lesson, User, current_locale, learner_cooperatives
+from elearn.plugin_api import (
+    ContentError,
+    LearnerProfile,
+    Lesson,
+    User,
+    current_locale,
+    learner_cooperatives,
+    lesson_scores,
+)
 from elearn_survey.definition import ID
 
 SIDES = ("pre", "post")
 # lesson ids -> {lesson id: {user id: score 0.0-1.0 or None}}, in one query for all learners
 ScoreReader = Callable[[Any, list[int]], Mapping[int, Mapping[int, float | None]]]
-# How the results read the core's scores (``LessonProgress.score``). None until the plugin API exports
-# a way to read them (``LessonProgress`` is not in ``elearn.plugin_api``, and a plugin imports nothing
-# else of the core): until then the results have no knowledge gain section.
-READER: ScoreReader | None = None
 
 
 def read_setting(raw: Any, errors: list[ContentError]) -> dict[str, str] | None:
@@ -135,13 +139,13 @@ def profiles_of(db, user_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def section(db, lesson, content: Mapping[str, Any], filters: Mapping[str, str],
-            choices: Mapping[str, list[tuple[str, str]]], read_scores: ScoreReader | None,
+            choices: Mapping[str, list[tuple[str, str]]], read_scores: ScoreReader = lesson_scores,
             min_group: int = 5) -> dict[str, Any] | None:
     """The "Knowledge gain" of the results (None when the survey names no pair): the two lessons,
     a note when one is missing, and ``compute``'s figures. A fixed number of queries whatever the
     number of learners: the lessons, their scores, two for the profiles, and the names (named only)."""
     setting = content.get("knowledge_gain")
-    if not setting or read_scores is None:
+    if not setting:
         return None
     lessons, note = paired_lessons(db, lesson, setting)
     found: dict[str, Any] = {"pre": setting["pre"], "post": setting["post"], "note": note, "figures": None}

@@ -44,7 +44,7 @@ def results_page(lesson_id: int):
     filters = results.read_filters(request.args)
     summary = results.summary(db, lesson, lesson.content, filters)
     choices = results.filter_choices(db)
-    knowledge_gain = gain.section(db, lesson, lesson.content, filters, choices, gain.READER, results.MIN_GROUP)
+    knowledge_gain = gain.section(db, lesson, lesson.content, filters, choices, min_group=results.MIN_GROUP)
 
     def texts_url(question_key: str) -> str:
         return url_for("survey.texts_page", lesson_id=lesson.id, question_key=question_key, **filters)

@@ -122,19 +122,6 @@ def test_nobody_with_both_scores_shows_no_figures(app):
     assert (found["learners"], found["mean_gain"], found["suppressed"]) == (0, None, None)
 
 
-def progress_scores(db, lesson_ids):
-    """The reader the results would use: the core's scores, one query for both lessons."""
-    from sqlalchemy import select
-
-    from elearn.models import LessonProgress
-
-    found: dict[int, dict[int, float | None]] = {lid: {} for lid in lesson_ids}
-    for lid, uid, score in db.execute(select(LessonProgress.lesson_id, LessonProgress.user_id, LessonProgress.score)
-                                      .where(LessonProgress.lesson_id.in_(lesson_ids))):
-        found[lid][uid] = score
-    return found
-
-
 @pytest.fixture
 def paired(app, db, make_course, make_user, enrol, files, places):  # noqa: F811
     """``paired(anonymous, scores)``: a survey with its pre-test (l2) and post-test (l3); ``scores`` is a list of
@@ -166,7 +153,7 @@ def _section(app, db, survey, filters=None):
     from elearn_survey import results
 
     with app.test_request_context():
-        return gain.section(db, survey, survey.content, filters or {}, results.filter_choices(db), progress_scores)
+        return gain.section(db, survey, survey.content, filters or {}, results.filter_choices(db))
 
 
 def test_the_section_reads_the_core_scores_and_the_profiles(app, db, paired, places):  # noqa: F811
@@ -205,12 +192,6 @@ def test_the_section_runs_the_same_queries_for_3_or_30_learners(app, db, paired,
     assert small.n == large.n
 
 
-@pytest.fixture
-def reading(monkeypatch):
-    """The results read the core's scores (what ``gain.READER`` becomes once the plugin API exports them)."""
-    monkeypatch.setattr(gain, "READER", progress_scores)
-
-
 def _page(client, login, survey, **filters):
     if not getattr(client, "signed_in", False):
         login(client, survey.teacher)
@@ -220,7 +201,7 @@ def _page(client, login, survey, **filters):
     return response.get_data(as_text=True)
 
 
-def test_the_results_page_shows_the_gain_and_each_learner(paired, client, login, reading):
+def test_the_results_page_shows_the_gain_and_each_learner(paired, client, login):
     from elearn.models import Position
 
     survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.5, 0.5, "farm", Position.MEMBER),
@@ -231,7 +212,7 @@ def test_the_results_page_shows_the_gain_and_each_learner(paired, client, login,
     assert "+60.0" in _page(client, login, survey, track="urban")
 
 
-def test_an_anonymous_survey_s_page_hides_a_small_group_and_every_name(paired, client, login, reading):
+def test_an_anonymous_survey_s_page_hides_a_small_group_and_every_name(paired, client, login):
     from elearn.models import Position
 
     survey = paired(True, [(0.2, 0.6, "farm", Position.MEMBER)] * 5 + [(0.5, 0.9, "shop", Position.MEMBER)])
@@ -240,7 +221,7 @@ def test_an_anonymous_survey_s_page_hides_a_small_group_and_every_name(paired, c
     assert "phiếu khảo sát ẩn danh không hiển thị mức tiến bộ" in _page(client, login, survey, track="urban")
 
 
-def test_a_missing_lesson_is_said_on_the_page_and_in_the_api(paired, client, login, api_token, reading):
+def test_a_missing_lesson_is_said_on_the_page_and_in_the_api(paired, client, login, api_token):
     survey = paired(False, [], pair={"pre": "l2", "post": "kiem-tra-cuoi"})
     assert "khoá học này không có bài kiem-tra-cuoi" in _page(client, login, survey)
     body = client.get(f"/api/v1/x/survey/lessons/{survey.id}/results",
@@ -251,7 +232,7 @@ def test_a_missing_lesson_is_said_on_the_page_and_in_the_api(paired, client, log
     assert body["knowledge_gain"]["figures"] is None and "kiem-tra-cuoi" in body["knowledge_gain"]["note"]
 
 
-def test_the_api_gives_the_gain_by_group(paired, client, api_token, reading):
+def test_the_api_gives_the_gain_by_group(paired, client, api_token):
     from elearn.models import Position
 
     survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR), (0.4, 1.0, "shop", Position.MEMBER)])
@@ -267,8 +248,7 @@ def test_the_api_gives_the_gain_by_group(paired, client, api_token, reading):
                                   "post": 100.0, "gain": 60.0}]
 
 
-def test_the_results_page_runs_the_same_queries_for_3_or_30_learners(paired, client, login, count_queries,
-                                                                      reading):
+def test_the_results_page_runs_the_same_queries_for_3_or_30_learners(paired, client, login, count_queries):
     from elearn.models import Position
 
     few = paired(False, [(0.1, 0.5, "farm", Position.MEMBER)] * 3)
@@ -280,10 +260,3 @@ def test_the_results_page_runs_the_same_queries_for_3_or_30_learners(paired, cli
     with count_queries() as large:
         assert "+40.0" in _page(client, login, many)
     assert small.n == large.n
-
-
-def test_without_a_score_reader_the_results_have_no_gain_section(paired, client, login):
-    from elearn.models import Position
-
-    survey = paired(False, [(0.2, 0.6, "farm", Position.DIRECTOR)])
-    assert "Mức tiến bộ kiến thức" not in _page(client, login, survey)
