@@ -10,21 +10,18 @@ anonymous (``reviews.feedback``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from elearn.plugin_api import (
-    CourseGroup,
     SubmissionError,
     User,
     api_user,
-    current_locale,
     db_session,
     display_name,
     fail,
@@ -34,10 +31,10 @@ from elearn.plugin_api import (
     token_required,
 )
 from elearn_workshop import api_models as m
-from elearn_workshop import fields, plans, reviews
+from elearn_workshop import plans, reviews
 from elearn_workshop.access import open_plan
 from elearn_workshop.lesson import finance_figures
-from elearn_workshop.models import Plan, Review
+from elearn_workshop.models import Review
 from elearn_workshop.peer.rubric import OVERALL, Rubric
 
 api = Blueprint("workshop_api", __name__)
@@ -65,15 +62,6 @@ def _refused(exc: SubmissionError):
     fail(exc.status, exc.message)
 
 
-def _plan_name(plan: Plan, groups: Mapping[int, CourseGroup], owners: Mapping[int, User]) -> str:
-    """Whose plan it is: the cooperative's group, or the learner writing alone (for instructors only)."""
-    if plan.group_id is not None:
-        group = groups.get(plan.group_id)
-        return group.title_for(current_locale()) if group else ""
-    owner = owners.get(plan.owner_id)
-    return display_name(owner) if owner else ""
-
-
 @api.get("/lessons/<int:lesson_id>/plans")
 @token_required
 @operation(responses={200: m.Plans}, errors=SEEN)
@@ -82,28 +70,15 @@ def lesson_plans(lesson_id: int):
     missing, the peers' reviews done of those given out"""
     db = db_session()
     lesson = _taught(lesson_id)
-    rows = db.execute(select(Plan, CourseGroup, User).outerjoin(CourseGroup, CourseGroup.id == Plan.group_id)
-                      .outerjoin(User, User.id == Plan.owner_id).where(Plan.lesson_id == lesson.id)
-                      .order_by(Plan.submitted_at.is_(None), Plan.updated_at.desc(), Plan.id)).all()
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for plan_id, done, number in db.execute(
-            select(Review.plan_id, Review.done, func.count()).where(Review.lesson_id == lesson.id,
-                                                                     Review.kind == "peer")
-            .group_by(Review.plan_id, Review.done)):
-        counts[plan_id][1] += number
-        if done:
-            counts[plan_id][0] += number
-    due = lesson.content.get("submission_due")
+    peers = reviews.peer_progress(db, lesson)
     listed = []
-    for plan, group, owner in rows:
-        name = group.title_for(current_locale()) if group else display_name(owner) if owner else ""
+    for item in plans.every_plan(db, lesson):
+        done, given = peers.counts.get(item.plan.id, (0, 0))
         listed.append({
-            "id": plan.id, "name": name, "version": plan.version, "submitted_at": _when(plan.submitted_at),
-            "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due),
-            "missing": [section["title"] for section in lesson.content["sections"]
-                        if fields.missing(section, plan.content.get(section["key"], {}))],
-            "reviews_done": counts[plan.id][0], "reviews_assigned": counts[plan.id][1]})
-    return jsonify(phase=plans.phase(db, lesson.id), plans=listed)
+            "id": item.plan.id, "name": item.name, "version": item.plan.version,
+            "submitted_at": _when(item.plan.submitted_at), "late": item.late, "missing": item.missing,
+            "reviews_done": done, "reviews_assigned": given})
+    return jsonify(phase=peers.phase, plans=listed)
 
 
 @api.post("/lessons/<int:lesson_id>/phase")
@@ -193,9 +168,7 @@ def _review_body(db, found: reviews.OpenReview, rubric: Rubric) -> dict[str, Any
     phase = plans.phase(db, found.lesson.id)
     authors = None
     if review.kind == "instructor":
-        groups = {plan.group_id: db.get(CourseGroup, plan.group_id)} if plan.group_id is not None else {}
-        owners = {plan.owner_id: db.get(User, plan.owner_id)} if plan.owner_id is not None else {}
-        authors = _plan_name(plan, groups, owners)
+        authors = plans.name_of(db, plan)
     sections = []
     for section in content["sections"]:
         values = plan.content.get(section["key"], {})

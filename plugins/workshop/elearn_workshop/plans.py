@@ -23,7 +23,17 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from elearn.plugin_api import GroupMember, SubmissionError, display_name, insert_if_missing, utcnow
+from elearn.plugin_api import (
+    CourseGroup,
+    GroupMember,
+    SubmissionError,
+    User,
+    current_locale,
+    display_name,
+    insert_if_missing,
+    utcnow,
+)
+from elearn_workshop import fields
 from elearn_workshop.models import LessonPhase, Plan, PlanVersion
 
 EDITING_FRESH = timedelta(minutes=5)
@@ -182,3 +192,39 @@ def record_hand_in(db, plan: Plan, user) -> int:
         db.add(PlanVersion(plan_id=plan.id, number=plan.version, kind="submit", content=plan.content, changed=[],
                            saved_by=user.id, saved_at=utcnow()))
     return plan.version
+
+
+def plan_name(group: CourseGroup | None, owner: User | None) -> str:
+    """Whose plan it is, for its authors and instructors: the cooperative's group, or the learner
+    writing alone (never shown to a peer reviewer)."""
+    if group is not None:
+        return group.title_for(current_locale())
+    return display_name(owner) if owner is not None else ""
+
+
+def name_of(db, plan: Plan) -> str:
+    return plan_name(db.get(CourseGroup, plan.group_id) if plan.group_id is not None else None,
+                     db.get(User, plan.owner_id) if plan.owner_id is not None else None)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A plan on the instructors' list: whose, the sections still missing, handed in late or not."""
+
+    plan: Plan
+    name: str
+    missing: list[str]
+    late: bool
+
+
+def every_plan(db, lesson) -> list[Listed]:
+    """Every plan of the lesson, handed-in ones first, in one statement (the page and the API)."""
+    rows = db.execute(select(Plan, CourseGroup, User).outerjoin(CourseGroup, CourseGroup.id == Plan.group_id)
+                      .outerjoin(User, User.id == Plan.owner_id).where(Plan.lesson_id == lesson.id)
+                      .order_by(Plan.submitted_at.is_(None), Plan.updated_at.desc(), Plan.id)).all()
+    due = lesson.content.get("submission_due")
+    return [Listed(plan, plan_name(group, owner),
+                   [section["title"] for section in lesson.content["sections"]
+                    if fields.missing(section, plan.content.get(section["key"], {}))],
+                   bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due))
+            for plan, group, owner in rows]

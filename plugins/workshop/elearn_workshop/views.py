@@ -12,12 +12,10 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from elearn.plugin_api import (
-    CourseGroup,
     SubmissionError,
     User,
     current_locale,
     db_session,
-    display_name,
     fail,
     learner_lesson,
     lesson_to_teach,
@@ -27,7 +25,7 @@ from elearn.plugin_api import (
 from elearn_workshop import export, fields, finance, formatting, plans, reviews
 from elearn_workshop.access import open_plan
 from elearn_workshop.finance.compute import for_export
-from elearn_workshop.models import PHASES, Plan
+from elearn_workshop.models import PHASES
 
 bp = Blueprint("workshop", __name__)
 bp.add_app_template_global(plans.phase_label, "workshop_phase_label")
@@ -52,20 +50,9 @@ def plans_page(lesson_id: int):
     """Every plan of the lesson: whose, how far, handed in or not, what is still missing."""
     db = db_session()
     lesson = taught(db, lesson_id)
-    rows = db.execute(select(Plan, CourseGroup, User).outerjoin(CourseGroup, CourseGroup.id == Plan.group_id)
-                      .outerjoin(User, User.id == Plan.owner_id).where(Plan.lesson_id == lesson.id)
-                      .order_by(Plan.submitted_at.is_(None), Plan.updated_at.desc())).all()
-    due = lesson.content.get("submission_due")
-    listed = []
-    for plan, group, owner in rows:
-        missing = [section["title"] for section in lesson.content["sections"]
-                   if fields.missing(section, plan.content.get(section["key"], {}))]
-        name = group.title_for(current_locale()) if group else display_name(owner) if owner else ""
-        listed.append({"plan": plan, "name": name,
-                       "missing": missing,
-                       "late": bool(due and plan.submitted_at and plan.submitted_at.isoformat() > due)})
     peers = reviews.peer_progress(db, lesson)
-    return render_template("workshop/plans.html", lesson=lesson, listed=listed, phase=peers.phase, phases=PHASES,
+    return render_template("workshop/plans.html", lesson=lesson, listed=plans.every_plan(db, lesson),
+                           phase=peers.phase, phases=PHASES,
                            phase_label=plans.phase_label, peers=peers,
                            peer_review=bool(lesson.content.get("peer_review")),
                            rubric=bool(lesson.content.get("rubric")))
@@ -140,20 +127,11 @@ def finance_preview(lesson_id: int):
     fail(404, _("This plan has no financial part."))
 
 
-def _plan_name(db, plan: Plan) -> str:
-    """Whose plan it is: the cooperative's group, or the learner writing alone."""
-    if plan.group_id is not None:
-        group = db.get(CourseGroup, plan.group_id)
-        return group.title_for(current_locale()) if group else ""
-    owner = db.get(User, plan.owner_id)
-    return display_name(owner) if owner else ""
-
-
 def _exported(plan_id: int):
     """The plan, its lesson and the name its files carry."""
     db = db_session()
     found = open_plan(db, current_user, plan_id)
-    return found, _plan_name(db, found.plan)
+    return found, plans.name_of(db, found.plan)
 
 
 @bp.get("/plans/<int:plan_id>/plan.pdf")
@@ -215,7 +193,7 @@ def review_page(review_id: int):
     content = found.lesson.content
     author_name = ""
     if found.review.kind == "instructor":
-        author_name = _plan_name(db, found.plan)
+        author_name = plans.name_of(db, found.plan)
     return render_template(
         "workshop/review.html", found=found, rubric=rubric, given=given, problems=problems,
         sections=content["sections"], section_titles={s["key"]: s["title"] for s in content["sections"]},
