@@ -96,3 +96,15 @@ def test_a_figure_that_cannot_be_read_is_said_at_its_input_while_typing(workshop
     page.fill(price, "10.000")
     page.locator(f"{price}:not([aria-invalid])").wait_for()
     assert page.locator(f"{price} + .ws-error").count() == 0
+
+
+def test_autosave_keeps_on_the_server_what_the_page_says_it_saved(workshop, browser_login, view):
+    w = workshop()
+    page = browser_login(w.lan, viewport=PHONE)
+    page.goto(page.url.split("/me")[0].rstrip("/") + f"/lessons/{w.lesson.id}")
+    page.fill("[name='f.gioi-thieu.ten']", "HTX Tân Phú")
+    page.locator("#s-gioi-thieu .ws-saved").filter(has_text="Đã lưu").wait_for()  # the page says: saved
+    assert view(w.minh, w.lesson)["sections"][0]["values"]["ten"] == "HTX Tân Phú"  # a co-author sees it
+    page.fill("[name='f.gioi-thieu.so-thanh-vien']", "45")
+    page.wait_for_function("() => document.querySelector('form.ws-plan').getAttribute('data-base') === '2'")
+    assert view(w.minh, w.lesson)["sections"][0]["values"] == {"ten": "HTX Tân Phú", "so-thanh-vien": "45"}
