@@ -80,10 +80,19 @@ def _signed_csrf_tokens(app: Flask):
             signed[(secret, session[field])] = token
         elif field not in g:
             setattr(g, field, token)  # what generate_csrf() gives for the rest of this request
-        # (a form the view built may have signed another token already this request: both are
-        # valid, and the layout's stays the same on every page)
         return token
 
+    def give_the_sessions_token() -> None:
+        """Before the view runs, so that the forms it builds (Flask-WTF's ``generate_csrf``) carry
+        the session's one signed token too, not a token signed anew in this request."""
+        field = app.config["WTF_CSRF_FIELD_NAME"]
+        if app.config["WTF_CSRF_TIME_LIMIT"] is None and field not in g and session.get(field):
+            secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+            token = signed.get((secret, session[field]))
+            if token is not None:
+                setattr(g, field, token)
+
+    app.before_request(give_the_sessions_token)
     return csrf_token
 
 
